@@ -1,0 +1,237 @@
+//! Configuration: `config/default.toml` compiled in, a user file merged on top.
+//!
+//! Every section rejects unknown keys, so a typo in a user's file is an error that
+//! names the key and the file instead of a setting that silently does nothing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// The default configuration, as shipped in `config/default.toml`.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Environment variable that overrides `database.path`.
+pub const DB_ENV: &str = "NEWS_INGEST_DB";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub input: InputConfig,
+    pub database: DatabaseConfig,
+    pub pipeline: PipelineConfig,
+    pub log: LogConfig,
+    pub clean: CleanConfig,
+    pub dedup: DedupConfig,
+    pub watch: WatchConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputConfig {
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub path: PathBuf,
+    pub busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    pub channel_capacity: usize,
+    pub workers: usize,
+    pub batch_size: usize,
+    pub batch_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CleanConfig {
+    /// A user rules file that extends the compiled-in rules; empty for none.
+    pub rules: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DedupConfig {
+    pub shingle_size: usize,
+    pub num_perm: usize,
+    pub bands: usize,
+    pub rows: usize,
+    pub seed: u64,
+    pub min_shingles: usize,
+    pub jaccard: f64,
+    pub containment: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchConfig {
+    pub rescan_interval_ms: u64,
+    pub settle_ms: u64,
+    pub done_dir: PathBuf,
+    pub delete_processed: bool,
+    pub error_dir: PathBuf,
+    pub shutdown_timeout_ms: u64,
+}
+
+impl Config {
+    /// The compiled-in defaults.
+    pub fn embedded() -> Config {
+        // The embedded file is checked by a unit test, so this cannot fail in a
+        // released binary; fall back loudly rather than panic if it ever did.
+        Self::from_layers(None).expect("config/default.toml is valid (checked by tests)")
+    }
+
+    /// Loads the defaults, then `file` on top of them when given.
+    pub fn load(file: Option<&Path>) -> Result<Config> {
+        match file {
+            None => Self::from_layers(None),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read config file {}: check the path", path.display())
+                })?;
+                Self::from_layers(Some((path, &text)))
+            }
+        }
+    }
+
+    /// Parses a user config given as text (used by `load` and by tests).
+    pub fn from_layers(user: Option<(&Path, &str)>) -> Result<Config> {
+        let mut merged: toml::Table =
+            toml::from_str(DEFAULT_TOML).context("built-in config/default.toml is not valid TOML")?;
+        let origin = match user {
+            None => "built-in config/default.toml".to_string(),
+            Some((path, text)) => {
+                let layer: toml::Table = toml::from_str(text)
+                    .with_context(|| format!("config file {} is not valid TOML", path.display()))?;
+                merge(&mut merged, layer, "", path)?;
+                format!("config file {}", path.display())
+            }
+        };
+        let config: Config = toml::Value::Table(merged)
+            .try_into()
+            .with_context(|| format!("bad value in {origin}"))?;
+        config.validate().with_context(|| format!("bad value in {origin}"))?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.input.max_file_size == 0 {
+            bail!("input.max_file_size must be greater than 0");
+        }
+        if self.input.include.is_empty() {
+            bail!("input.include must list at least one pattern (e.g. \"*.txt\")");
+        }
+        if self.pipeline.channel_capacity == 0 {
+            bail!("pipeline.channel_capacity must be greater than 0");
+        }
+        if self.pipeline.batch_size == 0 {
+            bail!("pipeline.batch_size must be greater than 0");
+        }
+        let d = &self.dedup;
+        if d.shingle_size == 0 {
+            bail!("dedup.shingle_size must be greater than 0");
+        }
+        if d.bands == 0 || d.rows == 0 || d.bands * d.rows != d.num_perm {
+            bail!(
+                "dedup.bands ({}) * dedup.rows ({}) must equal dedup.num_perm ({})",
+                d.bands,
+                d.rows,
+                d.num_perm
+            );
+        }
+        for (key, v) in [("dedup.jaccard", d.jaccard), ("dedup.containment", d.containment)] {
+            if !(0.0..=1.0).contains(&v) || v == 0.0 {
+                bail!("{key} must be in (0, 1], got {v}");
+            }
+        }
+        Ok(())
+    }
+
+    /// The number of CPU workers to use for cleaning and fingerprinting.
+    pub fn workers(&self) -> usize {
+        if self.pipeline.workers > 0 {
+            self.pipeline.workers
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
+    }
+}
+
+/// Deep-merges `layer` into `base`, refusing keys the defaults do not know so the
+/// error can name the key and the file.
+fn merge(base: &mut toml::Table, layer: toml::Table, prefix: &str, file: &Path) -> Result<()> {
+    for (key, value) in layer {
+        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match (base.get_mut(&key), value) {
+            (None, _) => bail!(
+                "unknown key `{full}` in config file {} (see config/default.toml for the keys)",
+                file.display()
+            ),
+            (Some(toml::Value::Table(b)), toml::Value::Table(l)) => merge(b, l, &full, file)?,
+            (Some(toml::Value::Table(_)), _) => {
+                bail!("`{full}` in config file {} must be a table", file.display())
+            }
+            (Some(slot), v) => *slot = v,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_is_valid() {
+        let c = Config::from_layers(None).unwrap();
+        assert_eq!(c.database.path, PathBuf::from("news.db"));
+        assert_eq!(c.input.max_file_size, 16 * 1024 * 1024);
+    }
+
+    #[test]
+    fn user_layer_overrides_one_key() {
+        let c = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatch_size = 7\n"))).unwrap();
+        assert_eq!(c.pipeline.batch_size, 7);
+        assert_eq!(c.pipeline.channel_capacity, Config::embedded().pipeline.channel_capacity);
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        let e = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatchsize = 7\n")))
+            .unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("pipeline.batchsize") && msg.contains("u.toml"), "{msg}");
+    }
+
+    #[test]
+    fn bad_value_names_key_and_file() {
+        let e = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatch_size = \"x\"\n")))
+            .unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("batch_size") && msg.contains("u.toml"), "{msg}");
+        let e = Config::from_layers(Some((Path::new("u.toml"), "[dedup]\nbands = 5\n"))).unwrap_err();
+        assert!(format!("{e:#}").contains("dedup.bands"));
+    }
+}
