@@ -1,4 +1,108 @@
-//! Command-line front end.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! Command-line front end: parses arguments, loads the configuration, and hands off
+//! to one module per command in [`crate::commands`].
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, LogFormat, DB_ENV};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "news-ingest",
+    version,
+    about = "Scraped news-article files in, a clean, deduplicated SQLite database out."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Database file (default: NEWS_INGEST_DB, else `database.path` of the config, `news.db`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Config file read on top of the built-in defaults (config/default.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format on stderr: text or json (default: `log.format` of the config).
+    #[arg(long, global = true, value_name = "FORMAT", value_parser = ["text", "json"])]
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest every input file under PATHs (default: `input.paths`, i.e. seeds/), then exit.
+    Run(crate::commands::run::RunArgs),
+    /// Clean one file and print the result; touches no database.
+    Clean(crate::commands::clean::CleanArgs),
+    /// Counts from the database.
+    Stats(crate::commands::stats::StatsArgs),
+}
+
+/// What a command needs from the command line and the config.
+pub struct Context {
+    pub config: Config,
+    /// The database path after `--db` and `NEWS_INGEST_DB` overrides.
+    pub db: PathBuf,
+}
+
+impl Context {
+    pub fn busy_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.config.database.busy_timeout_ms)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let config = Config::load(cli.global.config.as_deref())?;
+    let db = cli
+        .global
+        .db
+        .clone()
+        .or_else(|| std::env::var_os(DB_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
+        .unwrap_or_else(|| config.database.path.clone());
+    let format = match cli.global.log_format.as_deref() {
+        Some("json") => LogFormat::Json,
+        Some(_) => LogFormat::Text,
+        None => config.log.format,
+    };
+    let interactive = std::io::stderr().is_terminal();
+    init_logging(format, interactive && matches!(cli.command, Command::Run(_)));
+    let ctx = Context { config, db };
+    match cli.command {
+        Command::Run(args) => crate::commands::run::run(&ctx, args),
+        Command::Clean(args) => crate::commands::clean::run(&ctx, args),
+        Command::Stats(args) => crate::commands::stats::run(&ctx, args),
+    }
+}
+
+/// Logs go to stderr. With a progress bar on a terminal only warnings are shown by
+/// default; `RUST_LOG` always wins.
+fn init_logging(format: LogFormat, progress_bar: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if progress_bar { "warn" } else { "info" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
 }

@@ -108,9 +108,8 @@ impl Config {
         match file {
             None => Self::from_layers(None),
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| {
-                    format!("cannot read config file {}: check the path", path.display())
-                })?;
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}: check the path", path.display()))?;
                 Self::from_layers(Some((path, &text)))
             }
         }
@@ -129,9 +128,8 @@ impl Config {
                 format!("config file {}", path.display())
             }
         };
-        let config: Config = toml::Value::Table(merged)
-            .try_into()
-            .with_context(|| format!("bad value in {origin}"))?;
+        let config: Config =
+            toml::Value::Table(merged).try_into().with_context(|| format!("bad value in {origin}"))?;
         config.validate().with_context(|| format!("bad value in {origin}"))?;
         Ok(config)
     }
@@ -219,16 +217,15 @@ mod tests {
 
     #[test]
     fn unknown_key_names_key_and_file() {
-        let e = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatchsize = 7\n")))
-            .unwrap_err();
+        let e = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatchsize = 7\n"))).unwrap_err();
         let msg = format!("{e:#}");
         assert!(msg.contains("pipeline.batchsize") && msg.contains("u.toml"), "{msg}");
     }
 
     #[test]
     fn bad_value_names_key_and_file() {
-        let e = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatch_size = \"x\"\n")))
-            .unwrap_err();
+        let e =
+            Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatch_size = \"x\"\n"))).unwrap_err();
         let msg = format!("{e:#}");
         assert!(msg.contains("batch_size") && msg.contains("u.toml"), "{msg}");
         let e = Config::from_layers(Some((Path::new("u.toml"), "[dedup]\nbands = 5\n"))).unwrap_err();

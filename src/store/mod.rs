@@ -1,1 +1,120 @@
-//! TODO
+//! The store: where articles and the ledger of input files live.
+//!
+//! All SQL of the project is inside this module. The types here are what the rest of
+//! the program sees, so a second backend (PostgreSQL, for workers on several hosts)
+//! is a new sibling of [`sqlite`], not a rewrite of its callers.
+
+pub mod sqlite;
+
+use serde::Serialize;
+
+pub use sqlite::SqliteStore;
+
+/// What happened to one input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Became a new article.
+    Stored,
+    /// Same normalised body (or same bytes) as an existing article.
+    Duplicate,
+    /// Near copy of an existing article.
+    NearDuplicate,
+    /// Not an article; `error` says why.
+    Rejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Stored => "stored",
+            Status::Duplicate => "duplicate",
+            Status::NearDuplicate => "near_duplicate",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "stored" => Status::Stored,
+            "duplicate" => Status::Duplicate,
+            "near_duplicate" => Status::NearDuplicate,
+            "rejected" => Status::Rejected,
+            _ => return None,
+        })
+    }
+}
+
+/// Identity of an input file as the ledger records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileKey {
+    /// The path as given, for display (lossy for non-UTF-8 names).
+    pub path: String,
+    /// The path's raw bytes (lossless; the key for "have we seen this file").
+    pub path_bytes: Vec<u8>,
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch (0 when unknown).
+    pub mtime_ns: i64,
+}
+
+/// Evidence kept for a near duplicate, so a user can see why two texts were merged.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NearEvidence {
+    pub jaccard: f64,
+    pub containment: f64,
+    pub shared_shingles: u64,
+}
+
+/// One `sources` row to write.
+#[derive(Debug, Clone)]
+pub struct NewSource<'a> {
+    pub key: &'a FileKey,
+    /// Hex SHA-256 of the raw bytes; `None` when the file could not be read.
+    pub file_sha256: Option<&'a str>,
+    pub status: Status,
+    pub article_id: Option<i64>,
+    pub similarity: Option<f64>,
+    pub evidence: Option<NearEvidence>,
+    pub error: Option<&'a str>,
+}
+
+/// A source row as read back.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceRow {
+    pub id: i64,
+    pub path: String,
+    pub file_sha256: Option<String>,
+    pub status: Status,
+    pub article_id: Option<i64>,
+    pub similarity: Option<f64>,
+    pub jaccard: Option<f64>,
+    pub containment: Option<f64>,
+    pub shared_shingles: Option<i64>,
+    pub error: Option<String>,
+    pub processed_at: String,
+}
+
+/// An article as read back.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub title: Option<String>,
+    pub published: Option<String>,
+    pub author: Option<String>,
+    pub captions: Vec<String>,
+    /// Paragraphs (the stored body split on blank lines).
+    pub body: Vec<String>,
+    pub content_sha256: String,
+    pub ingested_at: String,
+}
+
+/// Counts for `stats`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub files: u64,
+    pub articles: u64,
+    pub exact_duplicates: u64,
+    pub near_duplicates: u64,
+    pub rejected: u64,
+    pub last_ingest: Option<String>,
+}

@@ -1,0 +1,53 @@
+//! `news-ingest clean FILE [--json]`: clean one file, print the result, touch no database.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use clap::Args;
+
+use crate::clean::Cleaner;
+use crate::cli::Context;
+use crate::decode;
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// The file to clean.
+    pub file: PathBuf,
+    /// Print the result as one JSON object (the contract's `clean --json` shape).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Context, args: CleanArgs) -> Result<ExitCode> {
+    let meta =
+        std::fs::metadata(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    if meta.len() > ctx.config.input.max_file_size {
+        bail!(
+            "{}: file too large: {} bytes, limit {} (input.max_file_size)",
+            args.file.display(),
+            meta.len(),
+            ctx.config.input.max_file_size
+        );
+    }
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let text = decode::decode(&bytes).map_err(|r| anyhow::anyhow!("{}: {r}", args.file.display()))?;
+    let cleaner = Cleaner::from_config(&ctx.config.clean)?;
+    let doc = cleaner.clean(&text);
+    if args.json {
+        println!("{}", serde_json::to_string(&doc)?);
+    } else {
+        let none = "-";
+        println!("title:     {}", doc.title.as_deref().unwrap_or(none));
+        println!("published: {}", doc.published.as_deref().unwrap_or(none));
+        println!("author:    {}", doc.author.as_deref().unwrap_or(none));
+        for c in &doc.captions {
+            println!("caption:   {c}");
+        }
+        println!();
+        for p in &doc.body {
+            println!("{p}\n");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

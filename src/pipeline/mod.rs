@@ -1,0 +1,132 @@
+//! The pipeline: source → read → transform (decode, clean, fingerprint) → writer.
+//!
+//! Every stage is a task and every connection a bounded channel, so a fast source
+//! waits for a slow writer instead of filling memory. Reading is async; cleaning and
+//! fingerprinting run on the blocking pool (`workers` files at once, results kept in
+//! input order so the first copy of a story is the canonical one); one writer thread
+//! owns the database.
+//!
+//! A source feeds [`Pipeline::input`] and drops it when done; the pipeline then
+//! drains and [`Pipeline::finish`] returns the summary. That is the whole shutdown
+//! protocol: the batch job drops the sender after discovery, the daemon on a signal.
+
+pub mod process;
+pub mod summary;
+pub mod writer;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Result};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::clean::Cleaner;
+use crate::config::Config;
+use crate::source::read::{read, ReadResult};
+use crate::source::Candidate;
+use crate::store::SqliteStore;
+pub use summary::Summary;
+pub use writer::Committed;
+use writer::{Prepared, Writer, WriterMsg};
+
+/// A running pipeline.
+pub struct Pipeline {
+    /// Send discovered files here; drop it to let the pipeline drain and finish.
+    pub input: mpsc::Sender<Candidate>,
+    transform: JoinHandle<()>,
+    writer: JoinHandle<Result<Summary>>,
+    started: Instant,
+}
+
+/// Optional wiring of a pipeline.
+#[derive(Default)]
+pub struct Options {
+    /// Receives every file whose fate was committed, after the commit.
+    pub on_commit: Option<mpsc::Sender<Committed>>,
+    /// Progress display (hidden when not a terminal).
+    pub progress: Option<indicatif::ProgressBar>,
+}
+
+impl Pipeline {
+    /// Starts the stages. Must be called inside a tokio runtime.
+    pub fn start(config: &Config, store: SqliteStore, cleaner: Cleaner, options: Options) -> Pipeline {
+        let cap = config.pipeline.channel_capacity;
+        let workers = config.workers();
+        let max_size = config.input.max_file_size;
+        let (input, input_rx) = mpsc::channel::<Candidate>(cap);
+        let (to_writer, writer_rx) = mpsc::channel::<WriterMsg>(cap);
+
+        let progress = options.progress.unwrap_or_else(indicatif::ProgressBar::hidden);
+        let writer = Writer::new(store, config.pipeline.batch_size, options.on_commit, progress);
+        let writer = tokio::task::spawn_blocking(move || writer.run(writer_rx));
+
+        // Commit by time as well as by count: a tick per interval while files flow.
+        let ticker = to_writer.downgrade();
+        let interval = Duration::from_millis(config.pipeline.batch_interval_ms.max(10));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(tx) = ticker.upgrade() else { break };
+                if tx.send(WriterMsg::Tick).await.is_err() {
+                    break;
+                }
+            }
+        });
+
+        let cleaner = Arc::new(cleaner);
+        let transform = tokio::spawn(async move {
+            let files =
+                futures::stream::unfold(input_rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+            let prepared = files
+                .map(|candidate| {
+                    let cleaner = Arc::clone(&cleaner);
+                    async move { prepare(candidate, max_size, cleaner).await }
+                })
+                .buffered(workers * 2);
+            let mut prepared = std::pin::pin!(prepared);
+            while let Some(p) = prepared.next().await {
+                if to_writer.send(WriterMsg::File(Box::new(p))).await.is_err() {
+                    break; // the writer stopped on an error; it reports it
+                }
+            }
+        });
+
+        Pipeline { input, transform, writer, started: Instant::now() }
+    }
+
+    /// Waits for the pipeline to drain (drop `input` first, or this waits forever).
+    pub async fn finish(self) -> Result<Summary> {
+        let Pipeline { input, transform, writer, started } = self;
+        drop(input);
+        transform.await.map_err(|e| anyhow!("transform stage failed: {e}"))?;
+        let mut summary = writer.await.map_err(|e| anyhow!("writer stage failed: {e}"))??;
+        summary.set_elapsed(started.elapsed());
+        Ok(summary)
+    }
+}
+
+/// Read, then decode/clean/fingerprint on the blocking pool.
+async fn prepare(candidate: Candidate, max_size: u64, cleaner: Arc<Cleaner>) -> Prepared {
+    let (bytes, file_sha256) = match read(&candidate, max_size).await {
+        ReadResult::Vanished => return Prepared::Vanished { candidate },
+        ReadResult::Unusable { sha256, reason } => {
+            return Prepared::Rejected { candidate, file_sha256: sha256, reason }
+        }
+        ReadResult::Bytes { bytes, sha256 } => (bytes, sha256),
+    };
+    let result = tokio::task::spawn_blocking(move || process::process(&bytes, &cleaner)).await;
+    match result {
+        Ok(Ok(cleaned)) => Prepared::Article { candidate, file_sha256, cleaned },
+        Ok(Err(reason)) => Prepared::Rejected { candidate, file_sha256: Some(file_sha256), reason },
+        // A panic in cleaning is a bug, but it must not take the run down with it.
+        Err(e) => Prepared::Rejected {
+            candidate,
+            file_sha256: Some(file_sha256),
+            reason: format!("internal error while cleaning: {e}"),
+        },
+    }
+}

@@ -1,0 +1,27 @@
+//! The transform stage: bytes → text → cleaned [`Document`] → fingerprints.
+//!
+//! Pure CPU work with no shared state, run on the blocking pool by several workers.
+
+use crate::clean::Cleaner;
+use crate::decode;
+use crate::dedup;
+use crate::Document;
+
+/// A cleaned, fingerprinted article, ready for the dedup decision.
+#[derive(Debug, Clone)]
+pub struct Cleaned {
+    pub doc: Document,
+    /// Hex SHA-256 of the fingerprint-normalised body.
+    pub content_sha256: String,
+}
+
+/// Decodes, cleans and fingerprints one file's bytes; `Err` is the rejection reason.
+pub fn process(bytes: &[u8], cleaner: &Cleaner) -> Result<Cleaned, String> {
+    let text = decode::decode(bytes).map_err(|r| r.to_string())?;
+    let doc = cleaner.clean(&text);
+    if doc.is_empty() {
+        return Err("no article text".to_string());
+    }
+    let content_sha256 = dedup::content_sha256(&doc.body);
+    Ok(Cleaned { doc, content_sha256 })
+}

@@ -1,0 +1,69 @@
+//! What a run did, for the end-of-run report and the daemon's periodic log line.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::store::Status;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Files whose fate this run recorded (stored + duplicates + near + rejected).
+    pub files: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub near_duplicates: u64,
+    pub rejected: u64,
+    /// Files already in the ledger with the same bytes: nothing to do.
+    pub unchanged: u64,
+    /// Files that disappeared between discovery and reading.
+    pub vanished: u64,
+    pub seconds: f64,
+}
+
+impl Summary {
+    pub fn count(&mut self, status: Status) {
+        self.files += 1;
+        match status {
+            Status::Stored => self.stored += 1,
+            Status::Duplicate => self.duplicates += 1,
+            Status::NearDuplicate => self.near_duplicates += 1,
+            Status::Rejected => self.rejected += 1,
+        }
+    }
+
+    pub fn set_elapsed(&mut self, d: Duration) {
+        self.seconds = d.as_secs_f64();
+    }
+
+    pub fn articles_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.files as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// One line for a progress bar.
+    pub fn short(&self) -> String {
+        format!(
+            "stored {} · dup {} · near {} · rejected {}",
+            self.stored, self.duplicates, self.near_duplicates, self.rejected
+        )
+    }
+
+    /// The human end-of-run report.
+    pub fn report(&self) -> String {
+        format!(
+            "files        {}\n  stored     {}\n  duplicates {}\n  near dups  {}\n  rejected   {}\nunchanged    {} (already in the database)\nseconds      {:.2}\nfiles/s      {:.1}\n",
+            self.files,
+            self.stored,
+            self.duplicates,
+            self.near_duplicates,
+            self.rejected,
+            self.unchanged,
+            self.seconds,
+            self.articles_per_second()
+        )
+    }
+}

@@ -1,0 +1,125 @@
+//! Discovery: walk files and directories in a deterministic order, keep the files the
+//! include/exclude patterns select, and skip those the ledger already has unchanged.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use tracing::{debug, warn};
+use walkdir::WalkDir;
+
+use super::Candidate;
+use crate::config::InputConfig;
+
+/// Which file names are input.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    include: GlobSet,
+    exclude: GlobSet,
+}
+
+impl Filter {
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Filter> {
+        Ok(Filter { include: build(include, "input.include")?, exclude: build(exclude, "input.exclude")? })
+    }
+
+    pub fn from_config(input: &InputConfig) -> Result<Filter> {
+        Filter::new(&input.include, &input.exclude)
+    }
+
+    /// True when a file with this name is input.
+    pub fn accepts(&self, name: &std::ffi::OsStr) -> bool {
+        self.include.is_match(name) && !self.exclude.is_match(name)
+    }
+
+    /// True when a directory with this name should not be entered (e.g. `.git`).
+    pub fn skips_dir(&self, name: &std::ffi::OsStr) -> bool {
+        self.exclude.is_match(name)
+    }
+}
+
+fn build(patterns: &[String], key: &str) -> Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).with_context(|| format!("bad glob pattern {p:?} in {key}"))?);
+    }
+    Ok(b.build()?)
+}
+
+/// Checks that every path exists before any work starts: a mistyped path is a user
+/// error to report, not an empty run.
+pub fn check_roots(roots: &[PathBuf]) -> Result<()> {
+    for root in roots {
+        if let Err(e) = std::fs::metadata(root) {
+            bail!("cannot read input path {}: {e}", root.display());
+        }
+    }
+    Ok(())
+}
+
+/// Walks `roots` and calls `found` for every input file, in a deterministic order
+/// (roots in the order given, then by file name). Returns early when `found` returns
+/// `false` (the receiver went away).
+///
+/// Symbolic links are not followed into directories (no loops); a link to a file is
+/// taken only when the file lies inside the same root.
+pub fn walk(roots: &[PathBuf], filter: &Filter, mut found: impl FnMut(Candidate) -> bool) {
+    for root in roots {
+        let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        let explicit_file = root.is_file();
+        let walker = WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter();
+        let walker = walker
+            .filter_entry(|e| e.depth() == 0 || !e.file_type().is_dir() || !filter.skips_dir(e.file_name()));
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    warn!(path = %e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string()), error = %e, "cannot list directory entry; skipped");
+                    continue;
+                }
+            };
+            let path = entry.path();
+            let ft = entry.file_type();
+            // A file named on the command line is taken whatever its name.
+            let named_on_command_line = explicit_file && entry.depth() == 0;
+            if !named_on_command_line && !filter.accepts(entry.file_name()) {
+                continue;
+            }
+            let meta = if ft.is_symlink() {
+                match resolve_link(path, &canonical_root) {
+                    Some(m) => m,
+                    None => continue,
+                }
+            } else if ft.is_file() {
+                match entry.metadata() {
+                    Ok(m) => m,
+                    Err(e) => {
+                        warn!(path = %path.display(), error = %e, "cannot stat file; skipped");
+                        continue;
+                    }
+                }
+            } else {
+                continue;
+            };
+            if !found(Candidate::new(path.to_path_buf(), &meta)) {
+                return;
+            }
+        }
+    }
+}
+
+/// Follows a symlink to a regular file inside `root`; anything else is skipped.
+fn resolve_link(path: &Path, root: &Path) -> Option<std::fs::Metadata> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(t) => t,
+        Err(e) => {
+            debug!(path = %path.display(), error = %e, "dangling or looping symlink; skipped");
+            return None;
+        }
+    };
+    if !target.starts_with(root) {
+        warn!(path = %path.display(), target = %target.display(), "symlink points outside the input root; skipped");
+        return None;
+    }
+    std::fs::metadata(&target).ok().filter(|m| m.is_file())
+}

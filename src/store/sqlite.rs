@@ -1,0 +1,454 @@
+//! SQLite backend: schema, migrations, the single-writer lock and every query.
+//!
+//! Durability choices (see NOTES.md): WAL with `synchronous=NORMAL` never corrupts
+//! and loses at most the last commit on power loss; writes use `BEGIN IMMEDIATE`
+//! so a busy database waits `busy_timeout` instead of failing at once when a
+//! deferred transaction upgrades to a write.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use super::{ArticleRow, Counts, FileKey, NewSource, SourceRow, Status};
+use crate::Document;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: articles, the ledger of input files, fingerprints and metadata.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        id             INTEGER PRIMARY KEY,
+        title          TEXT,
+        published      TEXT,
+        author         TEXT,
+        body           TEXT NOT NULL,
+        captions       TEXT NOT NULL DEFAULT '[]',
+        content_sha256 TEXT NOT NULL UNIQUE,
+        ingested_at    TEXT NOT NULL
+    );
+    CREATE TABLE sources (
+        id              INTEGER PRIMARY KEY,
+        path            TEXT NOT NULL,
+        path_bytes      BLOB NOT NULL,
+        size            INTEGER NOT NULL,
+        mtime_ns        INTEGER NOT NULL,
+        file_sha256     TEXT,
+        status          TEXT NOT NULL
+                        CHECK (status IN ('stored','duplicate','near_duplicate','rejected')),
+        article_id      INTEGER REFERENCES articles(id),
+        similarity      REAL,
+        jaccard         REAL,
+        containment     REAL,
+        shared_shingles INTEGER,
+        error           TEXT,
+        processed_at    TEXT NOT NULL,
+        CHECK ((status = 'rejected') = (article_id IS NULL))
+    );
+    CREATE INDEX sources_path ON sources(path_bytes, size, mtime_ns);
+    CREATE UNIQUE INDEX sources_path_sha ON sources(path_bytes, file_sha256);
+    CREATE INDEX sources_file_sha ON sources(file_sha256);
+    CREATE INDEX sources_article ON sources(article_id);
+    CREATE TABLE fingerprints (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        data       BLOB NOT NULL
+    );
+    "#,
+];
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+
+/// A connection to the news database.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    /// Held by writers for as long as they live: one writer per database.
+    _lock: Option<WriterLock>,
+    in_tx: bool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database for writing, migrating its schema and
+    /// taking the single-writer lock.
+    pub fn open_writer(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                bail!(
+                    "cannot create database {}: directory {} does not exist",
+                    path.display(),
+                    dir.display()
+                );
+            }
+        }
+        let lock = WriterLock::acquire(path)?;
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open database {} for writing", path.display()))?;
+        let mut store = SqliteStore { conn, path: path.to_path_buf(), _lock: Some(lock), in_tx: false };
+        store.configure(busy_timeout)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only (works while a writer runs).
+    pub fn open_reader(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
+        if !path.exists() {
+            bail!("database {} does not exist: run `news-ingest run` first, or pass --db", path.display());
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+        conn.busy_timeout(busy_timeout)?;
+        let store = SqliteStore { conn, path: path.to_path_buf(), _lock: None, in_tx: false };
+        let version = store.schema_version()?;
+        if version > MIGRATIONS.len() as i64 {
+            bail!(
+                "database {} has schema version {version}, newer than this news-ingest understands ({}): upgrade news-ingest",
+                path.display(),
+                MIGRATIONS.len()
+            );
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&mut self, busy_timeout: Duration) -> Result<()> {
+        let ctx = || format!("cannot configure database {}", self.path.display());
+        self.conn.busy_timeout(busy_timeout).with_context(ctx)?;
+        self.conn
+            .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            .with_context(ctx)?;
+        Ok(())
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let current = self.schema_version()?;
+        if current > MIGRATIONS.len() as i64 {
+            bail!(
+                "database {} has schema version {current}, newer than this news-ingest understands ({}): upgrade news-ingest",
+                self.path.display(),
+                MIGRATIONS.len()
+            );
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let version = i + 1;
+            let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)
+                .with_context(|| format!("schema migration {version} failed on {}", self.path.display()))?;
+            tx.pragma_update(None, "user_version", version as i64)?;
+            tx.commit().with_context(|| {
+                format!("cannot write to database {} (read-only or disk full?)", self.path.display())
+            })?;
+        }
+        Ok(())
+    }
+
+    // ---- transactions -------------------------------------------------------------
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE`), unless one is open.
+    pub fn begin(&mut self) -> Result<()> {
+        if !self.in_tx {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .with_context(|| format!("cannot start a write transaction on {}", self.path.display()))?;
+            self.in_tx = true;
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction, if any. On failure the transaction is rolled
+    /// back, so nothing of the batch is half-written.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.in_tx {
+            self.in_tx = false;
+            if let Err(e) = self.conn.execute_batch("COMMIT") {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e).with_context(|| {
+                    format!("cannot commit to database {} (disk full or read-only?)", self.path.display())
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Rolls back the open transaction, if any.
+    pub fn rollback(&mut self) {
+        if self.in_tx {
+            self.in_tx = false;
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+
+    // ---- metadata -----------------------------------------------------------------
+
+    pub fn meta_get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn meta_set(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    // ---- the ledger ---------------------------------------------------------------
+
+    /// True when this path was already recorded with this size and mtime: the cheap
+    /// check that lets a re-run skip a file without reading it.
+    pub fn seen_unchanged(&self, key: &FileKey) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT 1 FROM sources WHERE path_bytes = ?1 AND size = ?2 AND mtime_ns = ?3 LIMIT 1",
+        )?;
+        Ok(stmt.exists(params![key.path_bytes, key.size as i64, key.mtime_ns])?)
+    }
+
+    /// True when this path was already recorded with these bytes. Refreshes the
+    /// recorded size and mtime so the next cheap check skips the file.
+    pub fn seen_same_bytes(&self, key: &FileKey, file_sha256: &str) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE sources SET size = ?3, mtime_ns = ?4 WHERE path_bytes = ?1 AND file_sha256 = ?2",
+            )?
+            .execute(params![key.path_bytes, file_sha256, key.size as i64, key.mtime_ns])?;
+        Ok(n > 0)
+    }
+
+    /// The first recorded fate of these bytes under any path:
+    /// `(article_id, error)`, one of which is set.
+    pub fn fate_of_bytes(&self, file_sha256: &str) -> Result<Option<(Option<i64>, Option<String>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT article_id, error FROM sources WHERE file_sha256 = ?1 ORDER BY id LIMIT 1",
+        )?;
+        Ok(stmt.query_row([file_sha256], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    }
+
+    /// The article whose normalised body has this hash.
+    pub fn article_by_content(&self, content_sha256: &str) -> Result<Option<i64>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id FROM articles WHERE content_sha256 = ?1")?;
+        Ok(stmt.query_row([content_sha256], |r| r.get(0)).optional()?)
+    }
+
+    /// Inserts a new article and returns its id.
+    pub fn insert_article(&self, doc: &Document, content_sha256: &str) -> Result<i64> {
+        let captions = serde_json::to_string(&doc.captions)?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "INSERT INTO articles(title, published, author, body, captions, content_sha256, ingested_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"
+        ))?;
+        stmt.execute(params![
+            doc.title,
+            doc.published,
+            doc.author,
+            doc.body_text(),
+            captions,
+            content_sha256
+        ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records one input file's fate.
+    pub fn insert_source(&self, s: &NewSource<'_>) -> Result<i64> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "INSERT INTO sources(path, path_bytes, size, mtime_ns, file_sha256, status, article_id,
+                                 similarity, jaccard, containment, shared_shingles, error, processed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {NOW})"
+        ))?;
+        stmt.execute(params![
+            s.key.path,
+            s.key.path_bytes,
+            s.key.size as i64,
+            s.key.mtime_ns,
+            s.file_sha256,
+            s.status.as_str(),
+            s.article_id,
+            s.similarity,
+            s.evidence.map(|e| e.jaccard),
+            s.evidence.map(|e| e.containment),
+            s.evidence.map(|e| e.shared_shingles as i64),
+            s.error,
+        ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Stores an article's near-duplicate fingerprint (opaque bytes from `dedup`).
+    pub fn insert_fingerprint(&self, article_id: i64, data: &[u8]) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO fingerprints(article_id, data) VALUES (?1, ?2)")?
+            .execute(params![article_id, data])?;
+        Ok(())
+    }
+
+    /// Streams every stored fingerprint, in id order (index rebuild at start-up).
+    pub fn for_each_fingerprint(&self, mut f: impl FnMut(i64, &[u8])) -> Result<()> {
+        let mut stmt = self.conn.prepare("SELECT article_id, data FROM fingerprints ORDER BY article_id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let data = row.get_ref(1)?.as_blob()?;
+            f(id, data);
+        }
+        Ok(())
+    }
+
+    /// The stored body of an article (paragraphs joined by a blank line).
+    pub fn article_body(&self, id: i64) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT body FROM articles WHERE id = ?1")?;
+        Ok(stmt.query_row([id], |r| r.get(0)).optional()?)
+    }
+
+    // ---- reading ------------------------------------------------------------------
+
+    pub fn counts(&self) -> Result<Counts> {
+        let mut c = Counts::default();
+        let mut stmt = self.conn.prepare("SELECT status, COUNT(*) FROM sources GROUP BY status")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let status: String = row.get(0)?;
+            let n: i64 = row.get(1)?;
+            let n = n as u64;
+            c.files += n;
+            match Status::parse(&status) {
+                Some(Status::Stored) => {}
+                Some(Status::Duplicate) => c.exact_duplicates += n,
+                Some(Status::NearDuplicate) => c.near_duplicates += n,
+                Some(Status::Rejected) => c.rejected += n,
+                None => {}
+            }
+        }
+        c.articles = self.conn.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get::<_, i64>(0))? as u64;
+        c.last_ingest = self
+            .conn
+            .query_row("SELECT MAX(processed_at) FROM sources", [], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(c)
+    }
+
+    /// Rejection reasons with their counts, most frequent first.
+    pub fn rejection_reasons(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT COALESCE(error, ''), COUNT(*) FROM sources WHERE status = 'rejected'
+             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn article(&self, id: i64) -> Result<Option<ArticleRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, title, published, author, captions, body, content_sha256, ingested_at
+             FROM articles WHERE id = ?1",
+        )?;
+        Ok(stmt.query_row([id], article_from_row).optional()?)
+    }
+
+    pub fn sources_of(&self, article_id: i64) -> Result<Vec<SourceRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, path, file_sha256, status, article_id, similarity, jaccard, containment,
+                    shared_shingles, error, processed_at
+             FROM sources WHERE article_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([article_id], source_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// All sources, in id order (used by tests and `export`).
+    pub fn all_sources(&self) -> Result<Vec<SourceRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, path, file_sha256, status, article_id, similarity, jaccard, containment,
+                    shared_shingles, error, processed_at
+             FROM sources ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], source_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn article_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
+    let captions: String = r.get(4)?;
+    let body: String = r.get(5)?;
+    Ok(ArticleRow {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        published: r.get(2)?,
+        author: r.get(3)?,
+        captions: serde_json::from_str(&captions).unwrap_or_default(),
+        body: body.split("\n\n").map(str::to_string).collect(),
+        content_sha256: r.get(6)?,
+        ingested_at: r.get(7)?,
+    })
+}
+
+fn source_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceRow> {
+    let status: String = r.get(3)?;
+    Ok(SourceRow {
+        id: r.get(0)?,
+        path: r.get(1)?,
+        file_sha256: r.get(2)?,
+        status: Status::parse(&status).unwrap_or(Status::Rejected),
+        article_id: r.get(4)?,
+        similarity: r.get(5)?,
+        jaccard: r.get(6)?,
+        containment: r.get(7)?,
+        shared_shingles: r.get(8)?,
+        error: r.get(9)?,
+        processed_at: r.get(10)?,
+    })
+}
+
+/// An exclusive `flock` on `<db>.lock`, so a second writer gets a clear error
+/// instead of waiting or interleaving. Released by the OS when the process dies,
+/// so a crash never leaves a stale lock behind.
+struct WriterLock {
+    _file: File,
+}
+
+impl WriterLock {
+    fn acquire(db: &Path) -> Result<WriterLock> {
+        let mut lock_path = db.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .with_context(|| {
+                format!("cannot create lock file {} (is the directory writable?)", lock_path.display())
+            })?;
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock on a file descriptor we own; no memory is shared.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+            bail!(
+                "database {} is in use by another news-ingest writer{}: stop it first, or use --db for another database (read-only commands such as `stats` and `search` keep working)",
+                db.display(),
+                if holder.trim().is_empty() { String::new() } else { format!(" (pid {})", holder.trim()) }
+            );
+        }
+        file.set_len(0)?;
+        let _ = write!(file, "{}", std::process::id());
+        Ok(WriterLock { _file: file })
+    }
+}
