@@ -67,7 +67,9 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 /// A connection to the news database.
 pub struct SqliteStore {
-    conn: Connection,
+    /// Visible to sibling files of `store/` that add query methods in their own
+    /// `impl SqliteStore` blocks; nothing outside `store/` touches SQL.
+    pub(in crate::store) conn: Connection,
     path: PathBuf,
     /// Held by writers for as long as they live: one writer per database.
     _lock: Option<WriterLock>,
