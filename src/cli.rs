@@ -45,6 +45,16 @@ pub enum Command {
     Clean(crate::commands::clean::CleanArgs),
     /// Counts from the database.
     Stats(crate::commands::stats::StatsArgs),
+    /// Full-text search over titles and bodies; accents and case do not matter.
+    Search(crate::commands::search::SearchArgs),
+    /// One article and every file it was seen in.
+    Show(crate::commands::show::ShowArgs),
+    /// Duplicate clusters: each original article with its exact and near copies.
+    Dupes(crate::commands::dupes::DupesArgs),
+    /// Every article as one JSON object per line, streamed.
+    Export(crate::commands::export::ExportArgs),
+    /// Rebuild the full-text search index from the stored articles.
+    Reindex(crate::commands::reindex::ReindexArgs),
 }
 
 /// What a command needs from the command line and the config.
@@ -91,6 +101,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => crate::commands::run::run(&ctx, args),
         Command::Clean(args) => crate::commands::clean::run(&ctx, args),
         Command::Stats(args) => crate::commands::stats::run(&ctx, args),
+        Command::Search(args) => crate::commands::search::run(&ctx, args),
+        Command::Show(args) => crate::commands::show::run(&ctx, args),
+        Command::Dupes(args) => crate::commands::dupes::run(&ctx, args),
+        Command::Export(args) => crate::commands::export::run(&ctx, args),
+        Command::Reindex(args) => crate::commands::reindex::run(&ctx, args),
     }
 }
 

@@ -2,5 +2,96 @@
 //! pipeline stages and the store.
 
 pub mod clean;
+pub mod dupes;
+pub mod export;
+pub mod reindex;
 pub mod run;
+pub mod search;
+pub mod show;
 pub mod stats;
+
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+/// Parses a `--since`/`--until` value: a real calendar date written `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<String, String> {
+    let bad = || format!("invalid date {s:?}: expected YYYY-MM-DD, e.g. 2024-03-15");
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Result<u32, String> {
+        let part = &s[r];
+        if !part.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        part.parse().map_err(|_| bad())
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if d == 0 || d > days {
+        return Err(bad());
+    }
+    Ok(s.to_string())
+}
+
+/// Builds a date range, refusing one that ends before it starts.
+pub fn date_range(since: Option<String>, until: Option<String>) -> anyhow::Result<crate::store::DateRange> {
+    if let (Some(s), Some(u)) = (&since, &until) {
+        if s > u {
+            anyhow::bail!("--since {s} is after --until {u}: nothing can match");
+        }
+    }
+    Ok(crate::store::DateRange { since, until })
+}
+
+/// Columns available for human output: the terminal's width when stdout is one,
+/// else `COLUMNS`, else 100.
+pub fn output_width() -> usize {
+    if io::stdout().is_terminal() {
+        // SAFETY: TIOCGWINSZ fills a winsize struct we own.
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
+        if rc == 0 && ws.ws_col > 0 {
+            return usize::from(ws.ws_col).max(20);
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .unwrap_or(100)
+        .max(20)
+}
+
+/// At most `width` characters of `s` (one line), with `…` when cut.
+pub fn truncate(s: &str, width: usize) -> String {
+    let s = s.replace(['\n', '\r', '\t'], " ");
+    if s.chars().count() <= width {
+        return s;
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Ends a command whose output went to stdout: a closed pipe (`| head`) is a normal
+/// way for a reader to stop, not an error.
+pub fn finish_output(result: anyhow::Result<()>) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}

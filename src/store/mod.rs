@@ -4,10 +4,12 @@
 //! the program sees, so a second backend (PostgreSQL, for workers on several hosts)
 //! is a new sibling of [`sqlite`], not a rewrite of its callers.
 
+mod query;
 pub mod sqlite;
 
 use serde::Serialize;
 
+pub use query::{fold, snippet, ParsedQuery, Segment};
 pub use sqlite::SqliteStore;
 
 /// What happened to one input file.
@@ -117,4 +119,60 @@ pub struct Counts {
     pub near_duplicates: u64,
     pub rejected: u64,
     pub last_ingest: Option<String>,
+}
+
+/// Inclusive date bounds (`YYYY-MM-DD`) on an article's day: `published` (a
+/// `YYYY-MM` date counts as the first of its month), or the date of `ingested_at`
+/// when `published` is unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DateRange {
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+impl DateRange {
+    pub fn is_empty(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+}
+
+/// One full-text search result, best first. `score` is the relevance: higher is
+/// better (the negated bm25 of the title and body, the title weighted higher).
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub id: i64,
+    pub title: Option<String>,
+    pub published: Option<String>,
+    pub score: f64,
+    /// An excerpt of the body around the best match, matches marked.
+    pub snippet: Vec<Segment>,
+}
+
+/// A source file as shown with its article (`dupes`, `export`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceBrief {
+    pub path: String,
+    pub status: Status,
+    pub similarity: Option<f64>,
+}
+
+/// A duplicate cluster: a canonical article and every non-rejected file seen for it.
+#[derive(Debug, Clone)]
+pub struct ClusterHead {
+    pub id: i64,
+    pub title: Option<String>,
+    pub published: Option<String>,
+    /// Number of files in the cluster (the original and its copies).
+    pub size: u64,
+}
+
+/// Extra figures for `stats`.
+#[derive(Debug, Clone, Default)]
+pub struct StoreStats {
+    /// Articles per UTC day of `ingested_at`, oldest first, zero days included.
+    pub articles_per_day: Vec<(String, u64)>,
+    /// Articles in the full-text index (equals `articles` unless the index is stale).
+    pub indexed_articles: u64,
+    pub db_bytes: u64,
+    pub wal_bytes: u64,
 }

@@ -61,6 +61,18 @@ const MIGRATIONS: &[&str] = &[
         data       BLOB NOT NULL
     );
     "#,
+    // 2: the full-text index (folded title and body; see `query.rs`), filled from
+    // `articles` by `reindex_if_stale` right after migrating; and an index for
+    // per-day counts.
+    r#"
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, content='', contentless_delete=1,
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE INDEX articles_ingested ON articles(ingested_at);
+    INSERT INTO meta(key, value) VALUES ('fts_stale', '1')
+        ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+    "#,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -95,6 +107,7 @@ impl SqliteStore {
         let mut store = SqliteStore { conn, path: path.to_path_buf(), _lock: Some(lock), in_tx: false };
         store.configure(busy_timeout)?;
         store.migrate()?;
+        store.reindex_if_stale()?;
         Ok(store)
     }
 
@@ -252,19 +265,15 @@ impl SqliteStore {
     /// Inserts a new article and returns its id.
     pub fn insert_article(&self, doc: &Document, content_sha256: &str) -> Result<i64> {
         let captions = serde_json::to_string(&doc.captions)?;
+        let body = doc.body_text();
         let mut stmt = self.conn.prepare_cached(&format!(
             "INSERT INTO articles(title, published, author, body, captions, content_sha256, ingested_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"
         ))?;
-        stmt.execute(params![
-            doc.title,
-            doc.published,
-            doc.author,
-            doc.body_text(),
-            captions,
-            content_sha256
-        ])?;
-        Ok(self.conn.last_insert_rowid())
+        stmt.execute(params![doc.title, doc.published, doc.author, body, captions, content_sha256])?;
+        let id = self.conn.last_insert_rowid();
+        self.index_article(id, doc.title.as_deref(), &body)?;
+        Ok(id)
     }
 
     /// Records one input file's fate.

@@ -1,0 +1,81 @@
+//! `news-ingest show ID [--json]`: one article and every file it was seen in.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use super::{finish_output, output_width, truncate};
+use crate::cli::Context;
+use crate::store::SqliteStore;
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Article id (as printed by `search`, `dupes` and `export`).
+    pub id: i64,
+    /// Print one JSON object: the `clean --json` keys, `id`, `content_sha256`,
+    /// `ingested_at` and `sources`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
+    let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let Some(article) = store.article(args.id)? else {
+        bail!("no article with id {} in {}", args.id, ctx.db.display());
+    };
+    let sources = store.sources_of(args.id)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = (|| -> Result<()> {
+        if args.json {
+            let mut v = serde_json::to_value(&article)?;
+            v["sources"] = serde_json::json!(sources
+                .iter()
+                .map(|s| serde_json::json!({
+                    "id": s.id,
+                    "path": s.path,
+                    "file_sha256": s.file_sha256,
+                    "status": s.status,
+                    "similarity": s.similarity,
+                    "jaccard": s.jaccard,
+                    "containment": s.containment,
+                    "processed_at": s.processed_at,
+                }))
+                .collect::<Vec<_>>());
+            writeln!(out, "{v}")?;
+        } else {
+            let width = output_width();
+            let none = "-";
+            writeln!(out, "id:          {}", article.id)?;
+            writeln!(out, "title:       {}", article.title.as_deref().unwrap_or(none))?;
+            writeln!(out, "published:   {}", article.published.as_deref().unwrap_or(none))?;
+            writeln!(out, "author:      {}", article.author.as_deref().unwrap_or(none))?;
+            writeln!(out, "ingested at: {}", article.ingested_at)?;
+            writeln!(out, "sha256:      {}", article.content_sha256)?;
+            for c in &article.captions {
+                writeln!(out, "caption:     {c}")?;
+            }
+            writeln!(out)?;
+            for p in &article.body {
+                writeln!(out, "{p}\n")?;
+            }
+            writeln!(out, "seen in {} file(s):", sources.len())?;
+            for s in &sources {
+                let sim = match (s.similarity, s.jaccard, s.containment) {
+                    (Some(sim), Some(j), Some(c)) => format!("{sim:.3} (jaccard {j:.3}, containment {c:.3})"),
+                    (Some(sim), _, _) => format!("{sim:.3}"),
+                    _ => String::new(),
+                };
+                let head = format!("  {:<14} {:<24} ", s.status.as_str(), s.processed_at);
+                let tail = if sim.is_empty() { String::new() } else { format!("  {sim}") };
+                let room = width.saturating_sub(head.chars().count() + tail.chars().count()).max(10);
+                writeln!(out, "{head}{}{tail}", truncate(&s.path, room))?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    })();
+    finish_output(result)
+}

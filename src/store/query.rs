@@ -1,0 +1,590 @@
+//! Reading the database: full-text search, duplicate clusters, export, statistics.
+//!
+//! The full-text index (`articles_fts`, FTS5, contentless) holds a *folded* copy of
+//! each article's title and body: NFD, combining marks dropped, `đ`/`Đ` → `d`,
+//! lowercase. SQLite's `remove_diacritics` alone would keep `đ` (a letter, not a
+//! diacritic), so "dam" would miss "đàm". Queries are folded the same way, and are
+//! rebuilt from their words only, so no user input can be an FTS5 syntax error.
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{params, OptionalExtension};
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use super::{ArticleRow, ClusterHead, DateRange, SearchHit, SourceBrief, SqliteStore, Status, StoreStats};
+
+/// bm25 weights of the FTS columns (title, body).
+const TITLE_WEIGHT: f64 = 4.0;
+const BODY_WEIGHT: f64 = 1.0;
+/// The schema version that added the full-text index.
+pub(super) const FTS_SCHEMA_VERSION: i64 = 2;
+/// Meta key set while the index must be rebuilt from `articles` (after migration 2).
+pub(super) const FTS_STALE_KEY: &str = "fts_stale";
+
+/// An article's day for date filters: `published` (`YYYY-MM` → first of the month),
+/// else the date of `ingested_at`.
+const DAY_EXPR: &str = "COALESCE(CASE WHEN length(a.published) = 7 THEN a.published || '-01' \
+                        ELSE a.published END, substr(a.ingested_at, 1, 10))";
+
+// ---- text folding ---------------------------------------------------------------
+
+/// Folds one character onto `out`: NFD, combining marks dropped, `đ` → `d`, lowercase.
+fn fold_char_into(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    for d in std::iter::once(c).nfd() {
+        if is_combining_mark(d) {
+            continue;
+        }
+        match d {
+            'đ' | 'Đ' | 'ð' | 'Ð' => out.push('d'),
+            _ => out.extend(d.to_lowercase()),
+        }
+    }
+}
+
+/// The search form of a text: "Hội đàm" → "hoi dam". The index holds this form of
+/// titles and bodies, and queries are folded the same way.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        fold_char_into(c, &mut out);
+    }
+    out
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Tokens of a folded text (what the index's `unicode61` tokenizer sees).
+fn tokens(folded: &str) -> impl Iterator<Item = &str> {
+    folded.split(|c: char| !is_token_char(c)).filter(|t| !t.is_empty())
+}
+
+// ---- queries ----------------------------------------------------------------------
+
+/// One required part of a query: a word or a phrase (a sequence of folded tokens);
+/// `prefix` when the last token was written `word*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub tokens: Vec<String>,
+    pub prefix: bool,
+}
+
+/// A user's query: every term must occur (AND). `"quoted words"` are phrases, a
+/// bare word ending in `*` is a prefix, and everything else that is not a letter
+/// or digit separates words. FTS5 operators (`AND`, `OR`, `NOT`, `NEAR`, brackets,
+/// column filters) are not interpreted: they are searched as words or ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedQuery {
+    pub terms: Vec<Term>,
+}
+
+impl ParsedQuery {
+    pub fn parse(input: &str) -> ParsedQuery {
+        let mut terms = Vec::new();
+        let mut rest = input;
+        while !rest.is_empty() {
+            rest = rest.trim_start();
+            if let Some(after) = rest.strip_prefix('"') {
+                // A phrase up to the closing quote (or the end, when unbalanced).
+                let (phrase, next) = match after.find('"') {
+                    Some(i) => (&after[..i], &after[i + 1..]),
+                    None => (after, ""),
+                };
+                let toks: Vec<String> = tokens(&fold(phrase)).map(str::to_string).collect();
+                if !toks.is_empty() {
+                    terms.push(Term { tokens: toks, prefix: false });
+                }
+                rest = next;
+            } else {
+                let end = rest.find(|c: char| c.is_whitespace() || c == '"').unwrap_or(rest.len());
+                let word = &rest[..end];
+                rest = &rest[end..];
+                let folded = fold(word);
+                let toks: Vec<String> = tokens(&folded).map(str::to_string).collect();
+                if let Some(last) = toks.last() {
+                    let prefix = folded.ends_with('*')
+                        && folded.trim_end_matches('*').ends_with(last.as_str())
+                        && last.chars().count() >= 2;
+                    terms.push(Term { tokens: toks, prefix });
+                }
+            }
+        }
+        // The same term twice adds nothing.
+        let mut seen = Vec::new();
+        terms.retain(|t| {
+            if seen.contains(t) {
+                false
+            } else {
+                seen.push(t.clone());
+                true
+            }
+        });
+        ParsedQuery { terms }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// The FTS5 MATCH expression: every token double-quoted (tokens hold only letters
+    /// and digits, so this is always valid syntax), terms joined by implicit AND.
+    pub fn to_fts(&self) -> String {
+        self.terms
+            .iter()
+            .map(|t| format!("\"{}\"{}", t.tokens.join(" "), if t.prefix { "*" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+// ---- snippets ---------------------------------------------------------------------
+
+/// A piece of a snippet; `hit` when it matched the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// A token of the original text: its byte range there and its folded form.
+struct Tok {
+    start: usize,
+    end: usize,
+    folded: String,
+}
+
+fn tokenize_original(text: &str) -> Vec<Tok> {
+    let mut toks = Vec::new();
+    let mut cur: Option<Tok> = None;
+    let mut buf = String::new();
+    for (i, c) in text.char_indices() {
+        buf.clear();
+        fold_char_into(c, &mut buf);
+        let is_tok = !buf.is_empty() && buf.chars().all(is_token_char);
+        if is_tok {
+            let t = cur.get_or_insert_with(|| Tok { start: i, end: i, folded: String::new() });
+            t.end = i + c.len_utf8();
+            t.folded.push_str(&buf);
+        } else if let Some(t) = cur.take() {
+            toks.push(t);
+        }
+    }
+    toks.extend(cur);
+    toks
+}
+
+fn term_matches_at(toks: &[Tok], i: usize, term: &Term) -> bool {
+    let n = term.tokens.len();
+    if i + n > toks.len() {
+        return false;
+    }
+    term.tokens.iter().enumerate().all(|(k, want)| {
+        let got = &toks[i + k].folded;
+        if term.prefix && k == n - 1 {
+            got.starts_with(want.as_str())
+        } else {
+            got == want
+        }
+    })
+}
+
+/// An excerpt of `text` of about `window` tokens around the place where most of the
+/// query's terms occur, with every match marked. Without a match, the beginning.
+pub fn snippet(text: &str, query: &ParsedQuery, window: usize) -> Vec<Segment> {
+    let toks = tokenize_original(text);
+    if toks.is_empty() {
+        return vec![];
+    }
+    // hits[i] = (term index, length in tokens) of a match starting at token i.
+    let hits: Vec<Option<(usize, usize)>> = (0..toks.len())
+        .map(|i| {
+            query
+                .terms
+                .iter()
+                .enumerate()
+                .find_map(|(ti, term)| term_matches_at(&toks, i, term).then_some((ti, term.tokens.len())))
+        })
+        .collect();
+    let window = window.max(4);
+    let lead = 3.min(window / 4);
+    // The start (a few tokens before a match) whose window covers most distinct terms.
+    let mut best: Option<(usize, usize)> = None; // (distinct terms, start)
+    for (i, h) in hits.iter().enumerate() {
+        if h.is_none() {
+            continue;
+        }
+        let start = i.saturating_sub(lead);
+        let end = (start + window).min(toks.len());
+        let mut seen = vec![false; query.terms.len()];
+        for (ti, _) in hits[start..end].iter().flatten() {
+            seen[*ti] = true;
+        }
+        let distinct = seen.iter().filter(|s| **s).count();
+        if best.map_or(true, |(d, _)| distinct > d) {
+            best = Some((distinct, start));
+        }
+    }
+    let start = best.map_or(0, |(_, s)| s);
+    let end = (start + window).min(toks.len());
+    let mut segs: Vec<Segment> = Vec::new();
+    let mut push = |s: &str, hit: bool| {
+        let s = s.replace(['\n', '\r', '\t'], " ");
+        match segs.last_mut() {
+            Some(last) if last.hit == hit => last.text.push_str(&s),
+            _ => segs.push(Segment { text: s, hit }),
+        }
+    };
+    if start > 0 {
+        push("… ", false);
+    }
+    let mut pos = toks[start].start;
+    let mut i = start;
+    while i < end {
+        if let Some((_, len)) = hits[i] {
+            let last = (i + len - 1).min(end - 1);
+            push(&text[pos..toks[i].start], false);
+            push(&text[toks[i].start..toks[last].end], true);
+            pos = toks[last].end;
+            i = last + 1;
+        } else {
+            i += 1;
+        }
+    }
+    let stop = toks[end - 1].end;
+    if pos < stop {
+        push(&text[pos..stop], false);
+    }
+    if end < toks.len() {
+        push(" …", false);
+    }
+    // "[hội] [đàm]" reads better as "[hội đàm]".
+    let mut merged: Vec<Segment> = Vec::with_capacity(segs.len());
+    for seg in segs {
+        let n = merged.len();
+        if seg.hit
+            && n >= 2
+            && merged[n - 2].hit
+            && !merged[n - 1].hit
+            && merged[n - 1].text.trim().is_empty()
+        {
+            let gap = merged.pop().map(|g| g.text).unwrap_or_default();
+            if let Some(prev) = merged.last_mut() {
+                prev.text.push_str(&gap);
+                prev.text.push_str(&seg.text);
+            }
+        } else {
+            merged.push(seg);
+        }
+    }
+    merged
+}
+
+// ---- the store --------------------------------------------------------------------
+
+impl SqliteStore {
+    /// Adds an article's folded title and body to the full-text index (inside the
+    /// caller's transaction, so the index never disagrees with `articles`).
+    pub(super) fn index_article(&self, id: i64, title: Option<&str>, body: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
+            .execute(params![id, title.map(fold).unwrap_or_default(), fold(body)])?;
+        Ok(())
+    }
+
+    /// Rebuilds the full-text index from `articles` in one transaction; returns the
+    /// number of articles indexed. Needs a writer.
+    pub fn reindex(&mut self, mut progress: impl FnMut(u64)) -> Result<u64> {
+        self.begin()?;
+        let result = (|| -> Result<u64> {
+            self.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')", [])?;
+            let mut stmt = self.conn.prepare("SELECT id, title, body FROM articles ORDER BY id")?;
+            let mut rows = stmt.query([])?;
+            let mut n = 0u64;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let title: Option<String> = row.get(1)?;
+                let body: String = row.get(2)?;
+                self.index_article(id, title.as_deref(), &body)?;
+                n += 1;
+                if n % 10_000 == 0 {
+                    progress(n);
+                }
+            }
+            self.conn.execute("DELETE FROM meta WHERE key = ?1", [FTS_STALE_KEY])?;
+            Ok(n)
+        })();
+        match result {
+            Ok(n) => {
+                self.commit()?;
+                self.optimize_index()?;
+                Ok(n)
+            }
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Merges the index's segments into one: faster queries after a big load.
+    pub fn optimize_index(&self) -> Result<()> {
+        self.conn
+            .execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')", [])
+            .with_context(|| format!("cannot optimise the search index of {}", self.path().display()))?;
+        Ok(())
+    }
+
+    /// After migration 2 on a database with articles: build the index once.
+    pub(super) fn reindex_if_stale(&mut self) -> Result<()> {
+        if self.meta_get(FTS_STALE_KEY)?.is_some() {
+            let n = self.reindex(|_| {})?;
+            if n > 0 {
+                tracing::info!(articles = n, "built the full-text search index");
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails with advice when the database has no usable search index.
+    fn check_index(&self) -> Result<()> {
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version < FTS_SCHEMA_VERSION {
+            bail!(
+                "database {} has no search index yet: run `news-ingest reindex` (or any `news-ingest run`) once to build it",
+                self.path().display()
+            );
+        }
+        if self.meta_get(FTS_STALE_KEY)?.is_some() {
+            bail!("the search index of {} is incomplete: run `news-ingest reindex`", self.path().display());
+        }
+        Ok(())
+    }
+
+    /// Full-text search, best match first.
+    pub fn search(&self, query: &ParsedQuery, dates: &DateRange, limit: usize) -> Result<Vec<SearchHit>> {
+        self.check_index()?;
+        if query.is_empty() || limit == 0 {
+            return Ok(vec![]);
+        }
+        let inner = if dates.is_empty() {
+            format!(
+                "SELECT rowid AS id, bm25(articles_fts, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}) AS score
+                 FROM articles_fts WHERE articles_fts MATCH ?1
+                 AND ?3 IS NULL AND ?4 IS NULL
+                 ORDER BY score, rowid LIMIT ?2"
+            )
+        } else {
+            format!(
+                "SELECT articles_fts.rowid AS id, bm25(articles_fts, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}) AS score
+                 FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+                 WHERE articles_fts MATCH ?1
+                   AND (?3 IS NULL OR {DAY_EXPR} >= ?3) AND (?4 IS NULL OR {DAY_EXPR} <= ?4)
+                 ORDER BY score, articles_fts.rowid LIMIT ?2"
+            )
+        };
+        let sql = format!(
+            "SELECT a.id, a.title, a.published, a.body, f.score
+             FROM ({inner}) AS f JOIN articles a ON a.id = f.id
+             ORDER BY f.score, a.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = stmt
+            .query(params![query.to_fts(), limit, dates.since, dates.until])
+            .context("full-text search failed")?;
+        let mut hits = Vec::new();
+        while let Some(row) = rows.next().context("full-text search failed")? {
+            let body: String = row.get(3)?;
+            let score: f64 = row.get(4)?;
+            hits.push(SearchHit {
+                id: row.get(0)?,
+                title: row.get(1)?,
+                published: row.get(2)?,
+                score: -score,
+                snippet: snippet(&body, query, 40),
+            });
+        }
+        Ok(hits)
+    }
+
+    // ---- duplicate clusters -------------------------------------------------------
+
+    /// Duplicate clusters with at least `min_size` files, largest first; `f` gets
+    /// each cluster's head and its files (the original first). One cluster in memory
+    /// at a time.
+    pub fn for_each_cluster(
+        &self,
+        min_size: u64,
+        mut f: impl FnMut(&ClusterHead, &[super::SourceRow]) -> Result<()>,
+    ) -> Result<()> {
+        let mut heads = self.conn.prepare(
+            "SELECT a.id, a.title, a.published, c.n
+             FROM (SELECT article_id, COUNT(*) AS n FROM sources
+                   WHERE article_id IS NOT NULL GROUP BY article_id HAVING COUNT(*) >= ?1) AS c
+             JOIN articles a ON a.id = c.article_id
+             ORDER BY c.n DESC, a.id",
+        )?;
+        let mut rows = heads.query([i64::try_from(min_size).unwrap_or(i64::MAX)])?;
+        while let Some(row) = rows.next()? {
+            let head = ClusterHead {
+                id: row.get(0)?,
+                title: row.get(1)?,
+                published: row.get(2)?,
+                size: row.get::<_, i64>(3)?.max(0) as u64,
+            };
+            let mut sources = self.sources_of(head.id)?;
+            // The original first, then copies in the order they were seen.
+            sources.sort_by_key(|s| (s.status != Status::Stored, s.id));
+            f(&head, &sources)?;
+        }
+        Ok(())
+    }
+
+    // ---- export -------------------------------------------------------------------
+
+    /// Every article (optionally within `dates`) in id order with its non-rejected
+    /// source files, one article in memory at a time.
+    pub fn for_each_article(
+        &self,
+        dates: &DateRange,
+        mut f: impl FnMut(&ArticleRow, &[SourceBrief]) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT a.id, a.title, a.published, a.author, a.captions, a.body, a.content_sha256,
+                    a.ingested_at, s.path, s.status, s.similarity
+             FROM articles a LEFT JOIN sources s ON s.article_id = a.id
+             WHERE (?1 IS NULL OR {DAY_EXPR} >= ?1) AND (?2 IS NULL OR {DAY_EXPR} <= ?2)
+             ORDER BY a.id, s.id"
+        ))?;
+        let mut rows = stmt.query(params![dates.since, dates.until])?;
+        let mut current: Option<ArticleRow> = None;
+        let mut sources: Vec<SourceBrief> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if current.as_ref().map(|a| a.id) != Some(id) {
+                if let Some(a) = current.take() {
+                    f(&a, &sources)?;
+                }
+                sources.clear();
+                let captions: String = row.get(4)?;
+                let body: String = row.get(5)?;
+                current = Some(ArticleRow {
+                    id,
+                    title: row.get(1)?,
+                    published: row.get(2)?,
+                    author: row.get(3)?,
+                    captions: serde_json::from_str(&captions).unwrap_or_default(),
+                    body: body.split("\n\n").map(str::to_string).collect(),
+                    content_sha256: row.get(6)?,
+                    ingested_at: row.get(7)?,
+                });
+            }
+            let path: Option<String> = row.get(8)?;
+            let status: Option<String> = row.get(9)?;
+            if let (Some(path), Some(status)) = (path, status.as_deref().and_then(Status::parse)) {
+                sources.push(SourceBrief { path, status, similarity: row.get(10)? });
+            }
+        }
+        if let Some(a) = current.take() {
+            f(&a, &sources)?;
+        }
+        Ok(())
+    }
+
+    // ---- statistics -----------------------------------------------------------------
+
+    /// Articles per day (UTC, by `ingested_at`) for the last `days` days, the index
+    /// size and the database's size on disk.
+    pub fn store_stats(&self, days: u32) -> Result<StoreStats> {
+        let mut stats = StoreStats::default();
+        let mut stmt = self.conn.prepare(
+            "WITH RECURSIVE days(d, n) AS (
+                 SELECT date('now', printf('-%d days', ?1 - 1)), 1
+                 UNION ALL SELECT date(d, '+1 day'), n + 1 FROM days WHERE n < ?1)
+             SELECT d, (SELECT COUNT(*) FROM articles
+                        WHERE ingested_at >= d AND ingested_at < date(d, '+1 day'))
+             FROM days ORDER BY d",
+        )?;
+        let rows = stmt
+            .query_map([days.max(1)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?;
+        stats.articles_per_day = rows.collect::<rusqlite::Result<_>>()?;
+        let has_index: bool = self
+            .conn
+            .query_row("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts_docsize'", [], |_| Ok(true))
+            .optional()?
+            .unwrap_or(false);
+        if has_index {
+            stats.indexed_articles = self
+                .conn
+                .query_row("SELECT COUNT(*) FROM articles_fts_docsize", [], |r| r.get::<_, i64>(0))?
+                .max(0) as u64;
+        }
+        let size = |suffix: &str| {
+            let mut p = self.path().as_os_str().to_owned();
+            p.push(suffix);
+            std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+        };
+        stats.db_bytes = size("");
+        stats.wal_bytes = size("-wal");
+        Ok(stats)
+    }
+
+    /// True when an article with this id exists.
+    pub fn article_exists(&self, id: i64) -> Result<bool> {
+        Ok(self.conn.prepare_cached("SELECT 1 FROM articles WHERE id = ?1")?.exists([id])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_diacritics_and_d_stroke() {
+        assert_eq!(fold("Hội đàm"), "hoi dam");
+        assert_eq!(fold("HỘI ĐÀM"), "hoi dam");
+        assert_eq!(fold(&"hội đàm".nfd().collect::<String>()), "hoi dam");
+        assert_eq!(fold("Nguyễn Thị Ưng Ơn"), "nguyen thi ung on");
+    }
+
+    #[test]
+    fn hostile_queries_become_safe_fts() {
+        for q in ["\"", "AND", "(", "*", "a*(", "\"\"", "NEAR(a b)", "title:x", "-", "^a", "'", "\u{0301}"] {
+            let p = ParsedQuery::parse(q);
+            let fts = p.to_fts();
+            assert!(!fts.contains('(') && !fts.contains(':'), "{q:?} -> {fts:?}");
+        }
+        assert!(ParsedQuery::parse("\"").is_empty());
+        assert!(ParsedQuery::parse("*").is_empty());
+        assert_eq!(ParsedQuery::parse("AND").to_fts(), "\"and\"");
+    }
+
+    #[test]
+    fn phrases_words_and_prefixes() {
+        assert_eq!(ParsedQuery::parse("Hội đàm").to_fts(), "\"hoi\" \"dam\"");
+        assert_eq!(ParsedQuery::parse("\"hội đàm\" Lâm").to_fts(), "\"hoi dam\" \"lam\"");
+        assert_eq!(ParsedQuery::parse("\"unbalanced phrase").to_fts(), "\"unbalanced phrase\"");
+        assert_eq!(ParsedQuery::parse("covid-19").to_fts(), "\"covid 19\"");
+        assert_eq!(ParsedQuery::parse("kinh*").to_fts(), "\"kinh\"*");
+        assert_eq!(ParsedQuery::parse("a*").to_fts(), "\"a\"");
+        assert_eq!(ParsedQuery::parse("dam dam").to_fts(), "\"dam\"");
+    }
+
+    #[test]
+    fn snippet_marks_matches_in_the_original_text() {
+        let q = ParsedQuery::parse("hoi dam");
+        let s = snippet("Bộ trưởng đã có cuộc Hội đàm với đoàn.", &q, 40);
+        let hits: Vec<&str> = s.iter().filter(|g| g.hit).map(|g| g.text.as_str()).collect();
+        assert_eq!(hits, ["Hội đàm"]);
+        let all: String = s.iter().map(|g| g.text.as_str()).collect();
+        assert_eq!(all, "… đã có cuộc Hội đàm với đoàn");
+        let q = ParsedQuery::parse("\"hoi dam\"");
+        let s = snippet("cuộc hội đàm", &q, 40);
+        assert!(s.iter().any(|g| g.hit && g.text == "hội đàm"), "{s:?}");
+    }
+}

@@ -1,0 +1,232 @@
+//! Using the database: search, show, dupes, export, stats, reindex. The real binary
+//! on the seed files (plus a duplicate copy) and a real SQLite file.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use unicode_normalization::UnicodeNormalization;
+
+const DUP_OF: &str = "000_634d2d9314a48930.txt";
+
+/// Seeds plus one byte-identical copy of `DUP_OF` under another name.
+fn ingested() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    copy_seeds(&input);
+    std::fs::copy(input.join(DUP_OF), input.join("zz republished copy.txt")).unwrap();
+    let db = dir.path().join("t.db");
+    let s = run_json(&db, &[&input]);
+    assert_eq!(s["stored"], 5, "{s}");
+    assert_eq!(s["duplicates"], 1, "{s}");
+    (dir, db)
+}
+
+fn cmd(db: &Path, args: &[&str]) -> std::process::Output {
+    bin().arg("--db").arg(db).args(args).output().unwrap()
+}
+
+fn json(db: &Path, args: &[&str]) -> serde_json::Value {
+    let out = cmd(db, args);
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn ids(v: &serde_json::Value) -> Vec<i64> {
+    v.as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect()
+}
+
+/// Article ids whose stored body contains `needle` (straight from SQLite).
+fn ids_containing(db: &Path, needle: &str) -> Vec<i64> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = c.prepare("SELECT id, title, body FROM articles ORDER BY id").unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))
+        .unwrap();
+    rows.map(|r| r.unwrap())
+        .filter(|(_, t, b)| {
+            let hay = format!("{} {}", t.clone().unwrap_or_default(), b).to_lowercase();
+            hay.contains(needle)
+        })
+        .map(|(id, _, _)| id)
+        .collect()
+}
+
+#[test]
+fn search_is_diacritic_and_case_insensitive() {
+    let (_dir, db) = ingested();
+    let want = ids_containing(&db, "hội đàm");
+    assert!(want.len() >= 3, "seeds mention hội đàm: {want:?}");
+    let plain = json(&db, &["search", "hoi dam", "--json"]);
+    let mut got = ids(&plain);
+    got.sort();
+    for id in &want {
+        assert!(got.contains(id), "article {id} contains 'hội đàm' but 'hoi dam' gave {got:?}");
+    }
+    for hit in plain.as_array().unwrap() {
+        for key in ["id", "title", "published", "score", "snippet"] {
+            assert!(hit.get(key).is_some(), "hit lacks {key}: {hit}");
+        }
+        assert!(hit["score"].is_f64(), "{hit}");
+    }
+    // The snippet marks the match.
+    assert!(plain.to_string().to_lowercase().contains("[hội đàm]"), "{plain}");
+
+    let nfd: String = "hội đàm".nfd().collect();
+    for q in ["Hội đàm", "hội đàm", "HỘI ĐÀM", nfd.as_str()] {
+        assert_eq!(ids(&json(&db, &["search", q, "--json"])), ids(&plain), "query {q:?}");
+    }
+    // A phrase is stricter than the words.
+    let phrase = ids(&json(&db, &["search", "\"hoi dam\"", "--json"]));
+    let mut phrase_sorted = phrase.clone();
+    phrase_sorted.sort();
+    assert_eq!(phrase_sorted, want);
+    // --limit
+    assert_eq!(ids(&json(&db, &["search", "hoi dam", "--json", "--limit", "1"])).len(), 1);
+}
+
+#[test]
+fn no_match_and_hostile_queries_exit_zero() {
+    let (_dir, db) = ingested();
+    assert_eq!(json(&db, &["search", "zzqxjvw", "--json"]), serde_json::json!([]));
+    let out = cmd(&db, &["search", "zzqxjvw"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no matches"));
+    for q in ["\"", "AND", "(", "*", "a*(", "OR NOT", "NEAR(", "body:x", "\"\"\"", "-", "^"] {
+        let out = cmd(&db, &["search", q, "--json"]);
+        assert!(out.status.success(), "{q:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v.is_array(), "{q:?}: {v}");
+        let out = cmd(&db, &["search", q]);
+        assert!(out.status.success(), "{q:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn show_lists_every_source_and_unknown_id_fails() {
+    let (_dir, db) = ingested();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let id: i64 =
+        c.query_row("SELECT article_id FROM sources WHERE status = 'duplicate'", [], |r| r.get(0)).unwrap();
+    let v = json(&db, &["show", &id.to_string(), "--json"]);
+    assert_eq!(v["id"], id);
+    for key in ["title", "published", "author", "captions", "body", "content_sha256", "ingested_at"] {
+        assert!(v.get(key).is_some(), "show lacks {key}: {v}");
+    }
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2, "{v}");
+    let statuses: Vec<&str> = sources.iter().map(|s| s["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["stored", "duplicate"]);
+    assert!(sources[1]["path"].as_str().unwrap().ends_with("zz republished copy.txt"));
+
+    let human = cmd(&db, &["show", &id.to_string()]);
+    assert!(human.status.success());
+    assert!(String::from_utf8_lossy(&human.stdout).contains("zz republished copy.txt"));
+
+    let out = cmd(&db, &["show", "424242"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no article with id 424242"));
+}
+
+#[test]
+fn dupes_shows_the_cluster() {
+    let (_dir, db) = ingested();
+    let v = json(&db, &["dupes", "--json"]);
+    let clusters = v.as_array().unwrap();
+    assert_eq!(clusters.len(), 1, "{v}");
+    assert_eq!(clusters[0]["size"], 2);
+    let paths: Vec<&str> =
+        clusters[0]["sources"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap()).collect();
+    assert!(paths[0].ends_with(DUP_OF) && paths[1].ends_with("zz republished copy.txt"), "{paths:?}");
+    // min-size 1 lists every article; 3 none.
+    assert_eq!(json(&db, &["dupes", "--json", "--min-size", "1"]).as_array().unwrap().len(), 5);
+    assert_eq!(json(&db, &["dupes", "--json", "--min-size", "3"]), serde_json::json!([]));
+    assert!(cmd(&db, &["dupes"]).status.success());
+}
+
+#[test]
+fn export_is_one_json_line_per_article_with_sources() {
+    let (_dir, db) = ingested();
+    let out = cmd(&db, &["export"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 5);
+    let mut total_sources = 0;
+    for l in &lines {
+        for key in ["id", "title", "published", "author", "captions", "body", "sources"] {
+            assert!(l.get(key).is_some(), "export lacks {key}: {l}");
+        }
+        assert!(l["body"].is_array());
+        total_sources += l["sources"].as_array().unwrap().len();
+    }
+    assert_eq!(total_sources, 6);
+    let ids: Vec<i64> = lines.iter().map(|l| l["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn stats_add_up_and_report_more() {
+    let (_dir, db) = ingested();
+    let s = stats(&db);
+    assert_stats_add_up(&s);
+    assert_eq!(s["articles"], 5);
+    assert_eq!(s["statuses"]["stored"], 5);
+    assert_eq!(s["statuses"]["duplicate"], 1);
+    assert_eq!(s["indexed_articles"], 5);
+    assert!(s["db_bytes"].as_u64().unwrap() > 0);
+    let days = s["articles_per_day"].as_array().unwrap();
+    assert_eq!(days.len(), 14);
+    assert_eq!(days.iter().map(|d| d["articles"].as_u64().unwrap()).sum::<u64>(), 5);
+    let human = cmd(&db, &["stats"]);
+    assert!(human.status.success());
+    assert!(String::from_utf8_lossy(&human.stdout).contains("articles per day"));
+}
+
+#[test]
+fn reindex_rebuilds_and_search_still_works() {
+    let (_dir, db) = ingested();
+    let before = ids(&json(&db, &["search", "hoi dam", "--json"]));
+    let out = cmd(&db, &["reindex"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed 5 articles"));
+    assert_eq!(ids(&json(&db, &["search", "hoi dam", "--json"])), before);
+}
+
+#[test]
+fn old_database_gets_its_index_on_next_open() {
+    let (_dir, db) = ingested();
+    // Simulate a schema-1 database: drop the index, mark it as version 1.
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "DROP TABLE articles_fts; DROP INDEX articles_ingested; DELETE FROM meta WHERE key = 'fts_stale';
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let out = cmd(&db, &["search", "hoi dam"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reindex"));
+    assert!(cmd(&db, &["reindex"]).status.success());
+    assert!(!ids(&json(&db, &["search", "hoi dam", "--json"])).is_empty());
+}
+
+#[test]
+fn date_filters() {
+    let (_dir, db) = ingested();
+    let all = ids(&json(&db, &["search", "hoi dam", "--json"]));
+    assert_eq!(ids(&json(&db, &["search", "hoi dam", "--json", "--since", "1990-01-01"])), all);
+    assert_eq!(json(&db, &["search", "hoi dam", "--json", "--since", "2999-01-01"]), serde_json::json!([]));
+    assert_eq!(json(&db, &["search", "hoi dam", "--json", "--until", "1990-01-01"]), serde_json::json!([]));
+    let out = cmd(&db, &["export", "--since", "2999-01-01"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    for bad in ["2024-13-01", "2024-02-30", "yesterday", "2024-1-1"] {
+        let out = cmd(&db, &["search", "hoi", "--since", bad]);
+        assert!(!out.status.success(), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"), "{bad}");
+    }
+}
