@@ -45,6 +45,8 @@ pub enum Command {
     Clean(crate::commands::clean::CleanArgs),
     /// Counts from the database.
     Stats(crate::commands::stats::StatsArgs),
+    /// Daemon: ingest what is in DIR, then new files as they arrive, until SIGTERM/SIGINT.
+    Watch(crate::commands::watch::WatchArgs),
 }
 
 /// What a command needs from the command line and the config.
@@ -91,6 +93,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => crate::commands::run::run(&ctx, args),
         Command::Clean(args) => crate::commands::clean::run(&ctx, args),
         Command::Stats(args) => crate::commands::stats::run(&ctx, args),
+        Command::Watch(args) => crate::commands::watch::run(&ctx, args),
     }
 }
 

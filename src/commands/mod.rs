@@ -4,3 +4,4 @@
 pub mod clean;
 pub mod run;
 pub mod stats;
+pub mod watch;

@@ -5,6 +5,7 @@
 //! is a new sibling of [`sqlite`], not a rewrite of its callers.
 
 pub mod sqlite;
+mod watch;
 
 use serde::Serialize;
 
