@@ -440,3 +440,86 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn writer_error_is_retried_and_the_batch_redone() {
+    // Another process holds SQLite's write lock (not ours: that one is refused at
+    // start): the writer's BEGIN IMMEDIATE fails after busy_timeout, the batch is
+    // rolled back, and the daemon backs off, restarts and redoes it.
+    let (work, cfg, dir, db) = setup(&format!("[database]\nbusy_timeout_ms = 100\n{FAST}"));
+    copy_seeds(&dir);
+    let mut d = Daemon::start(work.path(), &cfg, &db, &dir);
+    d.wait_ready();
+    d.wait("the seeds", || recorded(&db) == 5);
+
+    let blocker = Connection::open(&db).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    drop_file(&dir, "while-locked.txt", &variant(11));
+    d.wait("a restart after the writer error", || d.log().contains("pipeline stopped; restarting"));
+    assert!(d.alive(), "{}", d.log());
+    assert_eq!(recorded(&db), 5);
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+
+    d.wait("the file after the lock is gone", || recorded(&db) == 6);
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(LIMIT).success(), "{}", d.log());
+    assert_consistent(&db, 6);
+}
+
+/// Starts a daemon whose writer is stuck behind a foreign write lock with files in
+/// flight, then sends SIGTERM. Returns the daemon, the lock holder and the db.
+fn stuck_in_drain(
+    shutdown_timeout_ms: u64,
+) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf, Daemon, Connection) {
+    let config = format!("[database]\nbusy_timeout_ms = 60000\n{FAST}")
+        .replace("shutdown_timeout_ms = 20000", &format!("shutdown_timeout_ms = {shutdown_timeout_ms}"));
+    let (work, cfg, dir, db) = setup(&config);
+    copy_seeds(&dir);
+    let d = Daemon::start(work.path(), &cfg, &db, &dir);
+    d.wait_ready();
+    d.wait("the seeds", || recorded(&db) == 5);
+    let blocker = Connection::open(&db).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for i in 0..3 {
+        drop_file(&dir, &format!("late{i}.txt"), &variant(20 + i));
+    }
+    d.wait("the new files in flight", || d.log().matches(" queued ").count() == 8);
+    d.signal(libc::SIGTERM);
+    d.wait("the drain", || d.log().contains("stopping: intake closed"));
+    (work, cfg, dir, db, d, blocker)
+}
+
+fn finish_after_restart(work: &Path, cfg: &Path, dir: &Path, db: &Path, blocker: Connection) {
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    assert_eq!(recorded(db), 5, "nothing of the interrupted batch may be recorded");
+    let mut d = Daemon::start(work, cfg, db, dir);
+    d.wait_ready();
+    d.wait("the interrupted batch, redone", || recorded(db) == 8);
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(LIMIT).success(), "{}", d.log());
+    assert_consistent(db, 8);
+}
+
+#[test]
+fn second_signal_exits_at_once_and_consistent() {
+    let (work, cfg, dir, db, mut d, blocker) = stuck_in_drain(60_000);
+    let t = Instant::now();
+    d.signal(libc::SIGTERM);
+    let status = d.wait_exit(LIMIT);
+    assert_eq!(status.code(), Some(130), "{}", d.log());
+    assert!(t.elapsed() < Duration::from_secs(10), "took {:?}", t.elapsed());
+    finish_after_restart(work.path(), &cfg, &dir, &db, blocker);
+}
+
+#[test]
+fn shutdown_timeout_bounds_the_drain() {
+    let (work, cfg, dir, db, mut d, blocker) = stuck_in_drain(1000);
+    let t = Instant::now();
+    let status = d.wait_exit(LIMIT);
+    assert_eq!(status.code(), Some(1), "{}", d.log());
+    assert!(t.elapsed() < Duration::from_secs(15), "took {:?}", t.elapsed());
+    assert!(d.log().contains("shutdown_timeout_ms ran out"), "{}", d.log());
+    finish_after_restart(work.path(), &cfg, &dir, &db, blocker);
+}

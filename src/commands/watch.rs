@@ -340,7 +340,7 @@ impl Daemon<'_> {
             in_flight = shared.in_flight(),
             settling = shared.settling(),
             uptime_s = secs as u64,
-            files_per_s = format!("{:.1}", if secs > 0.0 { t.files as f64 / secs } else { 0.0 }),
+            files_per_s = if secs > 0.0 { (t.files as f64 / secs * 10.0).round() / 10.0 } else { 0.0 },
             "{message}"
         );
     }

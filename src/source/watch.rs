@@ -425,11 +425,7 @@ impl WatchSource {
                 halt = Some(End::Stopped);
                 return false;
             }
-            let meta = match std::fs::metadata(&c.path) {
-                Ok(m) => m,
-                Err(_) => return true, // gone since the walk saw it
-            };
-            match self.consider(c, &meta, input) {
+            match self.consider(c, None, input) {
                 Ok(()) => true,
                 Err(end) => {
                     halt = Some(end);
@@ -515,16 +511,18 @@ impl WatchSource {
             return Ok(false);
         }
         let c = Candidate::new(path.to_path_buf(), &meta);
-        self.consider(c, &meta, input)?;
+        self.consider(c, Some(&meta), input)?;
         Ok(true)
     }
 
     /// Decides what to do with one input file: nothing (recorded, in flight or still
     /// settling) or send it into the pipeline.
+    /// `meta` is the file's metadata when the caller has it (for the ctime); it is
+    /// read only for files that are neither recorded nor in flight.
     fn consider(
         &mut self,
         c: Candidate,
-        meta: &std::fs::Metadata,
+        meta: Option<&std::fs::Metadata>,
         input: &mpsc::Sender<Candidate>,
     ) -> Result<(), End> {
         let generation = self.generation;
@@ -560,7 +558,14 @@ impl WatchSource {
             self.counts.in_flight += 1;
             return Ok(());
         }
-        let stamp = Stamp { size: c.key.size, mtime_ns: c.key.mtime_ns, ctime_ns: ctime_ns(meta) };
+        let ctime = match meta {
+            Some(m) => ctime_ns(m),
+            None => match std::fs::metadata(&c.path) {
+                Ok(m) => ctime_ns(&m),
+                Err(_) => return Ok(()), // gone since discovery saw it
+            },
+        };
+        let stamp = Stamp { size: c.key.size, mtime_ns: c.key.mtime_ns, ctime_ns: ctime };
         if !self.settled(&c.path, stamp) {
             self.counts.settling += 1;
             return Ok(());
