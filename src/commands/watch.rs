@@ -54,6 +54,9 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
             bail!("cannot watch {}: {e} (create the directory first, or pass another DIR)", dir.display())
         }
     }
+    // The ledger knows files by path: an absolute, resolved DIR keeps their identity
+    // when the daemon is restarted from another working directory or spelling.
+    let dir = std::fs::canonicalize(&dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
     let actions = Actions::from_config(w);
     check_action_dirs(&dir, &actions)?;
     let mut exclude = ctx.config.input.exclude.clone();

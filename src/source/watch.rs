@@ -4,7 +4,8 @@
 //! quickly; a periodic full rescan with [`discover::walk`] is the source of truth, so
 //! dropped events, an event-queue overflow (which triggers a rescan at once) and
 //! event-less filesystems such as NFS only cost latency. The ledger in SQLite is the
-//! memory of what was processed (`seen_unchanged`, the same cheap check as `run`);
+//! memory of what was processed (`seen_unchanged`, the same cheap check as `run`;
+//! rescans are spaced so they take at most about a sixth of one core);
 //! this source keeps only two bounded maps:
 //!
 //! - *settling*: files seen but not yet stable (size, mtime and ctime unchanged for
@@ -321,6 +322,10 @@ pub struct WatchSource {
     watch_failed_for: Option<(u64, u64)>,
     scans: u64,
     counts: ScanCounts,
+    /// Time the last full scan took, without the time it waited on the pipeline.
+    last_scan_cost: Duration,
+    /// Time spent waiting for the pipeline to accept files during this scan.
+    send_wait: Duration,
 }
 
 impl WatchSource {
@@ -345,6 +350,8 @@ impl WatchSource {
             watch_failed_for: None,
             scans: 0,
             counts: ScanCounts::default(),
+            last_scan_cost: Duration::ZERO,
+            send_wait: Duration::ZERO,
         };
         (source, shared)
     }
@@ -354,21 +361,31 @@ impl WatchSource {
         let mut next_full = Instant::now();
         let mut backoff = self.cfg.rescan;
         let mut root_ok = true;
+        // Forced rescans (event overflow, a directory moved in) are spaced too.
+        let mut next_forced = Instant::now();
+        let mut forced_waiting = false;
         loop {
             if self.shared.stopped() {
                 return End::Stopped;
             }
             let hints = self.shared.take_hints();
             let now = Instant::now();
-            let result = if now >= next_full || (hints.full && root_ok) {
+            forced_waiting |= hints.full && root_ok;
+            let result = if now >= next_full || (forced_waiting && now >= next_forced) {
+                forced_waiting = false;
                 match self.full_scan(&input) {
                     Ok(None) => {
+                        // A big directory left in place makes every rescan cost;
+                        // keep rescans to about a sixth of one core (events still
+                        // bring new files at once).
+                        let gap = self.cfg.rescan.max(self.last_scan_cost * 5);
                         if !root_ok {
                             info!(dir = %self.cfg.root.display(), "directory is back; watching again");
                         }
                         root_ok = true;
                         backoff = self.cfg.rescan;
-                        next_full = Instant::now() + self.cfg.rescan;
+                        next_full = Instant::now() + gap;
+                        next_forced = Instant::now() + self.last_scan_cost * 5;
                         Ok(())
                     }
                     Ok(Some(reason)) => {
@@ -394,7 +411,10 @@ impl WatchSource {
             }
             self.shared.settling.store(self.settling.len(), Ordering::Relaxed);
             let next_settle = self.settling.values().map(|s| s.due).min();
-            let deadline = next_settle.map_or(next_full, |d| d.min(next_full));
+            let mut deadline = next_settle.map_or(next_full, |d| d.min(next_full));
+            if forced_waiting {
+                deadline = deadline.min(next_forced);
+            }
             let wait = deadline.saturating_duration_since(Instant::now());
             match self.wake_rx.recv_timeout(wait) {
                 Ok(()) | Err(RecvTimeoutError::Timeout) => {}
@@ -417,6 +437,7 @@ impl WatchSource {
         self.ensure_watcher((meta.dev(), meta.ino()));
         self.generation += 1;
         self.counts = ScanCounts::default();
+        self.send_wait = Duration::ZERO;
         let started = Instant::now();
         let filter = Arc::clone(&self.cfg.filter);
         let mut halt = None;
@@ -441,6 +462,7 @@ impl WatchSource {
         self.settling.retain(|_, s| s.generation == generation);
         lock(&self.shared.in_flight).retain(|_, f| f.generation == generation);
         self.scans += 1;
+        self.last_scan_cost = started.elapsed().saturating_sub(self.send_wait);
         let c = &self.counts;
         if self.scans == 1 {
             info!(
@@ -458,6 +480,7 @@ impl WatchSource {
                 in_flight = c.in_flight,
                 settling = c.settling,
                 ms = started.elapsed().as_millis() as u64,
+                cost_ms = self.last_scan_cost.as_millis() as u64,
                 "rescan done"
             );
         }
@@ -577,7 +600,10 @@ impl WatchSource {
         debug!(path = %c.path.display(), size = c.key.size, "queued");
         lock(&self.shared.in_flight).insert(c.path.clone(), InFlight { key: c.key.clone(), generation });
         self.counts.queued += 1;
-        if input.blocking_send(c).is_err() {
+        let waited = Instant::now();
+        let sent = input.blocking_send(c);
+        self.send_wait += waited.elapsed();
+        if sent.is_err() {
             return Err(End::PipelineGone);
         }
         Ok(())
