@@ -523,3 +523,24 @@ fn shutdown_timeout_bounds_the_drain() {
     assert!(d.log().contains("shutdown_timeout_ms ran out"), "{}", d.log());
     finish_after_restart(work.path(), &cfg, &dir, &db, blocker);
 }
+
+#[test]
+fn recorded_files_still_in_dir_are_moved_by_the_rescan() {
+    // The state a crash between a commit and its move leaves behind: files in the
+    // ledger but still in DIR. The daemon finishes the move without recording again.
+    let work0 = tempfile::tempdir().unwrap();
+    let done = work0.path().join("done");
+    let config = format!("{FAST}done_dir = {:?}\n", done.display().to_string());
+    let (work, cfg, dir, db) = setup(&config);
+    copy_seeds(&dir);
+    let dir = std::fs::canonicalize(&dir).unwrap(); // the daemon records resolved paths
+    run_json(&db, &[&dir]);
+    assert_eq!(recorded(&db), 5);
+    let mut d = Daemon::start(work.path(), &cfg, &db, &dir);
+    d.wait_ready();
+    d.wait("the moves", || std::fs::read_dir(&done).map_or(0, |r| r.count()) == 5);
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(LIMIT).success(), "{}", d.log());
+    assert!(walk_files(&dir).is_empty());
+    assert_consistent(&db, 5);
+}
