@@ -55,6 +55,8 @@ pub enum Command {
     Export(crate::commands::export::ExportArgs),
     /// Rebuild the full-text search index from the stored articles.
     Reindex(crate::commands::reindex::ReindexArgs),
+    /// Daemon: ingest what is in DIR, then new files as they arrive, until SIGTERM/SIGINT.
+    Watch(crate::commands::watch::WatchArgs),
 }
 
 /// What a command needs from the command line and the config.
@@ -106,6 +108,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dupes(args) => crate::commands::dupes::run(&ctx, args),
         Command::Export(args) => crate::commands::export::run(&ctx, args),
         Command::Reindex(args) => crate::commands::reindex::run(&ctx, args),
+        Command::Watch(args) => crate::commands::watch::run(&ctx, args),
     }
 }
 

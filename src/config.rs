@@ -89,10 +89,16 @@ pub struct DedupConfig {
 pub struct WatchConfig {
     pub rescan_interval_ms: u64,
     pub settle_ms: u64,
+    /// File-name patterns the daemon never reads (added to `input.exclude`).
+    pub ignore: Vec<String>,
     pub done_dir: PathBuf,
     pub delete_processed: bool,
     pub error_dir: PathBuf,
     pub shutdown_timeout_ms: u64,
+    /// How often the daemon logs a summary line at info level (ms; 0 = never).
+    pub summary_interval_ms: u64,
+    /// Longest wait between retries when the directory or the database fails (ms).
+    pub max_backoff_ms: u64,
 }
 
 impl Config {
@@ -146,6 +152,13 @@ impl Config {
         }
         if self.pipeline.batch_size == 0 {
             bail!("pipeline.batch_size must be greater than 0");
+        }
+        let w = &self.watch;
+        if w.rescan_interval_ms == 0 {
+            bail!("watch.rescan_interval_ms must be greater than 0");
+        }
+        if w.delete_processed && !w.done_dir.as_os_str().is_empty() {
+            bail!("watch.delete_processed and watch.done_dir exclude each other: set one of them");
         }
         let d = &self.dedup;
         if d.shingle_size == 0 {

@@ -9,6 +9,7 @@ pub mod run;
 pub mod search;
 pub mod show;
 pub mod stats;
+pub mod watch;
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;

@@ -98,6 +98,12 @@ impl Pipeline {
         Pipeline { input, transform, writer, started: Instant::now() }
     }
 
+    /// True once the writer has stopped: after `finish`, or on its own after a
+    /// database error (a long-running source polls this to restart the pipeline).
+    pub fn is_finished(&self) -> bool {
+        self.writer.is_finished()
+    }
+
     /// Waits for the pipeline to drain (drop `input` first, or this waits forever).
     pub async fn finish(self) -> Result<Summary> {
         let Pipeline { input, transform, writer, started } = self;

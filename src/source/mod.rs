@@ -6,6 +6,7 @@
 
 pub mod discover;
 pub mod read;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;

@@ -6,6 +6,7 @@
 
 mod query;
 pub mod sqlite;
+mod watch;
 
 use serde::Serialize;
 
