@@ -213,8 +213,14 @@ fn utf16(
     bytes: &[u8],
     enc: &'static encoding_rs::Encoding,
 ) -> Result<(String, &'static str, usize), Rejection> {
-    let (text, _) = enc.decode_without_bom_handling(bytes);
-    let replaced = text.chars().filter(|&c| c == '\u{FFFD}').count();
+    let (text, replaced) = match enc.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(t) => (t, 0),
+        None => {
+            let (t, _) = enc.decode_without_bom_handling(bytes);
+            let n = t.chars().filter(|&c| c == '\u{FFFD}').count();
+            (t, n)
+        }
+    };
     let units = bytes.len() / 2;
     if replaced > 0 && replaced * 100 > units.max(1) {
         return reject(format!("damaged {} text: {replaced} invalid code units", enc.name()));
@@ -274,12 +280,12 @@ fn bomless_utf16(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
 }
 
 /// More than 1 % control characters (other than tab, line feed, carriage return,
-/// form feed, and a DOS end-of-file mark at the end) is a binary file.
+/// form feed, and a DOS end-of-file mark at the end), and at least 3, is a binary file.
 fn check_controls(chars: impl Iterator<Item = char>, len: usize) -> Result<(), Rejection> {
     let mut n = 0usize;
     let mut last_ctrl_is_eof = false;
     for c in chars {
-        if is_stray_control(c) {
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0C}') {
             n += 1;
             last_ctrl_is_eof = c == '\u{1A}';
         } else {
@@ -289,7 +295,8 @@ fn check_controls(chars: impl Iterator<Item = char>, len: usize) -> Result<(), R
     if last_ctrl_is_eof {
         n -= 1;
     }
-    if n > 0 && n * 100 > len {
+    // A handful of strays in a short text is dirt (dropped below), not a binary file.
+    if n >= 3 && n * 100 > len {
         return reject(format!("binary file ({n} control characters in {len} bytes)"));
     }
     Ok(())
