@@ -410,3 +410,45 @@ async fn file_deleted_or_changed_between_discovery_and_read() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn clean_command_reports_bad_input_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("img.txt");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let out = bin().arg("clean").arg(&png).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("img.txt") && err.contains("binary file (PNG image)"), "{err}");
+
+    // A decodable legacy file cleans like its UTF-8 twin.
+    let w = dir.path().join("w.txt");
+    std::fs::write(&w, encodings::windows_1258(&seed(SEED))).unwrap();
+    assert_eq!(body_of(&w), body_of(&seeds().join(SEED)));
+}
+
+#[test]
+fn every_seed_in_legacy_encodings_is_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir_with_seeds(dir.path());
+    let mut names: Vec<String> = std::fs::read_dir(seeds())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in &names {
+        let text = seed(name);
+        std::fs::write(input.join(format!("{name}.1258.txt")), encodings::windows_1258(&text)).unwrap();
+        std::fs::write(input.join(format!("{name}.vni.txt")), encodings::vni(&text)).unwrap();
+        std::fs::write(input.join(format!("{name}.tcvn3.txt")), encodings::tcvn3(&text)).unwrap();
+    }
+    let db = dir.path().join("t.db");
+    let s = run_json(&db, &[&input]);
+    let f = fates(&db);
+    for name in &names {
+        assert_eq!(f[&format!("{name}.1258.txt")].0, "duplicate", "{name}: {f:?}");
+        assert_rejected(&f, &format!("{name}.vni.txt"), "legacy Vietnamese encoding VNI");
+        assert_rejected(&f, &format!("{name}.tcvn3.txt"), "legacy Vietnamese encoding TCVN3");
+    }
+    assert_eq!(s["stored"], 5, "{s}");
+}

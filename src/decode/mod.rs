@@ -478,6 +478,11 @@ fn undo_double_utf8(text: &str) -> Option<String> {
         return None;
     }
     let sample: String = text.chars().take(64 * 1024).collect();
+    // Fast exit for ordinary Vietnamese UTF-8: letters such as "ệ" are not in
+    // Windows-1252, so the text cannot be the result of that mistake.
+    if sample.chars().any(|c| c as u32 > 0xFF && !WINDOWS_1252_EXTRAS.contains(c)) {
+        return None;
+    }
     if sample.len() < text.len() {
         // Cheap rejection on a sample before converting a large text.
         let cut = sample.char_indices().rev().nth(8).map_or(0, |(i, _)| i);
@@ -490,6 +495,11 @@ fn undo_double_utf8(text: &str) -> Option<String> {
 /// again ("Vieät Nam", "ViÖt Nam").
 fn mojibake(text: &str) -> Result<(), Rejection> {
     let sample: String = text.chars().take(64 * 1024).collect();
+    // Fast exit: that mojibake always has Latin-1 letters Vietnamese does not use
+    // ("ä", "ö", "ø", "Ö", "×", "¸", …).
+    if !sample.chars().any(|c| ('\u{A1}'..='\u{FF}').contains(&c) && !VIETNAMESE_LATIN1.contains(c)) {
+        return Ok(());
+    }
     let (ok, total) = plausibility(&sample);
     if total < 3 || ok * 2 >= total {
         return Ok(());
@@ -509,6 +519,12 @@ fn mojibake(text: &str) -> Result<(), Rejection> {
     }
     Ok(())
 }
+
+/// Characters Windows-1252 has beyond Latin-1.
+const WINDOWS_1252_EXTRAS: &str = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ";
+
+/// Latin-1 letters that are also Vietnamese letters.
+const VIETNAMESE_LATIN1: &str = "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý";
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
