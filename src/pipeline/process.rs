@@ -19,7 +19,8 @@ pub struct Cleaned {
 pub fn process(bytes: &[u8], cleaner: &Cleaner) -> Result<Cleaned, String> {
     let text = decode::decode(bytes).map_err(|r| r.to_string())?;
     let doc = cleaner.clean(&text);
-    if doc.is_empty() {
+    // Text with no letter or digit at all (only punctuation or symbols) is no article either.
+    if doc.is_empty() || !doc.body.iter().any(|p| p.chars().any(char::is_alphanumeric)) {
         return Err("no article text".to_string());
     }
     let content_sha256 = dedup::content_sha256(&doc.body);

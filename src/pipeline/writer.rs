@@ -73,7 +73,13 @@ impl Writer {
             };
             if let Err(e) = result {
                 self.store.rollback();
-                return Err(e);
+                let db = self.store.path().display().to_string();
+                if format!("{e:#}").contains(&db) {
+                    return Err(e);
+                }
+                return Err(
+                    e.context(format!("writing to database {db} failed; the open batch was rolled back"))
+                );
             }
         }
         self.commit()?;

@@ -104,6 +104,14 @@ impl SqliteStore {
         let lock = WriterLock::acquire(path)?;
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open database {} for writing", path.display()))?;
+        // SQLite silently opens a file it cannot write read-only; say so now rather
+        // than failing at the first insert.
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            bail!(
+                "database {} is read-only (file permissions or a read-only filesystem): news-ingest run needs to write to it; use --db for another database (read-only commands such as `stats` keep working)",
+                path.display()
+            );
+        }
         let mut store = SqliteStore { conn, path: path.to_path_buf(), _lock: Some(lock), in_tx: false };
         store.configure(busy_timeout)?;
         store.migrate()?;
@@ -180,7 +188,12 @@ impl SqliteStore {
         if !self.in_tx {
             self.conn
                 .execute_batch("BEGIN IMMEDIATE")
-                .with_context(|| format!("cannot start a write transaction on {}", self.path.display()))?;
+                .with_context(|| {
+                    format!(
+                        "cannot start a write transaction on {} (another program may hold a write lock; database.busy_timeout_ms sets how long to wait)",
+                        self.path.display()
+                    )
+                })?;
             self.in_tx = true;
         }
         Ok(())
