@@ -118,8 +118,8 @@ impl Config {
 
     /// Parses a user config given as text (used by `load` and by tests).
     pub fn from_layers(user: Option<(&Path, &str)>) -> Result<Config> {
-        let mut merged: toml::Table =
-            toml::from_str(DEFAULT_TOML).context("built-in config/default.toml is not valid TOML")?;
+        let mut merged: toml::Table = toml::from_str(DEFAULT_TOML)
+            .context("built-in config/default.toml is not valid TOML")?;
         let origin = match user {
             None => "built-in config/default.toml".to_string(),
             Some((path, text)) => {
@@ -132,7 +132,9 @@ impl Config {
         let config: Config = toml::Value::Table(merged)
             .try_into()
             .with_context(|| format!("bad value in {origin}"))?;
-        config.validate().with_context(|| format!("bad value in {origin}"))?;
+        config
+            .validate()
+            .with_context(|| format!("bad value in {origin}"))?;
         Ok(config)
     }
 
@@ -161,7 +163,10 @@ impl Config {
                 d.num_perm
             );
         }
-        for (key, v) in [("dedup.jaccard", d.jaccard), ("dedup.containment", d.containment)] {
+        for (key, v) in [
+            ("dedup.jaccard", d.jaccard),
+            ("dedup.containment", d.containment),
+        ] {
             if !(0.0..=1.0).contains(&v) || v == 0.0 {
                 bail!("{key} must be in (0, 1], got {v}");
             }
@@ -183,7 +188,11 @@ impl Config {
 /// error can name the key and the file.
 fn merge(base: &mut toml::Table, layer: toml::Table, prefix: &str, file: &Path) -> Result<()> {
     for (key, value) in layer {
-        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match (base.get_mut(&key), value) {
             (None, _) => bail!(
                 "unknown key `{full}` in config file {} (see config/default.toml for the keys)",
@@ -212,9 +221,13 @@ mod tests {
 
     #[test]
     fn user_layer_overrides_one_key() {
-        let c = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatch_size = 7\n"))).unwrap();
+        let c = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatch_size = 7\n")))
+            .unwrap();
         assert_eq!(c.pipeline.batch_size, 7);
-        assert_eq!(c.pipeline.channel_capacity, Config::embedded().pipeline.channel_capacity);
+        assert_eq!(
+            c.pipeline.channel_capacity,
+            Config::embedded().pipeline.channel_capacity
+        );
     }
 
     #[test]
@@ -222,16 +235,26 @@ mod tests {
         let e = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatchsize = 7\n")))
             .unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.contains("pipeline.batchsize") && msg.contains("u.toml"), "{msg}");
+        assert!(
+            msg.contains("pipeline.batchsize") && msg.contains("u.toml"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn bad_value_names_key_and_file() {
-        let e = Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatch_size = \"x\"\n")))
-            .unwrap_err();
+        let e = Config::from_layers(Some((
+            Path::new("u.toml"),
+            "[pipeline]\nbatch_size = \"x\"\n",
+        )))
+        .unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.contains("batch_size") && msg.contains("u.toml"), "{msg}");
-        let e = Config::from_layers(Some((Path::new("u.toml"), "[dedup]\nbands = 5\n"))).unwrap_err();
+        assert!(
+            msg.contains("batch_size") && msg.contains("u.toml"),
+            "{msg}"
+        );
+        let e =
+            Config::from_layers(Some((Path::new("u.toml"), "[dedup]\nbands = 5\n"))).unwrap_err();
         assert!(format!("{e:#}").contains("dedup.bands"));
     }
 }

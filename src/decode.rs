@@ -20,6 +20,9 @@ pub fn decode(bytes: &[u8]) -> Result<String, Rejection> {
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => Err(Rejection(format!("not valid UTF-8 (at byte {})", e.valid_up_to()))),
+        Err(e) => Err(Rejection(format!(
+            "not valid UTF-8 (at byte {})",
+            e.valid_up_to()
+        ))),
     }
 }

@@ -22,7 +22,10 @@ impl Cleaner {
     /// Cleans one decoded article text.
     pub fn clean(&self, text: &str) -> Document {
         let text: String = text.nfc().collect();
-        let text = text.replace("\r\n", "\n").replace('\r', "\n").replace('\u{a0}', " ");
+        let text = text
+            .replace("\r\n", "\n")
+            .replace('\r', "\n")
+            .replace('\u{a0}', " ");
         let mut body = Vec::new();
         for para in text.split("\n\n") {
             let p = para.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -30,6 +33,9 @@ impl Cleaner {
                 body.push(p);
             }
         }
-        Document { body, ..Document::default() }
+        Document {
+            body,
+            ..Document::default()
+        }
     }
 }
