@@ -82,6 +82,10 @@ pub struct DedupConfig {
     pub min_shingles: usize,
     pub jaccard: f64,
     pub containment: f64,
+    /// Minimum share of the numeric shingles (with a digit) of the text with fewer
+    /// of them found in the other, checked when both have `min_numeric_shingles`.
+    pub numeric_containment: f64,
+    pub min_numeric_shingles: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -17,7 +17,7 @@
 //! numbers would merge) or strip diacritics (different words would merge).
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Version of this normalisation; part of the dedup parameter fingerprint, so a
 /// database fingerprinted with another normalisation is refused rather than mixed.
@@ -42,7 +42,13 @@ pub fn for_each_word(s: &str, mut f: impl FnMut(&str)) {
     let mut word = String::with_capacity(32);
     let mut fixed = String::with_capacity(32);
     // NFC first: lower-casing a precomposed letter gives a precomposed letter.
-    for c in s.nfc() {
+    // Most input is NFC already (the cleaner emits NFC): skip the normaliser then.
+    let chars: Box<dyn Iterator<Item = char>> = if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        Box::new(s.chars())
+    } else {
+        Box::new(s.nfc())
+    };
+    for c in chars {
         if c.is_alphanumeric() || (is_combining_mark(c) && !word.is_empty()) {
             for l in c.to_lowercase() {
                 word.push(if l == 'ð' { 'đ' } else { l });
@@ -65,47 +71,53 @@ fn emit(word: &str, buf: &mut String, f: &mut impl FnMut(&str)) {
     }
 }
 
-/// The five Vietnamese tone marks as combining characters.
-const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+/// The twelve Vietnamese vowel letters (lower case) with their five tone marks, in
+/// the order: none, grave, acute, hook above, tilde, dot below. A table rather than
+/// NFD round trips: no allocation on the hot path.
+const VOWELS: [[char; 6]; 12] = [
+    ['a', 'à', 'á', 'ả', 'ã', 'ạ'],
+    ['ă', 'ằ', 'ắ', 'ẳ', 'ẵ', 'ặ'],
+    ['â', 'ầ', 'ấ', 'ẩ', 'ẫ', 'ậ'],
+    ['e', 'è', 'é', 'ẻ', 'ẽ', 'ẹ'],
+    ['ê', 'ề', 'ế', 'ể', 'ễ', 'ệ'],
+    ['i', 'ì', 'í', 'ỉ', 'ĩ', 'ị'],
+    ['o', 'ò', 'ó', 'ỏ', 'õ', 'ọ'],
+    ['ô', 'ồ', 'ố', 'ổ', 'ỗ', 'ộ'],
+    ['ơ', 'ờ', 'ớ', 'ở', 'ỡ', 'ợ'],
+    ['u', 'ù', 'ú', 'ủ', 'ũ', 'ụ'],
+    ['ư', 'ừ', 'ứ', 'ử', 'ữ', 'ự'],
+    ['y', 'ỳ', 'ý', 'ỷ', 'ỹ', 'ỵ'],
+];
 
-/// Splits a precomposed lower-case vowel into (base vowel, tone mark) when it
-/// carries a tone mark; the base keeps its quality mark (â, ê, ô, ơ, ư, ă).
-fn split_tone(c: char) -> Option<(char, char)> {
-    if c.is_ascii() {
+/// (row, tone) of a lower-case vowel letter in [`VOWELS`]; tone 0 is no mark.
+fn vowel(c: char) -> Option<(usize, usize)> {
+    if c.is_ascii() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') {
         return None;
     }
-    let mut it = std::iter::once(c).nfd();
-    let base = it.next()?;
-    let rest: Vec<char> = it.collect();
-    let tone = rest.iter().copied().find(|m| TONES.contains(m))?;
-    let mut s: String = std::iter::once(base)
-        .chain(rest.into_iter().filter(|m| *m != tone))
-        .collect();
-    s = s.nfc().collect();
-    let mut chars = s.chars();
-    let b = chars.next()?;
-    if chars.next().is_some() {
-        return None;
-    }
-    Some((b, tone))
+    VOWELS
+        .iter()
+        .enumerate()
+        .find_map(|(r, row)| row.iter().position(|&v| v == c).map(|t| (r, t)))
 }
 
-fn with_tone(base: char, tone: char) -> Option<char> {
-    let s: String = [base, tone].iter().copied().nfc().collect();
-    let mut it = s.chars();
-    let c = it.next()?;
-    if it.next().is_some() {
-        None
-    } else {
-        Some(c)
+/// Splits a precomposed lower-case vowel into (base vowel, tone) when it carries a
+/// tone mark; the base keeps its quality mark (â, ê, ô, ơ, ư, ă).
+fn split_tone(c: char) -> Option<(char, usize)> {
+    match vowel(c) {
+        Some((r, t)) if t > 0 => Some((VOWELS[r][0], t)),
+        _ => None,
+    }
+}
+
+fn with_tone(base: char, tone: usize) -> Option<char> {
+    match vowel(base) {
+        Some((r, 0)) => VOWELS[r].get(tone).copied(),
+        _ => None,
     }
 }
 
 fn is_vowel(c: char) -> bool {
-    matches!(
-        c,
-        'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'ă' | 'â' | 'ê' | 'ô' | 'ơ' | 'ư'
-    ) || split_tone(c).is_some_and(|(b, _)| is_vowel(b))
+    vowel(c).is_some()
 }
 
 /// Writes the canonical tone placement of `word` into `out` and returns true when it

@@ -23,25 +23,37 @@ pub fn fmix64(mut h: u64) -> u64 {
     h
 }
 
-/// Portable 64-bit hash of one word.
+/// Portable 64-bit hash of one word. The lowest bit is not hash: it is 1 when the
+/// word contains a digit (see [`NUMERIC_BIT`]).
 #[inline]
 pub fn word_hash(w: &str) -> u64 {
     let mut h = FNV_OFFSET;
+    let mut digit = false;
     for &b in w.as_bytes() {
+        digit |= b.is_ascii_digit();
         h ^= u64::from(b);
         h = h.wrapping_mul(FNV_PRIME);
     }
-    fmix64(h)
+    (fmix64(h) & !NUMERIC_BIT) | u64::from(digit)
 }
 
-/// Portable hash of a run of word hashes (order matters).
+/// The lowest bit of a word or shingle hash marks a *numeric* one (a word with a
+/// digit, or a shingle containing such a word). Template stories (lottery draws,
+/// prices, weather) share their wording and differ in their numbers; copies of one
+/// story share their numbers too. Keeping the flag in the hash lets verification
+/// count shared numeric shingles in the same merge, with no extra storage.
+pub const NUMERIC_BIT: u64 = 1;
+
+/// Portable hash of a run of word hashes (order matters); numeric when any word is.
 #[inline]
 pub fn combine(words: &[u64]) -> u64 {
     let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ (words.len() as u64);
+    let mut numeric = 0;
     for &w in words {
+        numeric |= w & NUMERIC_BIT;
         h = (h.rotate_left(23) ^ w).wrapping_mul(0x9fb2_1c65_1e98_df25);
     }
-    fmix64(h)
+    (fmix64(h) & !NUMERIC_BIT) | numeric
 }
 
 /// The distinct shingle hashes of one text, sorted ascending (so intersections are a
@@ -76,20 +88,34 @@ impl ShingleSet {
 
     /// Number of hashes present in both sets (linear merge).
     pub fn intersection_len(&self, other: &ShingleSet) -> usize {
+        self.intersection_counts(other).0
+    }
+
+    /// Numeric shingles in the set (see [`NUMERIC_BIT`]).
+    pub fn numeric_len(&self) -> usize {
+        self.hashes
+            .iter()
+            .filter(|&&h| h & NUMERIC_BIT != 0)
+            .count()
+    }
+
+    /// (shared shingles, shared numeric shingles), in one linear merge.
+    pub fn intersection_counts(&self, other: &ShingleSet) -> (usize, usize) {
         let (a, b) = (&self.hashes, &other.hashes);
-        let (mut i, mut j, mut n) = (0, 0, 0);
+        let (mut i, mut j, mut n, mut num) = (0, 0, 0, 0);
         while i < a.len() && j < b.len() {
             match a[i].cmp(&b[j]) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
                     n += 1;
+                    num += (a[i] & NUMERIC_BIT) as usize;
                     i += 1;
                     j += 1;
                 }
             }
         }
-        n
+        (n, num)
     }
 
     /// Little-endian u64s, 8 bytes per shingle (a compact stored form).
@@ -160,8 +186,9 @@ mod tests {
     fn hashes_are_fixed() {
         // Pinned values: a change here invalidates every stored fingerprint and must
         // come with a bump of the dedup parameter version.
-        assert_eq!(word_hash(""), fmix64(FNV_OFFSET));
-        assert_eq!(word_hash("a"), fmix64(0xaf63_dc4c_8601_ec8c));
+        assert_eq!(word_hash(""), fmix64(FNV_OFFSET) & !NUMERIC_BIT);
+        assert_eq!(word_hash("a"), fmix64(0xaf63_dc4c_8601_ec8c) & !NUMERIC_BIT);
+        assert_eq!(word_hash("6/45") & NUMERIC_BIT, 1);
         let s = shingles(&body("một hai ba bốn năm sáu"), 5);
         assert_eq!(s.len(), 2);
         let again = shingles(&body("MỘT hai, ba bốn năm sáu"), 5);
@@ -176,6 +203,15 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(shingles(&body("a b"), 5).len(), 1);
         assert!(shingles(&body(" ... "), 5).is_empty());
+    }
+
+    #[test]
+    fn numeric_shingles_are_flagged() {
+        let s = shingles(&body("a b c d e f g h i j k 2018"), 5);
+        assert_eq!(s.len(), 8);
+        assert_eq!(s.numeric_len(), 1);
+        let t = shingles(&body("a b c d e f g h i j k 2019"), 5);
+        assert_eq!(s.intersection_counts(&t), (7, 0));
     }
 
     #[test]

@@ -22,6 +22,13 @@ pub struct Similarity {
     pub shared: usize,
     pub len_a: usize,
     pub len_b: usize,
+    /// Shared numeric shingles (containing a word with a digit).
+    pub numeric_shared: usize,
+    pub numeric_len_a: usize,
+    pub numeric_len_b: usize,
+    /// numeric_shared / min(numeric_len_a, numeric_len_b): low for two template
+    /// stories (lottery draws, prices) that share wording but not numbers.
+    pub numeric_containment: f64,
 }
 
 fn ratio(n: usize, d: usize) -> f64 {
@@ -34,8 +41,9 @@ fn ratio(n: usize, d: usize) -> f64 {
 
 /// Exact Jaccard and containment of two shingle sets (linear merge).
 pub fn verify(a: &ShingleSet, b: &ShingleSet) -> Similarity {
-    let shared = a.intersection_len(b);
+    let (shared, numeric_shared) = a.intersection_counts(b);
     let (la, lb) = (a.len(), b.len());
+    let (na, nb) = (a.numeric_len(), b.numeric_len());
     Similarity {
         jaccard: ratio(shared, la + lb - shared),
         containment: ratio(shared, la.min(lb)),
@@ -44,16 +52,26 @@ pub fn verify(a: &ShingleSet, b: &ShingleSet) -> Similarity {
         shared,
         len_a: la,
         len_b: lb,
+        numeric_shared,
+        numeric_len_a: na,
+        numeric_len_b: nb,
+        numeric_containment: ratio(numeric_shared, na.min(nb)),
     }
 }
 
 /// The decision: both texts have at least `min_shingles` shingles (short texts, such
-/// as captions or one-line briefs, are only ever exact duplicates), and Jaccard
-/// reaches `jaccard` or the containment of the shorter text reaches `containment`.
+/// as captions or one-line briefs, are only ever exact duplicates), Jaccard reaches
+/// `jaccard` or the containment of the shorter text reaches `containment`, and, when
+/// both texts have at least `min_numeric_shingles` numeric shingles, the numeric
+/// containment reaches `numeric_containment` (template stories with other numbers
+/// stay apart).
 pub fn is_near_duplicate(s: &Similarity, cfg: &DedupConfig) -> bool {
+    let numbers_agree = s.numeric_len_a.min(s.numeric_len_b) < cfg.min_numeric_shingles
+        || s.numeric_containment >= cfg.numeric_containment;
     s.len_a.min(s.len_b) >= cfg.min_shingles
         && s.shared > 0
         && (s.jaccard >= cfg.jaccard || s.containment >= cfg.containment)
+        && numbers_agree
 }
 
 /// Shortest run that [`longest_shared_passage`] looks for (words).
