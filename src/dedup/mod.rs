@@ -297,6 +297,19 @@ mod tests {
     }
 
     #[test]
+    fn fingerprint_agrees_with_parts() {
+        let idx = NearDupIndex::new(&Config::embedded().dedup);
+        let body = vec![
+            "Cộng hòa, thủy sản 2024".to_string(),
+            "".to_string(),
+            "Bộ trưởng hội đàm".into(),
+        ];
+        let fp = idx.fingerprint(&body);
+        assert_eq!(fp.content_sha256, content_sha256(&body));
+        assert_eq!(fp.shingles, idx.shingles(&body));
+    }
+
+    #[test]
     fn facade_round_trip() {
         let cfg = Config::embedded().dedup;
         let mut idx = NearDupIndex::new(&cfg);

@@ -38,22 +38,53 @@ pub fn fingerprint_text(s: &str) -> String {
 
 /// Calls `f` with every normalised word (syllable) of `s`, in order: the words of
 /// [`fingerprint_text`] without building the joined string.
-pub fn for_each_word(s: &str, mut f: impl FnMut(&str)) {
+pub fn for_each_word(s: &str, f: impl FnMut(&str)) {
+    // Most input is NFC already (the cleaner emits NFC): skip the normaliser then.
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        words_of_nfc(s.chars(), f);
+    } else {
+        words_of_nfc(s.nfc(), f);
+    }
+}
+
+/// Lower case of the letters Vietnamese text is made of (Latin-1, the regular part
+/// of Latin Extended-A, ơ/ư, Latin Extended Additional), with "ð"/"Ð" → "đ"; `None`
+/// for anything else (handled by the general, slower path).
+#[inline]
+fn fast_lower(c: char) -> Option<char> {
+    let u = c as u32;
+    let l = match u {
+        0xD0 | 0xF0 => 0x111,
+        0xD7 | 0xF7 => return None,
+        0xC0..=0xDE => u + 0x20,
+        0xDF..=0xFF => u,
+        0x100..=0x12F | 0x14A..=0x177 | 0x1EA0..=0x1EF9 => u | 1,
+        0x1A0 | 0x1A1 => 0x1A1,
+        0x1AF | 0x1B0 => 0x1B0,
+        _ => return None,
+    };
+    char::from_u32(l)
+}
+
+fn words_of_nfc(chars: impl Iterator<Item = char>, mut f: impl FnMut(&str)) {
     let mut word = String::with_capacity(32);
     let mut fixed = String::with_capacity(32);
-    // NFC first: lower-casing a precomposed letter gives a precomposed letter.
-    // Most input is NFC already (the cleaner emits NFC): skip the normaliser then.
-    let chars: Box<dyn Iterator<Item = char>> = if is_nfc_quick(s.chars()) == IsNormalized::Yes {
-        Box::new(s.chars())
-    } else {
-        Box::new(s.nfc())
-    };
     for c in chars {
-        if c.is_alphanumeric() || (is_combining_mark(c) && !word.is_empty()) {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                word.push(c.to_ascii_lowercase());
+                continue;
+            }
+        } else if let Some(l) = fast_lower(c) {
+            word.push(l);
+            continue;
+        } else if c.is_alphanumeric() || (is_combining_mark(c) && !word.is_empty()) {
             for l in c.to_lowercase() {
                 word.push(if l == 'ð' { 'đ' } else { l });
             }
-        } else if !word.is_empty() {
+            continue;
+        }
+        if !word.is_empty() {
             emit(&word, &mut fixed, &mut f);
             word.clear();
         }
@@ -91,7 +122,11 @@ const VOWELS: [[char; 6]; 12] = [
 
 /// (row, tone) of a lower-case vowel letter in [`VOWELS`]; tone 0 is no mark.
 fn vowel(c: char) -> Option<(usize, usize)> {
-    if c.is_ascii() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') {
+    let u = c as u32;
+    let plausible = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+        || (0xE0..=0x1B0).contains(&u)
+        || (0x1EA0..=0x1EF9).contains(&u);
+    if !plausible {
         return None;
     }
     VOWELS
@@ -131,8 +166,17 @@ fn canonical_tone(word: &str, out: &mut String) -> bool {
     if !ends_open && !word.contains('q') {
         return false;
     }
-    let chars: Vec<char> = word.chars().collect();
-    let n = chars.len();
+    // Vietnamese syllables are at most 7 letters; longer words are left alone.
+    let mut buf = ['\0'; 12];
+    let mut n = 0;
+    for c in word.chars() {
+        if n == buf.len() {
+            return false;
+        }
+        buf[n] = c;
+        n += 1;
+    }
+    let chars = &buf[..n];
     // Case 1: open `oa`, `oe`, `uy` at the end of the word with the mark on the first
     // letter ("hòa", "khỏe", "thủy") → mark on the second ("hoà", "khoẻ", "thuỷ").
     if n >= 2 {
@@ -219,6 +263,22 @@ mod tests {
             assert_eq!(fingerprint_text(w), w, "{w}");
             assert_eq!(fingerprint_text(&nfd(w)), w, "NFD {w}");
         }
+    }
+
+    #[test]
+    fn fast_lower_agrees_with_std() {
+        for u in 0xC0..=0x1EFF_u32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            if let Some(l) = fast_lower(c) {
+                let std: Vec<char> = c.to_lowercase().collect();
+                let expect = if std == ['ð'] { 'đ' } else { std[0] };
+                assert_eq!((std.len(), l), (1, expect), "U+{u:04X}");
+            }
+        }
+        assert_eq!(
+            fingerprint_text("ĐẠI TƯỚNG ỦY BAN HÒA"),
+            "đại tướng uỷ ban hoà"
+        );
     }
 
     #[test]
