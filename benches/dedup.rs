@@ -149,6 +149,42 @@ fn bench_index(c: &mut Criterion) {
             inc.heap_bytes() / n
         );
         drop(inc);
+        // Start-up path: persisted blobs (as read from SQLite) into a fresh index.
+        let full = NearDupIndex::new(&cfg);
+        let blobs: Vec<Vec<u8>> = keys
+            .iter()
+            .map(|k| {
+                let mut v = vec![1u8];
+                v.extend_from_slice(&(k.len() as u16).to_le_bytes());
+                k.iter().for_each(|x| v.extend_from_slice(&x.to_le_bytes()));
+                v
+            })
+            .collect();
+        let mut fresh = full.clone();
+        let t = std::time::Instant::now();
+        fresh
+            .load_persisted(
+                blobs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| (i as i64 + 1, b.as_slice())),
+            )
+            .ok();
+        eprintln!("index {n}: load_persisted (start-up) {:.2?}", t.elapsed());
+        drop((blobs, full));
+        // The per-article dedup cost as the store grows: fingerprint + LSH query.
+        let body = article();
+        group.bench_with_input(
+            BenchmarkId::new("fingerprint_and_query_3KB", n),
+            &n,
+            |b, _| {
+                b.iter(|| {
+                    let fp = fresh.fingerprint(black_box(&body));
+                    black_box(fresh.candidates(&fp))
+                })
+            },
+        );
+        drop(fresh);
         let probes: Vec<Vec<u32>> = (0..1024)
             .map(|_| idx.band_keys(&random_sig(&mut g, cfg.num_perm)))
             .collect();

@@ -50,6 +50,46 @@ pub fn candidate_probability(j: f64, bands: usize, rows: usize) -> f64 {
     1.0 - (1.0 - j.powi(rows as i32)).powi(bands as i32)
 }
 
+/// Articles collected for one [`LshIndex::extend_bulk`]: a flat list of entries, so a
+/// start-up load of a million articles makes no per-article allocation.
+#[derive(Debug, Default)]
+pub struct BulkEntries {
+    entries: Vec<u64>,
+    articles: usize,
+}
+
+impl BulkEntries {
+    pub fn with_capacity(articles: usize, bands: usize) -> Self {
+        BulkEntries {
+            entries: Vec::with_capacity(articles * bands),
+            articles: 0,
+        }
+    }
+
+    /// Adds one article's band keys; checks the band count and the id range.
+    pub fn push(
+        &mut self,
+        bands: usize,
+        id: i64,
+        keys: impl ExactSizeIterator<Item = u32>,
+    ) -> Result<(), DedupError> {
+        if keys.len() != bands {
+            return Err(DedupError::BandCount {
+                expected: bands,
+                found: keys.len(),
+            });
+        }
+        let id = to_u32_id(id)?;
+        self.entries.extend(keys.map(|k| entry(k, id)));
+        self.articles += 1;
+        Ok(())
+    }
+
+    pub fn articles(&self) -> usize {
+        self.articles
+    }
+}
+
 /// The in-memory LSH index: band key → article ids.
 #[derive(Debug, Clone)]
 pub struct LshIndex {
@@ -190,19 +230,20 @@ impl LshIndex {
         &mut self,
         items: impl IntoIterator<Item = (i64, &'a [u32])>,
     ) -> Result<(), DedupError> {
-        let mut new = Vec::new();
-        let mut articles = 0usize;
+        let mut bulk = BulkEntries::default();
         for (id, keys) in items {
-            if keys.len() != self.bands {
-                return Err(DedupError::BandCount {
-                    expected: self.bands,
-                    found: keys.len(),
-                });
-            }
-            let id = to_u32_id(id)?;
-            new.extend(keys.iter().map(|&k| entry(k, id)));
-            articles += 1;
+            bulk.push(self.bands, id, keys.iter().copied())?;
         }
+        self.extend_bulk(bulk);
+        Ok(())
+    }
+
+    /// Adds the articles collected in `bulk` (see [`BulkEntries`]).
+    pub fn extend_bulk(&mut self, bulk: BulkEntries) {
+        let BulkEntries {
+            entries: new,
+            articles,
+        } = bulk;
         self.reserve(articles);
         let mut counts = vec![0u32; self.buckets.len()];
         for &e in &new {
@@ -219,6 +260,7 @@ impl LshIndex {
                 v
             })
             .collect();
+        drop(counts);
         for &e in &new {
             let slot = self.bucket_of(entry_key(e));
             grouped[slot].push(e);
@@ -227,7 +269,6 @@ impl LshIndex {
         self.buckets = grouped.into_iter().map(Vec::into_boxed_slice).collect();
         self.entries = self.buckets.iter().map(|b| b.len()).sum();
         self.articles += articles;
-        Ok(())
     }
 
     /// Removes an article (its band keys are needed to find its entries).

@@ -166,7 +166,8 @@ impl NearDupIndex {
         out
     }
 
-    fn parse_persisted(&self, stored: &[u8]) -> Result<Vec<u32>, DedupError> {
+    /// Checks a stored form and returns its band keys (little-endian u32s).
+    fn parse_persisted<'a>(&self, stored: &'a [u8]) -> Result<&'a [u8], DedupError> {
         let (&version, rest) = stored.split_first().ok_or(DedupError::Malformed("empty"))?;
         if version != PERSIST_VERSION {
             return Err(DedupError::Malformed("unknown version"));
@@ -185,29 +186,37 @@ impl NearDupIndex {
                 found: bands,
             });
         }
-        Ok(body
-            .chunks_exact(4)
+        Ok(body)
+    }
+
+    fn keys_of(body: &[u8]) -> impl ExactSizeIterator<Item = u32> + '_ {
+        body.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
     }
 
     /// Re-adds a canonical article from its stored [`Self::persisted_form`].
     pub fn insert_persisted(&mut self, id: i64, stored: &[u8]) -> Result<(), DedupError> {
-        let keys = self.parse_persisted(stored)?;
+        let keys: Vec<u32> = Self::keys_of(self.parse_persisted(stored)?).collect();
         self.lsh.insert_keys(id, &keys)
     }
 
-    /// Re-adds many canonical articles at once (start-up; faster than one by one).
+    /// Re-adds many canonical articles at once (start-up; much faster than one by
+    /// one: no per-article allocation, one allocation per bucket). Nothing is added
+    /// when any item is malformed.
     pub fn load_persisted<'a>(
         &mut self,
         items: impl IntoIterator<Item = (i64, &'a [u8])>,
     ) -> Result<(), DedupError> {
-        let mut parsed: Vec<(i64, Vec<u32>)> = Vec::new();
+        let mut bulk = lsh::BulkEntries::default();
         for (id, bytes) in items {
-            parsed.push((id, self.parse_persisted(bytes)?));
+            bulk.push(
+                self.cfg.bands,
+                id,
+                Self::keys_of(self.parse_persisted(bytes)?),
+            )?;
         }
-        self.lsh
-            .extend_keys(parsed.iter().map(|(id, k)| (*id, k.as_slice())))
+        self.lsh.extend_bulk(bulk);
+        Ok(())
     }
 
     /// Number of canonical articles in the index.
