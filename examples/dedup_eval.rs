@@ -15,6 +15,14 @@
 //!
 //! A pair is predicted a duplicate when LSH makes it a candidate AND verification
 //! passes. Pairs LSH never proposes are predicted apart.
+//!
+//! Measured (commit of this text, default config: 5-shingles, 128 perms, 32 × 4 bands,
+//! J ≥ 0.5 or C ≥ 0.75, numeric containment ≥ 0.6 when both texts have ≥ 10 numeric
+//! shingles, min 20 shingles): 1,809 positives, 858 verified negatives; precision
+//! 0.9966, recall 0.9795, LSH candidate recall 0.9928. The six false positives are all
+//! exam-answer articles whose text is identical except for the exam code (answers are
+//! images), and copies of them. Without the numeric rule, precision falls to 0.992
+//! (Vietlott draws of other days and two different warship transits merge).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -101,7 +101,10 @@ pub fn longest_shared_passage(a_text: &str, b_text: &str) -> String {
         }
     }
     let (mut best_start, mut best_len) = (0usize, 0usize);
-    for (j, win) in hb.windows(ANCHOR).enumerate() {
+    // Highly repetitive texts have many maximal runs; cap the total work (the answer
+    // is then the longest run found within the budget).
+    let mut budget = 64 * (a.len() + b.len());
+    'outer: for (j, win) in hb.windows(ANCHOR).enumerate() {
         let Some(starts) = anchors.get(&combine(win)) else {
             continue;
         };
@@ -115,9 +118,13 @@ pub fn longest_shared_passage(a_text: &str, b_text: &str) -> String {
             while i + n < a.len() && j + n < b.len() && a[i + n] == b[j + n] {
                 n += 1;
             }
+            budget = budget.saturating_sub(n + 1);
             if n > best_len {
                 best_len = n;
                 best_start = i;
+            }
+            if budget == 0 {
+                break 'outer;
             }
         }
     }
