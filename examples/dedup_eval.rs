@@ -175,7 +175,12 @@ const CHROME: &[&str] = &[
 /// About 40 syllables of site chrome (the amount measured in the field notes): a
 /// related headline above, share/photo-credit lines, a tag line and a related link.
 fn chrome(rng: &mut Rng, body: &[String], titles: &[String]) -> Vec<String> {
-    let mut t = || titles[rng.below(titles.len())].clone();
+    let mut t = || {
+        titles
+            .get(rng.below(titles.len()))
+            .cloned()
+            .unwrap_or_default()
+    };
     let (h1, h2) = (t(), t());
     let mut out = vec![h1, CHROME[1].to_string()];
     out.extend(body.iter().take(1).cloned());
@@ -271,9 +276,9 @@ fn edit(rng: &mut Rng, body: &[String], rate: f64, vocab: &[String]) -> Vec<Stri
                         0 => {} // deleted
                         1 => {
                             out.push(w.to_string());
-                            out.push(vocab[rng.below(vocab.len())].clone());
+                            out.extend(vocab.get(rng.below(vocab.len())).cloned());
                         }
-                        _ => out.push(vocab[rng.below(vocab.len())].clone()),
+                        _ => out.extend(vocab.get(rng.below(vocab.len())).cloned()),
                     }
                 } else {
                     out.push(w.to_string());
