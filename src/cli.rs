@@ -57,6 +57,8 @@ pub enum Command {
     Reindex(crate::commands::reindex::ReindexArgs),
     /// Daemon: ingest what is in DIR, then new files as they arrive, until SIGTERM/SIGINT.
     Watch(crate::commands::watch::WatchArgs),
+    /// Why two articles (ids) or files were, or were not, merged as near duplicates.
+    Why(crate::commands::why::WhyArgs),
 }
 
 /// What a command needs from the command line and the config.
@@ -109,6 +111,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => crate::commands::export::run(&ctx, args),
         Command::Reindex(args) => crate::commands::reindex::run(&ctx, args),
         Command::Watch(args) => crate::commands::watch::run(&ctx, args),
+        Command::Why(args) => crate::commands::why::run(&ctx, args),
     }
 }
 

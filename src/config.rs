@@ -49,6 +49,8 @@ pub struct PipelineConfig {
     pub workers: usize,
     pub batch_size: usize,
     pub batch_interval_ms: u64,
+    /// Input bytes the transform stage may hold at once.
+    pub max_bytes_in_flight: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +84,10 @@ pub struct DedupConfig {
     pub min_shingles: usize,
     pub jaccard: f64,
     pub containment: f64,
+    /// Minimum share of the numeric shingles (with a digit) of the text with fewer
+    /// of them found in the other, checked when both have `min_numeric_shingles`.
+    pub numeric_containment: f64,
+    pub min_numeric_shingles: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -150,6 +156,9 @@ impl Config {
         if self.pipeline.channel_capacity == 0 {
             bail!("pipeline.channel_capacity must be greater than 0");
         }
+        if self.pipeline.max_bytes_in_flight == 0 {
+            bail!("pipeline.max_bytes_in_flight must be greater than 0");
+        }
         if self.pipeline.batch_size == 0 {
             bail!("pipeline.batch_size must be greater than 0");
         }
@@ -172,7 +181,11 @@ impl Config {
                 d.num_perm
             );
         }
-        for (key, v) in [("dedup.jaccard", d.jaccard), ("dedup.containment", d.containment)] {
+        for (key, v) in [
+            ("dedup.jaccard", d.jaccard),
+            ("dedup.containment", d.containment),
+            ("dedup.numeric_containment", d.numeric_containment),
+        ] {
             if !(0.0..=1.0).contains(&v) || v == 0.0 {
                 bail!("{key} must be in (0, 1], got {v}");
             }

@@ -10,6 +10,7 @@ pub mod search;
 pub mod show;
 pub mod stats;
 pub mod watch;
+pub mod why;
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;

@@ -11,6 +11,8 @@ use clap::Args;
 
 use crate::clean::Cleaner;
 use crate::cli::Context;
+use crate::dedup::NearDupIndex;
+use crate::pipeline::writer::check_dedup_params;
 use crate::pipeline::{Options, Pipeline};
 use crate::source::discover::{self, Filter};
 use crate::store::SqliteStore;
@@ -30,6 +32,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let filter = Filter::from_config(&ctx.config.input)?;
     let cleaner = Cleaner::from_config(&ctx.config.clean)?;
     let store = SqliteStore::open_writer(&ctx.db, ctx.busy_timeout())?;
+    check_dedup_params(&store, &NearDupIndex::new(&ctx.config.dedup))?;
     // Discovery asks the ledger through its own read connection (WAL lets it read
     // while the writer writes): files recorded with the same size and mtime are
     // skipped without being read.

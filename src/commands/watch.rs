@@ -65,6 +65,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     Cleaner::from_config(&ctx.config.clean)?; // a bad rules file is an error now, not at the first restart
                                               // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
     let store = SqliteStore::open_writer(&ctx.db, ctx.busy_timeout())?;
+    crate::pipeline::writer::check_dedup_params(&store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
 
     let settings = WatchSettings {
         root: dir,

@@ -1,11 +1,60 @@
 //! Deduplication: exact (SHA-256 of the normalised body) and near copies.
+//!
+//! Near copies: the body is normalised ([`normalize`]), cut into `shingle_size`-word
+//! shingles ([`shingle`]), summarised by a MinHash signature ([`minhash`]) whose bands
+//! are looked up in an in-memory LSH index ([`lsh`]); every candidate the index returns
+//! is then verified exactly on shingle sets ([`verify`]) with Jaccard, containment and
+//! a minimum-shingles rule. [`NearDupIndex`] is the facade the writer uses.
+//!
+//! # Canonical articles only
+//! The index holds *canonical* articles (those stored as new stories), never their
+//! copies, and a new text is compared with canonical articles only. So a chain
+//! A ≈ B ≈ C of copies-of-copies cannot pull two different stories A and C together
+//! (the transitive-closure failure of union-find dedup): C merges with A only if C
+//! itself is close to A.
+//!
+//! # Persistence
+//! The store keeps, per canonical article, [`NearDupIndex::persisted_form`] (the band
+//! keys, 4 bytes per band) and [`NearDupIndex::params_fingerprint`] once per database;
+//! at start it checks the fingerprint and rebuilds the index with
+//! [`NearDupIndex::insert_persisted`] / [`NearDupIndex::load_persisted`]. Shingle sets
+//! for verification are recomputed from the stored body with
+//! [`NearDupIndex::shingles`] (or stored with [`ShingleSet::to_bytes`]).
 
+pub mod lsh;
+pub mod minhash;
 pub mod normalize;
+pub mod shingle;
+pub mod verify;
 
 use sha2::{Digest, Sha256};
 
+use crate::config::DedupConfig;
+pub use lsh::LshIndex;
+pub use minhash::MinHasher;
+pub use shingle::ShingleSet;
+pub use verify::{is_near_duplicate, longest_shared_passage, verify, Similarity};
+
+/// Version of the whole near-duplicate scheme; bump it whenever a stored fingerprint
+/// would change meaning (normalisation, hashing, banding layout, persisted form).
+pub const DEDUP_VERSION: u32 = 1;
+
+/// First byte of [`NearDupIndex::persisted_form`].
+const PERSIST_VERSION: u8 = 1;
+
+/// Errors of the dedup index (all from data, none from bugs).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DedupError {
+    #[error("article id {0} is outside the near-duplicate index's range (0..=4294967295)")]
+    IdOutOfRange(i64),
+    #[error("stored band keys: expected {expected} bands, found {found}")]
+    BandCount { expected: usize, found: usize },
+    #[error("stored near-duplicate fingerprint is malformed: {0}")]
+    Malformed(&'static str),
+}
+
 /// Hex SHA-256 of the fingerprint-normalised body: equal for copies that differ
-/// only in Unicode form, case, punctuation or whitespace.
+/// only in Unicode form, case, punctuation, whitespace or tone placement.
 pub fn content_sha256(body: &[String]) -> String {
     let mut h = Sha256::new();
     for (i, p) in body.iter().enumerate() {
@@ -15,4 +64,279 @@ pub fn content_sha256(body: &[String]) -> String {
         h.update(normalize::fingerprint_text(p).as_bytes());
     }
     hex::encode(h.finalize())
+}
+
+/// Everything the writer needs to know about one body: computed in worker threads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fingerprint {
+    pub content_sha256: String,
+    pub shingles: ShingleSet,
+    pub signature: Vec<u32>,
+}
+
+/// Why two texts were (or were not) merged: for `news-ingest why`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Explanation {
+    pub similarity: Similarity,
+    /// The decision [`is_near_duplicate`] takes with the current thresholds (the LSH
+    /// stage aside: `why` compares the two texts directly).
+    pub near_duplicate: bool,
+    pub longest_shared_passage: String,
+}
+
+/// The near-duplicate index of canonical articles, with its parameters.
+#[derive(Debug, Clone)]
+pub struct NearDupIndex {
+    cfg: DedupConfig,
+    hasher: MinHasher,
+    lsh: LshIndex,
+}
+
+impl NearDupIndex {
+    pub fn new(cfg: &DedupConfig) -> Self {
+        NearDupIndex {
+            cfg: cfg.clone(),
+            hasher: MinHasher::new(cfg.num_perm, cfg.seed),
+            lsh: LshIndex::new(cfg.bands, cfg.rows),
+        }
+    }
+
+    pub fn config(&self) -> &DedupConfig {
+        &self.cfg
+    }
+
+    /// Identifies everything that makes stored band keys comparable: scheme version,
+    /// normalisation, shingle size, permutations (count, seed and a digest of the
+    /// generated coefficients) and banding. Thresholds are not part of it: they
+    /// apply at verification and may change freely. The store saves this string and
+    /// refuses a database whose string differs.
+    pub fn params_fingerprint(&self) -> String {
+        format!(
+            "news-ingest-dedup/v{} normalize/v{} minhash/v{} shingle={} perm={} seed={} coeff={:016x} bands={}x{}",
+            DEDUP_VERSION,
+            normalize::NORMALIZE_VERSION,
+            minhash::MINHASH_VERSION,
+            self.cfg.shingle_size,
+            self.cfg.num_perm,
+            self.cfg.seed,
+            self.hasher.coefficients_digest(),
+            self.cfg.bands,
+            self.cfg.rows,
+        )
+    }
+
+    /// The shingle set of a body (for verification against a stored article).
+    pub fn shingles(&self, body: &[String]) -> ShingleSet {
+        shingle::shingles(body, self.cfg.shingle_size)
+    }
+
+    /// Hash, shingles and signature of a body. Pure CPU work with no access to the
+    /// index: call it from worker threads.
+    pub fn fingerprint(&self, body: &[String]) -> Fingerprint {
+        let shingles = self.shingles(body);
+        let signature = self.hasher.signature(&shingles);
+        Fingerprint { content_sha256: content_sha256(body), shingles, signature }
+    }
+
+    /// Canonical articles sharing at least one LSH band, most shared bands first.
+    /// Not yet verified.
+    pub fn candidates(&self, fp: &Fingerprint) -> Vec<i64> {
+        self.lsh.query(&fp.signature)
+    }
+
+    /// Adds a canonical article. Only canonical articles go in (see the module doc).
+    pub fn insert(&mut self, id: i64, fp: &Fingerprint) -> Result<(), DedupError> {
+        self.lsh.insert(id, &fp.signature)
+    }
+
+    /// The bytes to store with a canonical article to rebuild the index at start:
+    /// a version byte, the band count (u16 LE), then one u32 LE band key per band.
+    pub fn persisted_form(&self, fp: &Fingerprint) -> Vec<u8> {
+        let keys = self.lsh.band_keys(&fp.signature);
+        let mut out = Vec::with_capacity(3 + 4 * keys.len());
+        out.push(PERSIST_VERSION);
+        out.extend_from_slice(&(keys.len() as u16).to_le_bytes());
+        for k in keys {
+            out.extend_from_slice(&k.to_le_bytes());
+        }
+        out
+    }
+
+    /// Checks a stored form and returns its band keys (little-endian u32s).
+    fn parse_persisted<'a>(&self, stored: &'a [u8]) -> Result<&'a [u8], DedupError> {
+        let (&version, rest) = stored.split_first().ok_or(DedupError::Malformed("empty"))?;
+        if version != PERSIST_VERSION {
+            return Err(DedupError::Malformed("unknown version"));
+        }
+        if rest.len() < 2 {
+            return Err(DedupError::Malformed("truncated"));
+        }
+        let bands = usize::from(u16::from_le_bytes([rest[0], rest[1]]));
+        let body = &rest[2..];
+        if body.len() != 4 * bands {
+            return Err(DedupError::Malformed("length does not match band count"));
+        }
+        if bands != self.cfg.bands {
+            return Err(DedupError::BandCount { expected: self.cfg.bands, found: bands });
+        }
+        Ok(body)
+    }
+
+    fn keys_of(body: &[u8]) -> impl ExactSizeIterator<Item = u32> + '_ {
+        body.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    }
+
+    /// Re-adds a canonical article from its stored [`Self::persisted_form`].
+    pub fn insert_persisted(&mut self, id: i64, stored: &[u8]) -> Result<(), DedupError> {
+        let keys: Vec<u32> = Self::keys_of(self.parse_persisted(stored)?).collect();
+        self.lsh.insert_keys(id, &keys)
+    }
+
+    /// Re-adds many canonical articles at once (start-up; much faster than one by
+    /// one: no per-article allocation, one allocation per bucket). Nothing is added
+    /// when any item is malformed.
+    pub fn load_persisted<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = (i64, &'a [u8])>,
+    ) -> Result<(), DedupError> {
+        let mut bulk = lsh::BulkEntries::default();
+        for (id, bytes) in items {
+            bulk.push(self.cfg.bands, id, Self::keys_of(self.parse_persisted(bytes)?))?;
+        }
+        self.lsh.extend_bulk(bulk);
+        Ok(())
+    }
+
+    /// Number of canonical articles in the index.
+    pub fn len(&self) -> usize {
+        self.lsh.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lsh.is_empty()
+    }
+
+    /// Heap bytes of the in-memory index (see [`LshIndex::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        self.lsh.heap_bytes()
+    }
+
+    /// Exact similarity of two shingle sets and the decision under this config.
+    pub fn judge(&self, a: &ShingleSet, b: &ShingleSet) -> (Similarity, bool) {
+        let s = verify(a, b);
+        (s, is_near_duplicate(&s, &self.cfg))
+    }
+
+    /// Verifies every candidate exactly and returns the best one that passes (highest
+    /// Jaccard, then containment, then lowest id), or `None`. `canonical(id)` gives a
+    /// candidate's shingle set (`None` skips it, e.g. an id no longer stored). A text
+    /// under `min_shingles` never matches, so no candidate is even looked up.
+    pub fn best_match(
+        &self,
+        fp: &Fingerprint,
+        mut canonical: impl FnMut(i64) -> Option<ShingleSet>,
+    ) -> Option<(i64, Similarity)> {
+        if fp.shingles.len() < self.cfg.min_shingles {
+            return None;
+        }
+        let mut best: Option<(i64, Similarity)> = None;
+        for id in self.candidates(fp) {
+            let Some(other) = canonical(id) else { continue };
+            let (s, dup) = self.judge(&fp.shingles, &other);
+            if !dup {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some((bid, b)) => (s.jaccard, s.containment, -id) > (b.jaccard, b.containment, -*bid),
+            };
+            if better {
+                best = Some((id, s));
+            }
+        }
+        best
+    }
+
+    /// Similarity, decision and longest shared passage of two bodies (`why A B`).
+    pub fn explain(&self, a: &[String], b: &[String]) -> Explanation {
+        let (similarity, near_duplicate) = self.judge(&self.shingles(a), &self.shingles(b));
+        Explanation {
+            similarity,
+            near_duplicate,
+            longest_shared_passage: longest_shared_passage(&a.join("\n"), &b.join("\n")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn body(n: usize, salt: &str) -> Vec<String> {
+        vec![(0..n).map(|i| format!("{salt}{i}")).collect::<Vec<_>>().join(" ")]
+    }
+
+    #[test]
+    fn content_hash_ignores_form_and_tone_placement() {
+        let a = vec!["Cộng hòa, thủy sản".to_string()];
+        let b = vec!["cộng hoà thuỷ   sản!".to_string()];
+        assert_eq!(content_sha256(&a), content_sha256(&b));
+        assert_ne!(content_sha256(&a), content_sha256(&["cộng hoà".to_string()]));
+    }
+
+    #[test]
+    fn fingerprint_agrees_with_parts() {
+        let idx = NearDupIndex::new(&Config::embedded().dedup);
+        let body = vec!["Cộng hòa, thủy sản 2024".to_string(), "".to_string(), "Bộ trưởng hội đàm".into()];
+        let fp = idx.fingerprint(&body);
+        assert_eq!(fp.content_sha256, content_sha256(&body));
+        assert_eq!(fp.shingles, idx.shingles(&body));
+    }
+
+    #[test]
+    fn facade_round_trip() {
+        let cfg = Config::embedded().dedup;
+        let mut idx = NearDupIndex::new(&cfg);
+        let a = idx.fingerprint(&body(300, "w"));
+        let b = idx.fingerprint(&body(300, "v"));
+        idx.insert(1, &a).unwrap();
+        idx.insert(2, &b).unwrap();
+        let sets = |id: i64| match id {
+            1 => Some(a.shingles.clone()),
+            2 => Some(b.shingles.clone()),
+            _ => None,
+        };
+        // Truncated copy of a: found, verified, matched to 1.
+        let copy = idx.fingerprint(&body(240, "w"));
+        let (id, s) = idx.best_match(&copy, sets).unwrap();
+        assert_eq!(id, 1);
+        assert!(s.containment > 0.99);
+        // Unrelated text: no match.
+        assert!(idx.best_match(&idx.fingerprint(&body(300, "z")), sets).is_none());
+
+        // Persisted form rebuilds the same index.
+        let mut re = NearDupIndex::new(&cfg);
+        re.insert_persisted(1, &idx.persisted_form(&a)).unwrap();
+        let pb = idx.persisted_form(&b);
+        re.load_persisted([(2, pb.as_slice())]).unwrap();
+        assert_eq!(re.candidates(&copy), idx.candidates(&copy));
+        assert_eq!(re.len(), 2);
+        assert!(re.insert_persisted(3, &[]).is_err());
+        assert!(re.insert_persisted(3, &[1, 2]).is_err());
+        assert!(re.insert_persisted(3, &pb[..pb.len() - 1]).is_err());
+        assert!(re.params_fingerprint().contains("bands=32x4"));
+        let mut other = cfg.clone();
+        other.seed += 1;
+        assert_ne!(NearDupIndex::new(&other).params_fingerprint(), re.params_fingerprint());
+    }
+
+    #[test]
+    fn explain_reports_passage() {
+        let idx = NearDupIndex::new(&Config::embedded().dedup);
+        let e = idx.explain(&body(100, "w"), &body(50, "w"));
+        assert!(e.near_duplicate);
+        assert_eq!(e.similarity.shared, 46);
+        assert_eq!(e.longest_shared_passage.split(' ').count(), 50);
+    }
 }

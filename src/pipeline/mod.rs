@@ -19,11 +19,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use futures::StreamExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::clean::Cleaner;
 use crate::config::Config;
+use crate::dedup::NearDupIndex;
 use crate::source::read::{read, ReadResult};
 use crate::source::Candidate;
 use crate::store::SqliteStore;
@@ -59,7 +60,8 @@ impl Pipeline {
         let (to_writer, writer_rx) = mpsc::channel::<WriterMsg>(cap);
 
         let progress = options.progress.unwrap_or_else(indicatif::ProgressBar::hidden);
-        let writer = Writer::new(store, config.pipeline.batch_size, options.on_commit, progress);
+        let near = NearDupIndex::new(&config.dedup);
+        let writer = Writer::new(store, near, config.pipeline.batch_size, options.on_commit, progress);
         let writer = tokio::task::spawn_blocking(move || writer.run(writer_rx));
 
         // Commit by time as well as by count: a tick per interval while files flow.
@@ -77,14 +79,20 @@ impl Pipeline {
             }
         });
 
-        let cleaner = Arc::new(cleaner);
+        let work = Arc::new(Work {
+            cleaner,
+            hasher: NearDupIndex::new(&config.dedup),
+            max_size,
+            budget: Semaphore::new(config.pipeline.max_bytes_in_flight.div_ceil(1024).max(1) as usize),
+            budget_kib: config.pipeline.max_bytes_in_flight.div_ceil(1024).max(1),
+        });
         let transform = tokio::spawn(async move {
             let files =
                 futures::stream::unfold(input_rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
             let prepared = files
                 .map(|candidate| {
-                    let cleaner = Arc::clone(&cleaner);
-                    async move { prepare(candidate, max_size, cleaner).await }
+                    let work = Arc::clone(&work);
+                    async move { prepare(candidate, work).await }
                 })
                 .buffered(workers * 2);
             let mut prepared = std::pin::pin!(prepared);
@@ -115,16 +123,39 @@ impl Pipeline {
     }
 }
 
+/// What the transform stage shares between its workers.
+struct Work {
+    cleaner: Cleaner,
+    /// Only its parameters are used (see [`process::process`]).
+    hasher: NearDupIndex,
+    max_size: u64,
+    /// Bytes of input held in memory by the transform stage, in KiB permits: the
+    /// worker count bounds files in flight, this bounds their size (a run of 16 MiB
+    /// files must not hold gigabytes at once).
+    budget: Semaphore,
+    budget_kib: u64,
+}
+
 /// Read, then decode/clean/fingerprint on the blocking pool.
-async fn prepare(candidate: Candidate, max_size: u64, cleaner: Arc<Cleaner>) -> Prepared {
-    let (bytes, file_sha256) = match read(&candidate, max_size).await {
+async fn prepare(candidate: Candidate, work: Arc<Work>) -> Prepared {
+    // A file larger than the whole budget takes all of it and runs alone.
+    let kib = candidate.key.size.div_ceil(1024).clamp(1, work.budget_kib) as u32;
+    let Ok(_permit) = work.budget.acquire_many(kib).await else {
+        return Prepared::Rejected {
+            candidate,
+            file_sha256: None,
+            reason: "internal error: input budget closed".to_string(),
+        };
+    };
+    let (bytes, file_sha256) = match read(&candidate, work.max_size).await {
         ReadResult::Vanished => return Prepared::Vanished { candidate },
         ReadResult::Unusable { sha256, reason } => {
             return Prepared::Rejected { candidate, file_sha256: sha256, reason }
         }
         ReadResult::Bytes { bytes, sha256 } => (bytes, sha256),
     };
-    let result = tokio::task::spawn_blocking(move || process::process(&bytes, &cleaner)).await;
+    let w = Arc::clone(&work);
+    let result = tokio::task::spawn_blocking(move || process::process(&bytes, &w.cleaner, &w.hasher)).await;
     match result {
         Ok(Ok(cleaned)) => Prepared::Article { candidate, file_sha256, cleaned },
         Ok(Err(reason)) => Prepared::Rejected { candidate, file_sha256: Some(file_sha256), reason },

@@ -13,8 +13,9 @@ use tracing::{debug, info};
 
 use super::process::Cleaned;
 use super::summary::Summary;
+use crate::dedup::NearDupIndex;
 use crate::source::Candidate;
-use crate::store::{NewSource, SqliteStore, Status};
+use crate::store::{NearEvidence, NewSource, SqliteStore, Status};
 
 /// What the transform stage hands the writer for one file.
 #[derive(Debug)]
@@ -45,6 +46,8 @@ pub struct Committed {
 
 pub struct Writer {
     store: SqliteStore,
+    /// The near-duplicate index of canonical articles, loaded from the store at start.
+    near: NearDupIndex,
     batch_size: usize,
     pending: Vec<Committed>,
     on_commit: Option<mpsc::Sender<Committed>>,
@@ -55,17 +58,27 @@ pub struct Writer {
 impl Writer {
     pub fn new(
         store: SqliteStore,
+        near: NearDupIndex,
         batch_size: usize,
         on_commit: Option<mpsc::Sender<Committed>>,
         progress: indicatif::ProgressBar,
     ) -> Writer {
-        Writer { store, batch_size, pending: Vec::new(), on_commit, summary: Summary::default(), progress }
+        Writer {
+            store,
+            near,
+            batch_size,
+            pending: Vec::new(),
+            on_commit,
+            summary: Summary::default(),
+            progress,
+        }
     }
 
     /// Consumes messages until every sender is gone, then commits and reports.
     /// A database error rolls the open batch back and ends the run with the error:
     /// none of that batch is recorded, so those files are read again next time.
     pub fn run(mut self, mut rx: mpsc::Receiver<WriterMsg>) -> Result<Summary> {
+        load_index(&self.store, &mut self.near)?;
         while let Some(msg) = rx.blocking_recv() {
             let result = match msg {
                 WriterMsg::File(p) => self.handle(*p),
@@ -149,10 +162,38 @@ impl Writer {
             }
             return self.duplicate(c, file_sha256, article_id);
         }
-        if let Some(id) = self.store.article_by_content(&cleaned.content_sha256)? {
+        let fp = &cleaned.fingerprint;
+        if let Some(id) = self.store.article_by_content(&fp.content_sha256)? {
             return self.duplicate(c, file_sha256, Some(id));
         }
-        let id = self.store.insert_article(&cleaned.doc, &cleaned.content_sha256)?;
+        // Near copies: verified exactly against canonical articles only, so copies
+        // never chain two different stories together.
+        let (store, near) = (&self.store, &self.near);
+        let matched = near.best_match(fp, |id| match store.article_body(id) {
+            Ok(Some(body)) => Some(near.shingles(&split_body(&body))),
+            _ => None,
+        });
+        if let Some((article_id, s)) = matched {
+            let evidence = NearEvidence {
+                jaccard: s.jaccard,
+                containment: s.containment,
+                shared_shingles: s.shared as u64,
+            };
+            self.store.insert_source(&NewSource {
+                key: &c.key,
+                file_sha256: Some(file_sha256),
+                status: Status::NearDuplicate,
+                article_id: Some(article_id),
+                similarity: Some(s.jaccard.max(s.containment)),
+                evidence: Some(evidence),
+                error: None,
+            })?;
+            debug!(path = %c.path.display(), article = article_id, jaccard = s.jaccard, containment = s.containment, "near duplicate");
+            return Ok(Status::NearDuplicate);
+        }
+        let id = self.store.insert_article(&cleaned.doc, &fp.content_sha256)?;
+        self.store.insert_fingerprint(id, &self.near.persisted_form(fp))?;
+        self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
         self.store.insert_source(&NewSource {
             key: &c.key,
             file_sha256: Some(file_sha256),
@@ -191,4 +232,39 @@ impl Writer {
         self.pending.clear();
         Ok(())
     }
+}
+
+/// The stored body's paragraphs (the store joins them with a blank line).
+fn split_body(body: &str) -> Vec<String> {
+    body.split("\n\n").map(str::to_string).collect()
+}
+
+/// Key under which the store remembers the near-duplicate parameters it was built with.
+pub const DEDUP_PARAMS_KEY: &str = "dedup_params";
+
+/// Refuses a database whose stored fingerprints were made with other near-duplicate
+/// parameters (they would silently never match), and records the parameters of a
+/// new one. Cheap: call it right after opening the writer, before any work.
+pub fn check_dedup_params(store: &SqliteStore, near: &NearDupIndex) -> Result<()> {
+    let params = near.params_fingerprint();
+    match store.meta_get(DEDUP_PARAMS_KEY)? {
+        Some(stored) if stored == params => Ok(()),
+        Some(stored) => anyhow::bail!(
+            "database {} was built with other near-duplicate parameters:\n  database: {stored}\n  config:   {params}\nuse the [dedup] settings it was built with (shingle_size, num_perm, seed, bands, rows), or a new database",
+            store.path().display()
+        ),
+        None => store.meta_set(DEDUP_PARAMS_KEY, &params),
+    }
+}
+
+/// Loads the persisted near-duplicate index (after checking its parameters).
+fn load_index(store: &SqliteStore, near: &mut NearDupIndex) -> Result<()> {
+    check_dedup_params(store, near)?;
+    let mut rows: Vec<(i64, Vec<u8>)> = Vec::new();
+    store.for_each_fingerprint(|id, data| rows.push((id, data.to_vec())))?;
+    near.load_persisted(rows.iter().map(|(id, d)| (*id, d.as_slice()))).map_err(|e| {
+        anyhow::anyhow!("cannot load the near-duplicate index from {}: {e}", store.path().display())
+    })?;
+    info!(articles = near.len(), bytes = near.heap_bytes(), "near-duplicate index loaded");
+    Ok(())
 }

@@ -1,0 +1,186 @@
+//! Exact verification of LSH candidates, and the evidence shown by `why`.
+
+use std::collections::HashMap;
+
+use super::normalize;
+use super::shingle::{combine, word_hash, ShingleSet};
+use crate::config::DedupConfig;
+
+/// Exact set similarity of two shingle sets: the evidence kept for a near duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct Similarity {
+    /// |A ∩ B| / |A ∪ B|.
+    pub jaccard: f64,
+    /// |A ∩ B| / min(|A|, |B|): containment of the shorter text in the longer one.
+    /// A truncated or chrome-padded copy has low Jaccard but containment near 1.
+    pub containment: f64,
+    /// |A ∩ B| / |A|.
+    pub containment_a_in_b: f64,
+    /// |A ∩ B| / |B|.
+    pub containment_b_in_a: f64,
+    /// |A ∩ B|: shared shingles.
+    pub shared: usize,
+    pub len_a: usize,
+    pub len_b: usize,
+    /// Shared numeric shingles (containing a word with a digit).
+    pub numeric_shared: usize,
+    pub numeric_len_a: usize,
+    pub numeric_len_b: usize,
+    /// numeric_shared / min(numeric_len_a, numeric_len_b): low for two template
+    /// stories (lottery draws, prices) that share wording but not numbers.
+    pub numeric_containment: f64,
+}
+
+fn ratio(n: usize, d: usize) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
+}
+
+/// Exact Jaccard and containment of two shingle sets (linear merge).
+pub fn verify(a: &ShingleSet, b: &ShingleSet) -> Similarity {
+    let (shared, numeric_shared) = a.intersection_counts(b);
+    let (la, lb) = (a.len(), b.len());
+    let (na, nb) = (a.numeric_len(), b.numeric_len());
+    Similarity {
+        jaccard: ratio(shared, la + lb - shared),
+        containment: ratio(shared, la.min(lb)),
+        containment_a_in_b: ratio(shared, la),
+        containment_b_in_a: ratio(shared, lb),
+        shared,
+        len_a: la,
+        len_b: lb,
+        numeric_shared,
+        numeric_len_a: na,
+        numeric_len_b: nb,
+        numeric_containment: ratio(numeric_shared, na.min(nb)),
+    }
+}
+
+/// The decision: both texts have at least `min_shingles` shingles (short texts, such
+/// as captions or one-line briefs, are only ever exact duplicates), Jaccard reaches
+/// `jaccard` or the containment of the shorter text reaches `containment`, and, when
+/// both texts have at least `min_numeric_shingles` numeric shingles, the numeric
+/// containment reaches `numeric_containment` (template stories with other numbers
+/// stay apart).
+pub fn is_near_duplicate(s: &Similarity, cfg: &DedupConfig) -> bool {
+    let numbers_agree = s.numeric_len_a.min(s.numeric_len_b) < cfg.min_numeric_shingles
+        || s.numeric_containment >= cfg.numeric_containment;
+    s.len_a.min(s.len_b) >= cfg.min_shingles
+        && s.shared > 0
+        && (s.jaccard >= cfg.jaccard || s.containment >= cfg.containment)
+        && numbers_agree
+}
+
+/// Shortest run that [`longest_shared_passage`] looks for (words).
+const ANCHOR: usize = 3;
+/// Positions remembered per anchor in the first text: bounds the cost on texts that
+/// repeat a phrase many times.
+const MAX_POSITIONS: usize = 8;
+
+/// The longest run of consecutive normalised words (at least 3) found in both texts,
+/// as normalised text; empty when there is none. Anchored on 3-word hashes, so the
+/// cost is linear in the text lengths plus the length of the shared runs.
+pub fn longest_shared_passage(a_text: &str, b_text: &str) -> String {
+    let mut a: Vec<String> = Vec::new();
+    normalize::for_each_word(a_text, |w| a.push(w.to_string()));
+    let mut b: Vec<String> = Vec::new();
+    normalize::for_each_word(b_text, |w| b.push(w.to_string()));
+    if a.len() < ANCHOR || b.len() < ANCHOR {
+        return String::new();
+    }
+    let ha: Vec<u64> = a.iter().map(|w| word_hash(w)).collect();
+    let hb: Vec<u64> = b.iter().map(|w| word_hash(w)).collect();
+    let mut anchors: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, win) in ha.windows(ANCHOR).enumerate() {
+        let v = anchors.entry(combine(win)).or_default();
+        if v.len() < MAX_POSITIONS {
+            v.push(i);
+        }
+    }
+    let (mut best_start, mut best_len) = (0usize, 0usize);
+    // Highly repetitive texts have many maximal runs; cap the total work (the answer
+    // is then the longest run found within the budget).
+    let mut budget = 64 * (a.len() + b.len());
+    'outer: for (j, win) in hb.windows(ANCHOR).enumerate() {
+        let Some(starts) = anchors.get(&combine(win)) else {
+            continue;
+        };
+        for &i in starts {
+            // Only maximal starts: a run that extends to the left was measured
+            // from its own start already.
+            if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
+                continue;
+            }
+            let mut n = 0;
+            while i + n < a.len() && j + n < b.len() && a[i + n] == b[j + n] {
+                n += 1;
+            }
+            budget = budget.saturating_sub(n + 1);
+            if n > best_len {
+                best_len = n;
+                best_start = i;
+            }
+            if budget == 0 {
+                break 'outer;
+            }
+        }
+    }
+    if best_len < ANCHOR {
+        return String::new();
+    }
+    a[best_start..best_start + best_len].join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> DedupConfig {
+        crate::config::Config::embedded().dedup
+    }
+
+    #[test]
+    fn similarity_figures() {
+        let a = ShingleSet::from_hashes((0..100).collect());
+        let b = ShingleSet::from_hashes((0..60).collect());
+        let s = verify(&a, &b);
+        assert_eq!(s.shared, 60);
+        assert!((s.jaccard - 0.6).abs() < 1e-9);
+        assert!((s.containment - 1.0).abs() < 1e-9);
+        assert!((s.containment_a_in_b - 0.6).abs() < 1e-9);
+        assert!((s.containment_b_in_a - 1.0).abs() < 1e-9);
+        let e = verify(&ShingleSet::default(), &ShingleSet::default());
+        assert_eq!(e.jaccard, 0.0);
+        assert!(!is_near_duplicate(&e, &cfg()));
+    }
+
+    #[test]
+    fn decision_needs_min_shingles() {
+        let c = cfg();
+        let short = ShingleSet::from_hashes((0..(c.min_shingles as u64 - 1)).collect());
+        assert!(!is_near_duplicate(&verify(&short, &short), &c));
+        let long = ShingleSet::from_hashes((0..200).collect());
+        assert!(is_near_duplicate(&verify(&long, &long), &c));
+        let half = ShingleSet::from_hashes((100..300).collect());
+        assert!(!is_near_duplicate(&verify(&long, &half), &c));
+    }
+
+    #[test]
+    fn longest_passage() {
+        let a =
+            "Hôm nay trời đẹp. Bộ trưởng hội đàm với Thượng tướng Cuba về hợp tác an ninh, sau đó ăn trưa.";
+        let b = "Tin mới: bộ trưởng hội đàm với thượng tướng Cuba về hợp tác an ninh! Hết.";
+        assert_eq!(
+            longest_shared_passage(a, b),
+            "bộ trưởng hội đàm với thượng tướng cuba về hợp tác an ninh"
+        );
+        assert_eq!(longest_shared_passage("a b c", "d e f"), "");
+        assert_eq!(longest_shared_passage("", "d e f"), "");
+        // Repetitive text stays bounded and correct.
+        let rep = "x y z ".repeat(2000);
+        assert_eq!(longest_shared_passage(&rep, "x y z x y").split(' ').count(), 5);
+    }
+}
