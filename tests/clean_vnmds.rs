@@ -12,11 +12,11 @@ struct Expected {
     body: Vec<String>,
 }
 
-// Target: mean F1 >= 0.97 and precision >= 0.98. Measured at this commit: F1 0.981,
-// precision 0.965 (credit-less captions and "Bài viết: URL" chrome remain), so the
+// Target: mean F1 >= 0.97 and precision >= 0.98. Measured at this commit: F1 0.984,
+// precision 0.972 (credit-less captions and "Bài viết: URL" chrome remain), so the
 // test is ignored until the precision target is met: run with `--ignored`.
 #[test]
-#[ignore = "precision 0.965 < 0.98 target; see examples/clean_eval.rs"]
+#[ignore = "precision 0.972 < 0.98 target; see examples/clean_eval.rs"]
 fn labelled_vnmds_bodies() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vnmds");
     let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -118,6 +118,14 @@ pub fn strip_markers(line: &str, rules: &Rules) -> String {
                 Some(e) => start + e,
                 None => (start + 15).min(ws.len()),
             };
+            // "/" separates further items of the same run (">> A / B / C").
+            let mut end = end;
+            while end + 1 < ws.len() && ws[end].1 == "/" {
+                end = match headline_end(&ws[end + 1..], rules) {
+                    Some(e) => end + 1 + e,
+                    None => (end + 16).min(ws.len()),
+                };
+            }
             for flag in keep.iter_mut().take(end).skip(j) {
                 *flag = false;
             }
@@ -188,7 +196,12 @@ pub fn strip_inline_headings(line: &str, rules: &Rules) -> Vec<String> {
         let at_sentence_start = before.is_empty()
             || before
                 .ends_with(|c: char| is_terminal(c) || matches!(c, '"' | '”' | ')' | '-' | '*'));
-        if !(caps || (colon && at_sentence_start)) {
+        let line_start_list = m.start() == 0
+            && !colon
+            && line[m.end()..]
+                .trim_start()
+                .starts_with(|c: char| c.is_uppercase());
+        if !(caps || line_start_list || (colon && at_sentence_start)) {
             search = m.end();
             continue;
         }

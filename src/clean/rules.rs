@@ -290,6 +290,8 @@ impl Rules {
                 alts.push(format!(r"{upper}\s*[:»]?"));
             }
             alts.push(format!(r"{cap}\s*(?::|»|>>)"));
+            // Plain title case only counts at the start of a line (checked by the caller).
+            alts.push(cap.clone());
         }
         alts.sort_by_key(|a| std::cmp::Reverse(a.len()));
         let inline_heading_re = if alts.is_empty() {
