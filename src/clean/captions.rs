@@ -1,0 +1,222 @@
+//! Photo and video captions: a line or sentence run that ends in a credit
+//! ("Ảnh: NAME", "(Ảnh: NAME/TTXVN)", "Ảnh TTXVN.", "Ảnh minh họa", "Clip: NAME").
+//!
+//! A credit's extent is fixed by its regex ("(Ảnh: ...)") or, after a label such as
+//! "Ảnh:", by reading the name: capitalised words, agencies, initials ("P.V.",
+//! "Đ.Hà"), "TTXVN phát". When the caption is glued to the next paragraph ("... Ảnh:
+//! Phạm Kiên - TTXVN Hai bên cũng ghi nhận"), the name stops before the capitalised
+//! word that starts a lower-case sentence.
+
+use super::rules::{at_word_start, Rules};
+use super::text::window;
+use super::text::{
+    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_start_before, squash, words,
+};
+
+/// Longest caption (in words) taken when the credit ends its line.
+const MAX_LINE_CAPTION_WORDS: usize = 80;
+/// Longest sentence before a mid-line credit taken as its caption; a longer one is
+/// article text and only the credit is removed.
+const MAX_SENTENCE_CAPTION_WORDS: usize = 35;
+
+/// The result of taking captions out of one line.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    /// Captions, credit included, in order.
+    pub captions: Vec<String>,
+    /// The article text left, as pieces: a caption between two pieces was a paragraph break.
+    pub pieces: Vec<String>,
+}
+
+/// End (byte offset) of the name after a credit label ending at `from`, or `None`
+/// when what follows is not a name (then the label was prose, e.g. "Video: Trận đấu").
+fn name_end(line: &str, from: usize, rules: &Rules) -> Option<usize> {
+    let ws = words(window(line, from, 400));
+    let mut accepted: Vec<(usize, &str)> = Vec::new();
+    let mut next_idx = ws.len();
+    for (k, &(off, w)) in ws.iter().enumerate() {
+        if accepted.len() >= 8 {
+            next_idx = k;
+            break;
+        }
+        if w.ends_with(':') && !accepted.is_empty() {
+            next_idx = k;
+            break;
+        }
+        let core = w.trim_end_matches([',', '.', ')', ';']);
+        let connector = matches!(w, "-" | "–" | "/" | "&" | "|");
+        let prev_caps = accepted.last().is_some_and(|(_, p)| {
+            let p = p.trim_end_matches([',', '.']);
+            p.chars().any(|c| c.is_alphabetic()) && !p.chars().any(|c| c.is_lowercase())
+        });
+        let name_word = rules.name_words.contains(&core.to_lowercase()) && (accepted.is_empty() || prev_caps);
+        if connector || is_capitalised(w) || name_word {
+            accepted.push((off, w));
+            let initial = core.chars().count() <= 2 && core.chars().all(|c| c.is_uppercase() || c == '.');
+            if w.ends_with('.') && !initial {
+                next_idx = k + 1;
+                break;
+            }
+        } else {
+            next_idx = k;
+            break;
+        }
+    }
+    // The capitalised word before a lower-case one starts the next sentence.
+    let next_word = ws.get(next_idx).map(|&(_, w)| w);
+    let next_lower = next_word.is_some_and(|n| {
+        (is_lowercase_word(n) && !rules.name_words.contains(&n.to_lowercase()))
+            || n.starts_with(|c: char| c.is_ascii_digit())
+    });
+    if let Some(&(_, last)) = accepted.last() {
+        if next_lower && is_titlecase(last) && !last.ends_with('.') {
+            if accepted.len() == 1 {
+                return None;
+            }
+            accepted.pop();
+        }
+    }
+    while accepted.last().is_some_and(|&(_, w)| matches!(w, "-" | "–" | "/" | "&" | "|")) {
+        accepted.pop();
+    }
+    let &(off, w) = accepted.last()?;
+    Some(from + off + w.len())
+}
+
+/// Takes the captions out of `line`.
+pub fn extract(line: &str, rules: &Rules) -> Split {
+    let mut out = Split::default();
+    let mut cursor = 0;
+    let mut search = 0;
+    while search < line.len() {
+        let Some(caps) = rules.credit_re.captures_at(line, search) else {
+            break;
+        };
+        let Some(m) = caps.get(0) else { break };
+        if !at_word_start(line, m.start()) && m.as_str().starts_with(char::is_alphabetic) {
+            search = m.end();
+            continue;
+        }
+        let mut credit_end = if caps.name("label").is_some() {
+            match name_end(line, m.end(), rules) {
+                Some(e) => e,
+                None => {
+                    search = m.end();
+                    continue;
+                }
+            }
+        } else {
+            m.end()
+        };
+        // A closing bracket or full stop right after the credit belongs to it.
+        if line[credit_end..].starts_with(['.', ')']) {
+            credit_end += 1;
+        }
+        let before = line[cursor..m.start()].trim_end_matches([' ', '-', '–', ',']);
+        let before_end = cursor + before.len();
+        let rest_is_empty = line[credit_end..].trim_matches(|c: char| c == ' ' || c == '.').is_empty();
+        let before_words = line[cursor..before_end].split_whitespace().count();
+        let start = if rest_is_empty && before_words <= MAX_LINE_CAPTION_WORDS {
+            cursor
+        } else {
+            let s = sentence_start_before(line, before_end, cursor);
+            // A caption glued to the start of a paragraph may be as long as a caption
+            // line; one in the middle of running text must be short.
+            let limit = if s == 0 { MAX_LINE_CAPTION_WORDS } else { MAX_SENTENCE_CAPTION_WORDS };
+            if line[s..before_end].split_whitespace().count() <= limit {
+                s
+            } else {
+                m.start()
+            }
+        };
+        let piece = squash(&line[cursor..start]);
+        if !piece.is_empty() {
+            out.pieces.push(piece);
+        }
+        let caption = squash(&line[start..credit_end]);
+        if !caption.is_empty() {
+            out.captions.push(caption);
+        }
+        cursor = credit_end;
+        search = credit_end;
+    }
+    let piece = squash(&line[cursor..]);
+    if !piece.is_empty() {
+        out.pieces.push(piece);
+    }
+    out
+}
+
+/// The caption without its credit, to recognise the credit-less copy some sites print
+/// on the next line ("Quang cảnh cuộc hội đàm. Ảnh TTXVN." then "Quang cảnh cuộc hội đàm.").
+pub fn without_credit(caption: &str, rules: &Rules) -> String {
+    let cut = rules.credit_re.find(caption).map_or(caption.len(), |m| m.start());
+    comparable(&caption[..cut])
+}
+
+/// Lower-case letters and digits only, single-spaced: for comparing near-identical lines.
+pub fn comparable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// True when `line` reads like a caption by itself: short and not a sentence run.
+pub fn is_short_fragment(line: &str) -> bool {
+    line.split_whitespace().count() <= 12 && !ends_sentence(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Rules {
+        Rules::builtin().unwrap()
+    }
+
+    #[test]
+    fn whole_line_caption() {
+        let s = extract("Quang cảnh cuộc hội đàm. Ảnh TTXVN.", &rules());
+        assert_eq!(s.captions, vec!["Quang cảnh cuộc hội đàm. Ảnh TTXVN."]);
+        assert!(s.pieces.is_empty());
+        let s = extract("Quang cảnh buổi hội đàm. Ảnh: TTXVN phát", &rules());
+        assert_eq!(s.captions, vec!["Quang cảnh buổi hội đàm. Ảnh: TTXVN phát"]);
+        let s = extract("Ông A duyệt đội danh dự. (Ảnh: Doãn Tấn/TTXVN)", &rules());
+        assert_eq!(s.captions.len(), 1);
+        assert!(s.pieces.is_empty());
+    }
+
+    #[test]
+    fn caption_glued_to_paragraph_start() {
+        let s = extract(
+            "Hai ông chứng kiến Lễ ký. Ảnh: Phạm Kiên - TTXVN Hai bên cũng ghi nhận việc này.",
+            &rules(),
+        );
+        assert_eq!(s.captions, vec!["Hai ông chứng kiến Lễ ký. Ảnh: Phạm Kiên - TTXVN"]);
+        assert_eq!(s.pieces, vec!["Hai bên cũng ghi nhận việc này."]);
+    }
+
+    #[test]
+    fn mid_line_credits() {
+        let s = extract(
+            "Mưa rất to. Hạt mưa đá to bằng quả cà chua bi. Ảnh: Minh Tiệp. Mưa đá rơi trắng sân. Ảnh: P.V. Sau đó trời tạnh.",
+            &rules(),
+        );
+        assert_eq!(
+            s.captions,
+            vec!["Hạt mưa đá to bằng quả cà chua bi. Ảnh: Minh Tiệp.", "Mưa đá rơi trắng sân. Ảnh: P.V."]
+        );
+        assert_eq!(s.pieces, vec!["Mưa rất to.", "Sau đó trời tạnh."]);
+    }
+
+    #[test]
+    fn prose_label_is_not_a_credit() {
+        let s = extract("Video: Trận đấu diễn ra sôi nổi.", &rules());
+        assert!(s.captions.is_empty());
+    }
+}

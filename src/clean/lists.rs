@@ -1,0 +1,285 @@
+//! Related / most-read headline lists.
+//!
+//! Three shapes: a heading line followed by headline lines (often each printed twice);
+//! ">> title >> title" / "» title" runs; and, in one-line bodies, a list glued into
+//! the text ("... chấn thương TIN LIÊN QUAN title title Arsenal và Dortmund đã ...").
+//! Stopword density does not separate headlines from prose in Vietnamese, so the
+//! signals are position (after a heading or marker), missing sentence punctuation,
+//! shortness, and where a capitalised word starts a lower-case run after a lower-case
+//! word (the seam between two glued headlines, or between the list and the article).
+
+use super::rules::{at_word_end, at_word_start, Rules};
+use super::text::window;
+use super::text::{ends_sentence, is_capitalised, is_lowercase_word, is_terminal, is_titlecase, words};
+
+/// Longest headline we expect, in words; longer runs are article text.
+const MAX_HEADLINE_WORDS: usize = 30;
+
+/// True when a line inside a list reads as a headline rather than article prose.
+pub fn is_headline_like(line: &str) -> bool {
+    let n = line.split_whitespace().count();
+    if n == 0 {
+        return true;
+    }
+    if n > MAX_HEADLINE_WORDS {
+        return false;
+    }
+    !ends_sentence(line) || n <= 15
+}
+
+fn is_marker(w: &str, rules: &Rules) -> bool {
+    rules.markers.iter().any(|m| {
+        w == m
+            || (w.starts_with(m.as_str())
+                && m.len() >= 2
+                && w.len() > m.len()
+                && !w[m.len()..].starts_with(['>', '»']))
+    })
+}
+
+/// Index (in `ws`) of the word where the text after a headline starting at `ws[0]`
+/// resumes, or `ws.len()` when the headline runs to the end.
+fn headline_end(ws: &[(usize, &str)], rules: &Rules) -> Option<usize> {
+    for k in 1..ws.len() {
+        let prev = ws[k - 1].1;
+        let w = ws[k].1;
+        if is_marker(w, rules) {
+            return Some(k);
+        }
+        let prev_end = prev.trim_end_matches(['"', '”', '’', ')']);
+        if prev_end.chars().last().is_some_and(|c| matches!(c, '?' | '!' | '.' | '…'))
+            && (is_capitalised(w) || w.starts_with(|c: char| c.is_ascii_digit()))
+        {
+            return Some(k);
+        }
+        if k >= 3 && is_seam(ws, k, rules) {
+            return Some(k);
+        }
+        if k >= MAX_HEADLINE_WORDS {
+            return None;
+        }
+    }
+    Some(ws.len())
+}
+
+/// A capitalised word after a lower-case word and before a lower-case word: the start
+/// of a new headline or of the article ("... triều cường Thấp thỏm lo ...").
+fn is_seam(ws: &[(usize, &str)], k: usize, rules: &Rules) -> bool {
+    let prev = ws[k - 1].1;
+    let w = ws[k].1;
+    let Some(&(_, next)) = ws.get(k + 1) else {
+        return false;
+    };
+    if !is_titlecase(w) || !is_lowercase_word(next) {
+        return false;
+    }
+    if prev.ends_with([',', ':', ';', '(', '-']) {
+        return false;
+    }
+    let prev_end_terminal = prev.trim_end_matches(['"', '”', ')']).chars().last().is_some_and(is_terminal);
+    if prev_end_terminal {
+        return true;
+    }
+    is_lowercase_word(prev) && !rules.proper_noun_cues.contains(&prev.to_lowercase())
+}
+
+/// Removes ">> title >> title" and "» title" runs from one line.
+pub fn strip_markers(line: &str, rules: &Rules) -> String {
+    if !rules.markers.iter().any(|m| line.contains(m.as_str())) {
+        return line.to_string();
+    }
+    let ws = words(line);
+    let mut keep = vec![true; ws.len()];
+    let mut k = 0;
+    while k < ws.len() {
+        if !is_marker(ws[k].1, rules) {
+            k += 1;
+            continue;
+        }
+        // A run: marker, headline, marker, headline, ...
+        let mut j = k;
+        while j < ws.len() && is_marker(ws[j].1, rules) {
+            // The marker may be glued to the first word (">>Tin").
+            let start = if rules.markers.iter().any(|m| ws[j].1 == m) { j + 1 } else { j };
+            let end = match headline_end(&ws[start.min(ws.len())..], rules) {
+                Some(e) => start + e,
+                None => (start + 15).min(ws.len()),
+            };
+            // "/" separates further items of the same run (">> A / B / C").
+            let mut end = end;
+            while end + 1 < ws.len() && ws[end].1 == "/" {
+                end = match headline_end(&ws[end + 1..], rules) {
+                    Some(e) => end + 1 + e,
+                    None => (end + 16).min(ws.len()),
+                };
+            }
+            for flag in keep.iter_mut().take(end).skip(j) {
+                *flag = false;
+            }
+            j = end.max(j + 1);
+        }
+        k = j;
+    }
+    join_kept(&ws, &keep)
+}
+
+fn join_kept(ws: &[(usize, &str)], keep: &[bool]) -> String {
+    let mut out = String::new();
+    for (i, &(_, w)) in ws.iter().enumerate() {
+        if keep[i] {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+    }
+    out
+}
+
+/// Byte offset of the first full stop that ends a sentence after `from` (the char
+/// before it is lower-case, a digit or a closing quote), or the line's end.
+fn first_sentence_end(s: &str, from: usize) -> usize {
+    let b = s.as_bytes();
+    let mut i = from;
+    while let Some(rel) = s[i..].find('.') {
+        let p = i + rel;
+        let prev = s[..p].chars().last();
+        let after_ok = p + 1 >= s.len() || b[p + 1] == b' ' || b[p + 1] == b'"';
+        if after_ok
+            && prev.is_some_and(|c| c.is_lowercase() || c.is_ascii_digit() || matches!(c, '"' | '”' | ')'))
+        {
+            return p;
+        }
+        i = p + 1;
+    }
+    s.len()
+}
+
+/// Removes list headings glued inside a line together with their headlines. Returns
+/// the remaining pieces (the list usually sat between two paragraphs).
+pub fn strip_inline_headings(line: &str, rules: &Rules) -> Vec<String> {
+    let Some(re) = rules.inline_heading_re.as_ref() else {
+        return vec![line.to_string()];
+    };
+    let mut pieces = Vec::new();
+    let mut cursor = 0;
+    let mut search = 0;
+    while search < line.len() {
+        let Some(m) = re.find_at(line, search) else {
+            break;
+        };
+        let text = m.as_str();
+        let core_end = m.start() + text.trim_end_matches([' ', ':', '»', '>']).len();
+        if !at_word_start(line, m.start()) || !at_word_end(line, core_end) {
+            search = m.end();
+            continue;
+        }
+        let caps = !text.chars().any(|c| c.is_lowercase());
+        let colon = text.trim_end().ends_with([':', '»', '>']);
+        // Title-case heading with a colon must start a sentence or the line.
+        let before = line[..m.start()].trim_end();
+        let at_sentence_start = before.is_empty()
+            || before.ends_with(|c: char| is_terminal(c) || matches!(c, '"' | '”' | ')' | '-' | '*'));
+        let line_start_list =
+            m.start() == 0 && !colon && line[m.end()..].trim_start().starts_with(|c: char| c.is_uppercase());
+        if !(caps || line_start_list || (colon && at_sentence_start)) {
+            search = m.end();
+            continue;
+        }
+        let body_start = if colon && !caps {
+            // "Xem thêm: title" is one item.
+            let ws = words(window(line, m.end(), 1000));
+            match headline_end(&ws, rules) {
+                Some(k) if k < ws.len() => m.end() + ws[k].0,
+                Some(_) if m.end() + 1000 >= line.len() => line.len(),
+                Some(_) => m.end(),
+                None => m.end(),
+            }
+        } else {
+            resume_after_glued_list(line, m.end(), rules)
+        };
+        let piece = line[cursor..m.start()].trim();
+        if !piece.is_empty() {
+            pieces.push(piece.to_string());
+        }
+        cursor = body_start;
+        search = body_start.max(m.end());
+    }
+    let piece = line[cursor..].trim();
+    if !piece.is_empty() {
+        pieces.push(piece.to_string());
+    }
+    pieces
+}
+
+/// Where the article resumes after a glued headline list starting at `from`: the last
+/// seam before the first full sentence, or the line's end when no sentence follows.
+fn resume_after_glued_list(line: &str, from: usize, rules: &Rules) -> usize {
+    let w = window(line, from, 2000);
+    let stop = from + first_sentence_end(w, 0);
+    if stop >= from + w.len() {
+        // No sentence within reach: the list runs to the end, or this is not a list.
+        return if from + w.len() >= line.len() { line.len() } else { from };
+    }
+    let ws = words(&line[from..stop]);
+    let mut best = None;
+    for k in 1..ws.len() {
+        let prev = ws[k - 1].1;
+        let ends_q = prev.trim_end_matches(['"', '”', ')']).ends_with(['?', '!']) && is_capitalised(ws[k].1);
+        if ends_q || (k >= 2 && is_seam(&ws, k, rules)) {
+            best = Some(from + ws[k].0);
+        }
+    }
+    best.unwrap_or(from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Rules {
+        Rules::builtin().unwrap()
+    }
+
+    #[test]
+    fn marker_runs() {
+        let r = rules();
+        assert_eq!(
+            strip_markers("trái phiếu đặc biệt. >> Xếp hàng bán nợ xấu cho VAMC >> Không có thị trường mua bán nợ, khó thành công Nợ nhóm 5 của các NHTM chiếm 70%.", &r),
+            "trái phiếu đặc biệt. Nợ nhóm 5 của các NHTM chiếm 70%."
+        );
+        assert_eq!(
+            strip_markers("thông tin đến độc giả. » Bắt vợ giám đốc » Bác sỹ bị xử tội gì? Bạch Dương", &r),
+            "thông tin đến độc giả. Bạch Dương"
+        );
+    }
+
+    #[test]
+    fn glued_heading_list() {
+        let r = rules();
+        let p = strip_inline_headings(
+            "trước cửa nhà... TIN LIÊN QUAN Dân TP HCM khốn đốn vì triều cường Thấp thỏm lo nhà cửa trôi sông Nước cống tràn ngập nhà Trong nhiều ngày qua, nhiều tuyến đường tại TPHCM chìm trong nước. Xe máy chết máy.",
+            &r,
+        );
+        assert_eq!(
+            p,
+            vec![
+                "trước cửa nhà...",
+                "Trong nhiều ngày qua, nhiều tuyến đường tại TPHCM chìm trong nước. Xe máy chết máy."
+            ]
+        );
+        let p = strip_inline_headings(
+            "mặc định. Xem thêm: Giao thức https:// an toàn hơn? Dù động thái này đáng hoan nghênh.",
+            &r,
+        );
+        assert_eq!(p, vec!["mặc định.", "Dù động thái này đáng hoan nghênh."]);
+        let p = strip_inline_headings("Ông nói rằng xem thêm: không cần.", &r);
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn headline_shapes() {
+        assert!(is_headline_like("Quốc hội thông qua Luật Phòng, chống ma tuý (sửa đổi)"));
+        assert!(!is_headline_like("Tại hội đàm, đồng chí Lázaro Alberto Álvarez Casas đã thông báo với Thứ trưởng Lê Văn Tuyến và Đoàn công tác về tình hình của Cuba nói chung."));
+    }
+}

@@ -1,0 +1,413 @@
+//! Cleaning rules: the data half of the cleaner.
+//!
+//! Site furniture, list headings, credit patterns, lead prefixes and end marks live in
+//! `config/rules.toml` (compiled in) so that a user can teach the cleaner a new site by
+//! writing a small TOML file of the same shape: its lists are appended to the built-in
+//! ones. This module parses both files and compiles them into matchers once; the
+//! cleaner then only reads them (`Rules` is `Send + Sync`).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use regex::Regex;
+use serde::Deserialize;
+
+/// The rules shipped with the binary.
+pub const DEFAULT_RULES: &str = include_str!("../../config/rules.toml");
+
+/// The rules file as written (every list optional, so a user file lists only additions).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    furniture: FurnitureFile,
+    #[serde(default)]
+    lists: ListsFile,
+    #[serde(default)]
+    credits: CreditsFile,
+    #[serde(default)]
+    lead: LeadFile,
+    #[serde(default)]
+    tail: TailFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FurnitureFile {
+    #[serde(default)]
+    lines: Vec<String>,
+    #[serde(default)]
+    prefixes: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    #[serde(default)]
+    inline: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListsFile {
+    #[serde(default)]
+    headings: Vec<String>,
+    #[serde(default)]
+    markers: Vec<String>,
+    #[serde(default)]
+    proper_noun_cues: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreditsFile {
+    #[serde(default)]
+    complete: Vec<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+    #[serde(default)]
+    name_words: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeadFile {
+    #[serde(default)]
+    prefixes: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TailFile {
+    #[serde(default)]
+    end_marks: Vec<String>,
+    #[serde(default)]
+    source_patterns: Vec<String>,
+    #[serde(default)]
+    trailing_patterns: Vec<String>,
+    #[serde(default)]
+    agencies: Vec<String>,
+}
+
+impl RulesFile {
+    fn extend(&mut self, o: RulesFile) {
+        self.furniture.lines.extend(o.furniture.lines);
+        self.furniture.prefixes.extend(o.furniture.prefixes);
+        self.furniture.patterns.extend(o.furniture.patterns);
+        self.furniture.inline.extend(o.furniture.inline);
+        self.lists.headings.extend(o.lists.headings);
+        self.lists.markers.extend(o.lists.markers);
+        self.lists.proper_noun_cues.extend(o.lists.proper_noun_cues);
+        self.credits.complete.extend(o.credits.complete);
+        self.credits.labels.extend(o.credits.labels);
+        self.credits.name_words.extend(o.credits.name_words);
+        self.lead.prefixes.extend(o.lead.prefixes);
+        self.tail.end_marks.extend(o.tail.end_marks);
+        self.tail.source_patterns.extend(o.tail.source_patterns);
+        self.tail.trailing_patterns.extend(o.tail.trailing_patterns);
+        self.tail.agencies.extend(o.tail.agencies);
+    }
+}
+
+/// Compiled rules, ready for matching.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Furniture lines, lower-cased and trimmed ([`line_key`]).
+    pub furniture_lines: HashSet<String>,
+    /// Lower-cased line prefixes that make a line furniture.
+    pub furniture_prefixes: Vec<String>,
+    /// Whole-line furniture regexes, alternated into one.
+    pub furniture_re: Option<Regex>,
+    /// Strings removed wherever they occur.
+    pub inline_furniture: Vec<String>,
+    /// List headings, lower-cased, longest first.
+    pub headings: Vec<String>,
+    /// Headings as they may appear glued inside a one-line body (original, upper-case).
+    pub inline_heading_re: Option<Regex>,
+    /// Item markers (">>", "»").
+    pub markers: Vec<String>,
+    /// Words after which a capitalised word is a proper noun.
+    pub proper_noun_cues: HashSet<String>,
+    /// Complete credits and credit labels, in one regex; group `label` marks a label.
+    /// (No `\b` in any generated regex: a Unicode word boundary forces the slow regex
+    /// engine; callers check word boundaries with [`at_word_start`].)
+    pub credit_re: Regex,
+    /// Lower-case words allowed inside a credit name.
+    pub name_words: HashSet<String>,
+    /// Lead prefixes, alternated.
+    pub lead_re: Option<Regex>,
+    /// End marks, e.g. "/.".
+    pub end_marks: Vec<String>,
+    /// Source lines dropped at the end.
+    pub source_re: Option<Regex>,
+    /// Chrome glued to the end of the last paragraph.
+    pub trailing_re: Option<Regex>,
+    /// Agency tags that mark bylines, upper-cased.
+    pub agencies: HashSet<String>,
+}
+
+/// True when byte `pos` of `s` does not continue a word (start, or after a non-alphanumeric).
+pub fn at_word_start(s: &str, pos: usize) -> bool {
+    !s[..pos].chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
+/// True when byte `pos` of `s` does not start inside a word (end, or a non-alphanumeric).
+pub fn at_word_end(s: &str, pos: usize) -> bool {
+    !s[pos..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+/// The key lines are compared by: lower case, spaces collapsed, decorative punctuation
+/// trimmed from both ends.
+pub fn line_key(line: &str) -> String {
+    let t = line.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '»' | '>' | '-' | '–' | '—' | '*' | '•' | '|' | '›' | '.')
+    });
+    let mut out = String::with_capacity(t.len());
+    for w in t.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+fn compile_alternation(what: &str, origin: &str, pats: &[String]) -> Result<Option<Regex>> {
+    if pats.is_empty() {
+        return Ok(None);
+    }
+    for p in pats {
+        Regex::new(p).with_context(|| format!("bad {what} regex {p:?} in {origin}"))?;
+    }
+    let joined = pats.iter().map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|");
+    Ok(Some(Regex::new(&joined).with_context(|| format!("bad {what} regexes in {origin}"))?))
+}
+
+fn parse(text: &str, origin: &str) -> Result<RulesFile> {
+    let file: RulesFile =
+        toml::from_str(text).with_context(|| format!("rules file {origin} is not valid"))?;
+    // Check each regex here so the error names the file that brought it.
+    for (what, pats) in [
+        ("furniture.patterns", &file.furniture.patterns),
+        ("credits.complete", &file.credits.complete),
+        ("lead.prefixes", &file.lead.prefixes),
+        ("tail.source_patterns", &file.tail.source_patterns),
+        ("tail.trailing_patterns", &file.tail.trailing_patterns),
+    ] {
+        for p in pats {
+            Regex::new(p).with_context(|| format!("bad {what} entry {p:?} in rules file {origin}"))?;
+        }
+    }
+    for (what, items) in [
+        ("furniture.lines", &file.furniture.lines),
+        ("lists.headings", &file.lists.headings),
+        ("lists.markers", &file.lists.markers),
+        ("credits.labels", &file.credits.labels),
+        ("tail.end_marks", &file.tail.end_marks),
+    ] {
+        if let Some(bad) = items.iter().find(|s| s.trim().is_empty()) {
+            bail!("empty {what} entry {bad:?} in rules file {origin}");
+        }
+    }
+    Ok(file)
+}
+
+impl Rules {
+    /// The compiled-in rules only.
+    pub fn builtin() -> Result<Rules> {
+        Self::build(None)
+    }
+
+    /// The compiled-in rules extended by the user's file (`None` or an empty path: none).
+    pub fn load(user: Option<&Path>) -> Result<Rules> {
+        match user {
+            Some(p) if !p.as_os_str().is_empty() => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read rules file {}", p.display()))?;
+                Self::build(Some((&p.display().to_string(), &text)))
+            }
+            _ => Self::build(None),
+        }
+    }
+
+    /// Builds from the defaults plus an optional `(origin, text)` user layer.
+    pub fn build(user: Option<(&str, &str)>) -> Result<Rules> {
+        let mut file = parse(DEFAULT_RULES, "config/rules.toml (built in)")?;
+        let origin = match user {
+            Some((origin, text)) => {
+                file.extend(parse(text, origin)?);
+                format!("rules file {origin}")
+            }
+            None => "config/rules.toml (built in)".to_string(),
+        };
+        let f = file;
+
+        let furniture_lines = f.furniture.lines.iter().map(|s| line_key(s)).collect();
+        let furniture_prefixes = f.furniture.prefixes.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
+        let furniture_re = compile_alternation("furniture.patterns", &origin, &f.furniture.patterns)?;
+
+        let mut headings: Vec<String> = f.lists.headings.iter().map(|s| line_key(s)).collect();
+        headings.sort_by_key(|h| std::cmp::Reverse(h.len()));
+        headings.dedup();
+        // Inside a one-line body a heading counts only in capitals ("TIN LIÊN QUAN") or
+        // capitalised and followed by ":" / "»" ("Xem thêm: ..."); lower-case prose such
+        // as "xem thêm tài liệu" never matches.
+        let mut alts = Vec::new();
+        for h in &f.lists.headings {
+            let h = h.trim().trim_end_matches(':').trim();
+            if h.is_empty() {
+                continue;
+            }
+            let upper = regex::escape(&h.to_uppercase()).replace(' ', r"\s+");
+            let mut chars = h.chars();
+            let cap: String = match chars.next() {
+                Some(c) => c.to_uppercase().chain(chars.as_str().to_lowercase().chars()).collect(),
+                None => continue,
+            };
+            let cap = regex::escape(&cap).replace(' ', r"\s+");
+            if h.split_whitespace().count() >= 2 {
+                alts.push(format!(r"{upper}\s*[:»]?"));
+            }
+            alts.push(format!(r"{cap}\s*(?::|»|>>)"));
+            // Plain title case only counts at the start of a line (checked by the caller).
+            alts.push(cap.clone());
+        }
+        alts.sort_by_key(|a| std::cmp::Reverse(a.len()));
+        let inline_heading_re = if alts.is_empty() {
+            None
+        } else {
+            Some(Regex::new(&alts.join("|")).with_context(|| format!("bad lists.headings in {origin}"))?)
+        };
+
+        let mut credit_alts: Vec<String> = f.credits.complete.iter().map(|p| format!("(?:{p})")).collect();
+        let labels: Vec<String> =
+            f.credits.labels.iter().map(|l| regex::escape(l.trim()).replace(' ', r"\s*")).collect();
+        if !labels.is_empty() {
+            credit_alts.push(format!(r"(?P<label>(?:{}))", labels.join("|")));
+        }
+        if credit_alts.is_empty() {
+            credit_alts.push(r"(?P<label>Ảnh:)".to_string());
+        }
+        let credit_re =
+            Regex::new(&credit_alts.join("|")).with_context(|| format!("bad credits entries in {origin}"))?;
+
+        Ok(Rules {
+            furniture_lines,
+            furniture_prefixes,
+            furniture_re,
+            inline_furniture: f.furniture.inline,
+            headings,
+            inline_heading_re,
+            markers: f.lists.markers,
+            proper_noun_cues: f.lists.proper_noun_cues.iter().map(|s| s.to_lowercase()).collect(),
+            credit_re,
+            name_words: f.credits.name_words.iter().map(|s| s.to_lowercase()).collect(),
+            lead_re: compile_alternation("lead.prefixes", &origin, &f.lead.prefixes)?,
+            end_marks: f.tail.end_marks,
+            source_re: compile_alternation("tail.source_patterns", &origin, &f.tail.source_patterns)?,
+            trailing_re: compile_alternation("tail.trailing_patterns", &origin, &f.tail.trailing_patterns)?,
+            agencies: f.tail.agencies.iter().map(|s| s.to_uppercase()).collect(),
+        })
+    }
+
+    /// True when the line is site furniture.
+    pub fn is_furniture(&self, line: &str) -> bool {
+        if line.len() > 200 {
+            return false;
+        }
+        let key = line_key(line);
+        if key.is_empty() {
+            return false;
+        }
+        if self.furniture_lines.contains(&key) {
+            return true;
+        }
+        let lower = line.trim().to_lowercase();
+        if self.furniture_prefixes.iter().any(|p| lower.starts_with(p.as_str())) {
+            return true;
+        }
+        self.furniture_re.as_ref().is_some_and(|re| re.is_match(line.trim()))
+    }
+
+    /// True when the line starts with a furniture prefix (e.g. a footer glued to text).
+    pub fn starts_with_furniture_prefix(&self, line: &str) -> bool {
+        let head: String = line.trim().chars().take(60).collect::<String>().to_lowercase();
+        self.furniture_prefixes.iter().any(|p| head.starts_with(p.as_str()))
+    }
+
+    /// When the whole line is a list heading (optionally with a trailing date, as in
+    /// "Các tin đã đưa ngày: 12/03/2024"), true.
+    pub fn is_heading_line(&self, line: &str) -> bool {
+        if line.len() > 120 {
+            return false;
+        }
+        let key = line_key(line);
+        self.headings.iter().any(|h| match key.strip_prefix(h.as_str()) {
+            Some("") => true,
+            Some(rest) => {
+                rest.starts_with([' ', ':'])
+                    && rest.chars().all(|c| {
+                        c.is_ascii_digit() || c.is_whitespace() || matches!(c, '/' | '-' | ':' | '.' | ',')
+                    })
+                    || rest.trim_start_matches([' ', ':']).starts_with("ngày")
+                        && rest.chars().filter(|c| c.is_alphabetic()).count() <= 4
+            }
+            None => false,
+        })
+    }
+
+    /// When the line is "Heading: title" (one related item), true.
+    pub fn is_heading_item_line(&self, line: &str) -> bool {
+        if line.len() > 400 {
+            return false;
+        }
+        let lower = line.trim_start_matches(['*', '-', '•', ' ', '>', '»']).to_lowercase();
+        self.headings.iter().any(|h| {
+            lower.strip_prefix(h.as_str()).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                rest.starts_with(':') || rest.starts_with('»') || rest.starts_with(">>")
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_compile() {
+        let r = Rules::builtin().unwrap();
+        assert!(r.is_furniture("Chia sẻFacebook"));
+        assert!(r.is_furniture("Trang chủ > Thời sự > Chính trị"));
+        assert!(r.is_furniture("Thích 6"));
+        assert!(r.is_furniture("Liên kết -- Chọn Link liên kết"));
+        assert!(r.is_heading_line("TIN BÀI LIÊN QUAN"));
+        assert!(r.is_heading_line("Các tin đã đưa ngày: 12/03/2024"));
+        assert!(r.is_heading_line("Tin đọc nhiều trong tuần"));
+        assert!(!r.is_heading_line("Tin liên quan đến vụ án được công bố hôm qua"));
+        assert!(r.is_heading_item_line("Xem thêm: Giá vàng tăng mạnh"));
+    }
+
+    #[test]
+    fn user_rules_extend_defaults() {
+        let r = Rules::build(Some((
+            "site.toml",
+            "[furniture]\nlines = [\"Bấm để nghe\"]\n[lists]\nheadings = [\"Tin nóng hổi\"]\n",
+        )))
+        .unwrap();
+        assert!(r.is_furniture("Bấm để nghe"));
+        assert!(r.is_furniture("Chia sẻ"), "defaults are kept");
+        assert!(r.is_heading_line("TIN NÓNG HỔI"));
+    }
+
+    #[test]
+    fn bad_user_rules_name_file_and_entry() {
+        let e = Rules::build(Some(("my-site.toml", "[credits]\ncomplete = [\"(unclosed\"]\n"))).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("my-site.toml") && msg.contains("(unclosed"), "{msg}");
+        let e = Rules::build(Some(("my-site.toml", "[furnture]\nlines = []\n"))).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("my-site.toml") && msg.contains("furnture"), "{msg}");
+        let e = Rules::load(Some(Path::new("/nonexistent/rules.toml"))).unwrap_err();
+        assert!(format!("{e:#}").contains("/nonexistent/rules.toml"));
+    }
+}

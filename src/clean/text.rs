@@ -1,0 +1,248 @@
+//! Text plumbing shared by the rules: Unicode normalisation, line splitting, word
+//! shapes and sentence boundaries.
+//!
+//! Inputs arrive decoded but otherwise raw: NFD from some CMSs, CRLF or lone CR line
+//! ends, NBSP and zero-width characters from HTML. Everything downstream assumes NFC,
+//! `\n` line ends and single ASCII spaces, so this is done first, once.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// NFC, `\n` line ends, exotic spaces to ' ', zero-width characters removed.
+pub fn normalize(text: &str) -> Cow<'_, str> {
+    let needs_nfc = !matches!(is_nfc_quick(text.chars()), IsNormalized::Yes);
+    let needs_map = text.chars().any(|c| c == '\r' || is_odd_space(c) || is_zero_width(c));
+    if !needs_nfc && !needs_map {
+        return Cow::Borrowed(text);
+    }
+    let nfc: Cow<'_, str> = if needs_nfc { Cow::Owned(text.nfc().collect()) } else { Cow::Borrowed(text) };
+    let mut out = String::with_capacity(nfc.len());
+    let mut chars = nfc.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            c if is_zero_width(c) => {}
+            c if is_odd_space(c) => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_odd_space(c: char) -> bool {
+    c == '\t' || (c != '\n' && c != '\r' && c != ' ' && c.is_whitespace())
+}
+
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// At most `max` bytes of `s` from `from` (cut at a char boundary): rules that look
+/// ahead of a match read a bounded window so a huge one-line file stays linear.
+pub fn window(s: &str, from: usize, max: usize) -> &str {
+    let mut end = (from + max).min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[from..end]
+}
+
+/// Collapses runs of spaces and trims.
+pub fn squash(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// Sentence-final punctuation (also the ellipsis character).
+pub fn is_terminal(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '…')
+}
+
+/// True when `s` ends a sentence: terminal punctuation, possibly followed by closing
+/// quotes or brackets.
+pub fn ends_sentence(s: &str) -> bool {
+    let t = s.trim_end_matches(['"', '”', '’', '\'', ')', '»', ' ']);
+    t.chars().last().is_some_and(is_terminal)
+}
+
+/// First letter upper-case and at least one lower-case letter after it ("Trong", "Đ.Hà").
+pub fn is_titlecase(w: &str) -> bool {
+    let w = w.trim_start_matches(['"', '“', '\'', '‘', '(', '[']);
+    let mut letters = w.chars().filter(|c| c.is_alphabetic());
+    match letters.next() {
+        Some(c) if c.is_uppercase() => {}
+        _ => return false,
+    }
+    w.chars().next().is_some_and(|c| c.is_alphabetic()) && letters.any(|c| c.is_lowercase())
+}
+
+/// Starts with an upper-case letter (title case or capitals, "TTXVN", "Hà").
+pub fn is_capitalised(w: &str) -> bool {
+    let w = w.trim_start_matches(['"', '“', '\'', '‘', '(', '[']);
+    w.chars().next().is_some_and(|c| c.is_uppercase())
+}
+
+/// Starts with a lower-case letter.
+pub fn is_lowercase_word(w: &str) -> bool {
+    let w = w.trim_start_matches(['"', '“', '\'', '‘', '(', '[']);
+    w.chars().next().is_some_and(|c| c.is_lowercase())
+}
+
+/// Words with their byte offsets in `s` (split on ASCII spaces; input is squashed).
+pub fn words(s: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        if c == ' ' {
+            if let Some(st) = start.take() {
+                out.push((st, &s[st..i]));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, &s[st..]));
+    }
+    out
+}
+
+/// Byte offset where the sentence containing `pos` starts: just after the last
+/// "terminal punctuation + space" before `pos` that is followed by a capital, or `floor`.
+pub fn sentence_start_before(s: &str, pos: usize, floor: usize) -> usize {
+    let bytes = s.as_bytes();
+    let mut i = pos.min(s.len());
+    while i > floor {
+        i -= 1;
+        if bytes[i] == b' ' && i > floor {
+            // Character before the space (skip closing quotes/brackets).
+            let before = &s[floor..i];
+            let trimmed = before.trim_end_matches(['"', '”', '’', ')', '»']);
+            let prev_ok = trimmed.chars().last().is_some_and(is_terminal);
+            let next_cap = s[i + 1..]
+                .chars()
+                .find(|c| !matches!(c, '"' | '“' | '(' | '\''))
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+            if prev_ok && next_cap && !is_abbreviation(trimmed) {
+                return i + 1;
+            }
+        }
+    }
+    floor
+}
+
+/// "TP." / "U." / "ThS." style abbreviations end with a dot but do not end a sentence.
+fn is_abbreviation(before: &str) -> bool {
+    if !before.ends_with('.') {
+        return false;
+    }
+    let last = before.rsplit(' ').next().unwrap_or("");
+    let core = last.trim_end_matches('.');
+    let letters: Vec<char> = core.chars().collect();
+    !letters.is_empty()
+        && letters.len() <= 3
+        && letters.iter().all(|c| c.is_alphabetic() || *c == '.')
+        && letters.first().is_some_and(|c| c.is_uppercase())
+}
+
+/// Splits sentences glued without a space ("Lễ đón.Phát biểu", "cán bộ...Trong",
+/// "người…Thời"): the scraper lost the paragraph break there, so each piece becomes
+/// its own paragraph. Only a lower-case letter or digit before the punctuation and a
+/// capitalised word (capital then lower-case) after it count, so "TP.HCM", "v.v.",
+/// decimals and domain names are left alone.
+pub fn split_glued(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut last = 0;
+    let mut i = 1;
+    while i + 2 < chars.len() + 1 {
+        let (_, c) = chars[i];
+        if is_terminal(c) {
+            // Run of terminal punctuation (".", "...", "…", "?!").
+            let mut j = i;
+            while j < chars.len() && is_terminal(chars[j].1) {
+                j += 1;
+            }
+            // Optional closing quote right after the punctuation is not handled: a quote
+            // there is ambiguous (opening or closing).
+            let prev = chars[i - 1].1;
+            if j + 1 < chars.len() {
+                let next = chars[j].1;
+                let next2 = chars[j + 1].1;
+                if (prev.is_lowercase() || prev.is_ascii_digit() || matches!(prev, '"' | '”' | ')'))
+                    && next.is_uppercase()
+                    && next2.is_lowercase()
+                    && !in_url(s, chars[i].0)
+                {
+                    let cut = chars[j].0;
+                    let piece = s[last..cut].trim();
+                    if !piece.is_empty() {
+                        out.push(piece.to_string());
+                    }
+                    last = cut;
+                }
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    let piece = s[last..].trim();
+    if !piece.is_empty() {
+        out.push(piece.to_string());
+    }
+    out
+}
+
+/// True when byte `pos` is inside a token that looks like a URL or e-mail address.
+pub fn in_url(s: &str, pos: usize) -> bool {
+    let start = s[..pos].rfind(' ').map_or(0, |i| i + 1);
+    let end = s[pos..].find(' ').map_or(s.len(), |i| pos + i);
+    let tok = &s[start..end];
+    tok.contains("://") || tok.starts_with("www.") || tok.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfd_becomes_nfc_and_spaces_are_plain() {
+        let nfd: String = "Hội đàm".nfd().collect();
+        let input = format!("{nfd}\u{a0}x\r\ny\rz\u{200b}");
+        assert_eq!(normalize(&input), "Hội đàm x\ny\nz");
+    }
+
+    #[test]
+    fn glued_sentences_split() {
+        assert_eq!(
+            split_glued("chủ trì Lễ đón.Phát biểu tại hội đàm"),
+            vec!["chủ trì Lễ đón.", "Phát biểu tại hội đàm"]
+        );
+        assert_eq!(split_glued("APEC 2017.Trong thời gian"), vec!["APEC 2017.", "Trong thời gian"]);
+        assert_eq!(split_glued("cán bộ...Trong lĩnh vực"), vec!["cán bộ...", "Trong lĩnh vực"]);
+        assert_eq!(split_glued("người…Thời gian"), vec!["người…", "Thời gian"]);
+        assert_eq!(split_glued("tại TP.Hồ Chí Minh"), vec!["tại TP.Hồ Chí Minh"]);
+        assert_eq!(split_glued("xem http://abc.vn/a.Html nhé"), vec!["xem http://abc.vn/a.Html nhé"]);
+        assert_eq!(split_glued("tăng 3.5% so"), vec!["tăng 3.5% so"]);
+    }
+
+    #[test]
+    fn sentence_start() {
+        let s = "Một câu. Hai câu tại TP. Hồ Chí Minh. Ảnh: X";
+        let p = s.find("Ảnh").unwrap();
+        assert_eq!(&s[sentence_start_before(s, p - 1, 0)..p], "Hai câu tại TP. Hồ Chí Minh. ");
+    }
+}
