@@ -290,7 +290,6 @@ fn only_boilerplate_is_no_article_text() {
 }
 
 #[test]
-#[ignore = "needs the rule-based cleaner (furniture lines such as \"Chia sẻ\")"]
 fn only_furniture_lines_is_no_article_text() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
