@@ -38,10 +38,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     // skipped without being read.
     let ledger = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::pipeline::runtime(&ctx.config)?;
     let progress = if std::io::stderr().is_terminal() {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.enable_steady_tick(std::time::Duration::from_millis(120));

@@ -76,10 +76,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
         actions,
         counters: Arc::new(Counters::default()),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::pipeline::runtime(&ctx.config)?;
     runtime.block_on(Daemon { ctx, settings, started: Instant::now() }.run(store))
 }
 

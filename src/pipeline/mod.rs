@@ -32,6 +32,23 @@ pub use summary::Summary;
 pub use writer::Committed;
 use writer::{Prepared, Writer, WriterMsg};
 
+/// The async runtime the pipeline runs on.
+///
+/// The blocking pool is capped: the transform stage never has more than `workers * 2`
+/// files in flight, and the writer and the sources hold one long-lived blocking thread
+/// each. Without the cap tokio keeps a thread per recently used slot, and on a small
+/// machine their wake-ups cost more than the cleaning itself.
+pub fn runtime(config: &Config) -> Result<tokio::runtime::Runtime> {
+    let workers = config.workers();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.clamp(1, 4))
+        .max_blocking_threads(workers * 2 + 4)
+        .thread_name("news-ingest")
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow!("cannot start the async runtime: {e}"))
+}
+
 /// A running pipeline.
 pub struct Pipeline {
     /// Send discovered files here; drop it to let the pipeline drain and finish.
