@@ -1,6 +1,8 @@
 //! Evaluation of near-duplicate detection on the shared corpora.
 //!
-//! `cargo run --release --example dedup_eval [-- CORPUS_DIR] [--bands B --rows R]`
+//! `cargo run --release --example dedup_eval [-- CORPUS_DIR] [--clean] [--bands B --rows R]`
+//! (CORPUS_DIR: default `$NEWS_INGEST_CORPUS_ROOT`, else `../shared/corpus`; `--clean`
+//! cleans every text first, as the pipeline does)
 //!
 //! Labelled pairs:
 //! - positives: syndicated copies of a seeded sample of vietnews articles, made with
@@ -356,10 +358,20 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let mut corpus = PathBuf::from("/work/shared/corpus");
+    let mut corpus = std::env::var_os("NEWS_INGEST_CORPUS_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/corpus"));
     let mut cfg = Config::embedded().dedup;
+    let mut cleaner: Option<news_ingest::clean::Cleaner> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
+            // Run every text through the cleaner first, as the pipeline does.
+            "--clean" => {
+                cleaner = Some(
+                    news_ingest::clean::Cleaner::from_config(&Config::embedded().clean)
+                        .expect("built-in cleaning rules load"),
+                )
+            }
             "--bands" => cfg.bands = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.bands),
             "--rows" => cfg.rows = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.rows),
             _ => corpus = PathBuf::from(a),
@@ -375,8 +387,18 @@ fn main() {
         );
         return;
     }
+    let prep = |b: &[String]| -> Vec<String> {
+        match &cleaner {
+            Some(c) => c.clean(&b.join("\n\n")).body,
+            None => b.to_vec(),
+        }
+    };
     let idx0 = NearDupIndex::new(&cfg);
     println!("dedup_eval: {}", idx0.params_fingerprint());
+    println!(
+        "texts: {}",
+        if cleaner.is_some() { "cleaned first (--clean), as in the pipeline" } else { "raw (no cleaning)" }
+    );
     println!(
         "thresholds: jaccard >= {} or containment >= {}, min_shingles = {}",
         cfg.jaccard, cfg.containment, cfg.min_shingles
@@ -388,7 +410,7 @@ fn main() {
     let docs = read_vietnews(&vietnews_dir);
     let t_read = t0.elapsed();
     let t1 = Instant::now();
-    let fps: Vec<Fingerprint> = docs.iter().map(|(_, b)| idx0.fingerprint(b)).collect();
+    let fps: Vec<Fingerprint> = docs.iter().map(|(_, b)| idx0.fingerprint(&prep(b))).collect();
     let t_fp = t1.elapsed();
     let bytes: usize = docs.iter().map(|(_, b)| b.iter().map(|p| p.len()).sum::<usize>()).sum();
     println!(
@@ -487,7 +509,7 @@ fn main() {
     for (n, &i) in sample.iter().enumerate() {
         let kind = n % KINDS.len();
         let copy = perturb(kind, &mut rng, &docs[i].1, &titles, &vocab);
-        let fp = idx.fingerprint(&copy);
+        let fp = idx.fingerprint(&prep(&copy));
         let cands = idx.candidates(&fp);
         let sim = verify(&fp.shingles, &fps[i].shingles);
         let p = Pair { kind: KINDS[kind], positive: true, candidate: cands.contains(&(i as i64)), sim };
@@ -519,7 +541,7 @@ fn main() {
 
     // ---- vn-mds ----
     let mds = read_vnmds(&vnmds_dir);
-    let mfps: Vec<Fingerprint> = mds.iter().map(|(_, b)| idx0.fingerprint(b)).collect();
+    let mfps: Vec<Fingerprint> = mds.iter().map(|(_, b)| idx0.fingerprint(&prep(b))).collect();
     let mut midx = NearDupIndex::new(&cfg);
     for (i, fp) in mfps.iter().enumerate() {
         if let Err(e) = midx.insert(i as i64, fp) {
@@ -558,7 +580,7 @@ fn main() {
 
     // ---- seeds ----
     if let (Some(a), Some(b)) = (read_seed("000"), read_seed("001")) {
-        let (fa, fb) = (idx0.fingerprint(&a), idx0.fingerprint(&b));
+        let (fa, fb) = (idx0.fingerprint(&prep(&a)), idx0.fingerprint(&prep(&b)));
         let mut sidx = NearDupIndex::new(&cfg);
         let _ = sidx.insert(0, &fa);
         let candidate = !sidx.candidates(&fb).is_empty();

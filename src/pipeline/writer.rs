@@ -44,7 +44,11 @@ pub struct Committed {
     pub status: Status,
 }
 
+/// A progress log line every this many files.
+const PROGRESS_EVERY: u64 = 10_000;
+
 pub struct Writer {
+    started: std::time::Instant,
     store: SqliteStore,
     /// The near-duplicate index of canonical articles, loaded from the store at start.
     near: NearDupIndex,
@@ -64,6 +68,7 @@ impl Writer {
         progress: indicatif::ProgressBar,
     ) -> Writer {
         Writer {
+            started: std::time::Instant::now(),
             store,
             near,
             batch_size,
@@ -129,6 +134,17 @@ impl Writer {
             }
         };
         self.summary.count(status);
+        if self.summary.files % PROGRESS_EVERY == 0 {
+            // The per-article cost over a long run (benches/scale.sh reads these).
+            info!(
+                files = self.summary.files,
+                stored = self.summary.stored,
+                index_articles = self.near.len(),
+                index_bytes = self.near.heap_bytes(),
+                seconds = self.started.elapsed().as_secs_f64(),
+                "progress"
+            );
+        }
         self.progress.inc(1);
         self.progress.set_message(self.summary.short());
         self.pending.push(Committed { path: candidate.path, status });

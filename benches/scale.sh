@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Scale run: N distinct articles (default 1,000,000) made from the real corpus, ingested
+# by `news-ingest run` into a fresh database; reports the per-article cost over the run
+# (first vs last 10k files), the near-dup index size per article, peak RSS, and the
+# start-up time of `watch` (index load) on the resulting database.
+#
+#   benches/scale.sh [N] [CORPUS_DIR]      (work files under target/scale/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-1000000}"
+corpus="${2:-${NEWS_INGEST_CORPUS:-../shared/corpus/vietnews}}"
+if [ ! -d "$corpus" ]; then
+  echo "corpus not found: $corpus (give a directory of .txt articles or set NEWS_INGEST_CORPUS)" >&2
+  exit 1
+fi
+cargo build --release --quiet
+bin=$PWD/target/release/news-ingest
+work=target/scale/$n
+mkdir -p "$work"
+if [ ! -f "$work/in.done" ]; then
+  rm -rf "$work/in"
+  echo "generating $n articles into $work/in ..."
+  python3 benches/scale_gen.py "$corpus" "$work/in" "$n"
+  touch "$work/in.done"
+fi
+rm -f "$work"/scale.db*
+echo "ingesting ..."
+/usr/bin/time -f '%e %M' -o "$work/time" \
+  "$bin" --db "$work/scale.db" --log-format json run --json "$work/in" >"$work/summary.json" 2>"$work/log.jsonl"
+read -r secs kb <"$work/time"
+echo "summary: $(cat "$work/summary.json")"
+python3 - "$work/log.jsonl" "$secs" "$kb" <<'PY'
+import json, sys
+rows = []
+for line in open(sys.argv[1]):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    f = r.get("fields", {})
+    if f.get("message") == "progress":
+        rows.append((f["files"], f["seconds"], f["index_articles"], f["index_bytes"]))
+if len(rows) < 3:
+    sys.exit("not enough progress lines (need N >= 30000)")
+first = rows[0][1] / rows[0][0] * 1e6
+last = (rows[-1][1] - rows[-2][1]) / (rows[-1][0] - rows[-2][0]) * 1e6
+print(f"wall {float(sys.argv[2]):.1f} s, peak RSS {int(sys.argv[3]) / 1024:.0f} MB")
+print(f"per-article cost: first {rows[0][0]} files {first:.0f} us, last 10k ({rows[-2][0]}-{rows[-1][0]}) {last:.0f} us, ratio {last / first:.2f}")
+print(f"near-dup index: {rows[-1][2]} articles, {rows[-1][3] / max(rows[-1][2], 1):.0f} bytes per article")
+PY
+# watch start-up on the big database: time until the index is loaded.
+mkdir -p "$work/empty"
+start=$(date +%s.%N)
+"$bin" --db "$work/scale.db" --log-format json watch "$work/empty" 2>"$work/watch.log" &
+pid=$!
+for _ in $(seq 600); do
+  if grep -q "near-duplicate index loaded" "$work/watch.log"; then break; fi
+  sleep 0.05
+done
+ready=$(date +%s.%N)
+kill -TERM "$pid"; wait "$pid" || true
+awk -v a="$start" -v b="$ready" 'BEGIN { printf "watch ready (index loaded) in %.2f s\n", b - a }'
