@@ -1,0 +1,138 @@
+//! Per-stage costs of the pipeline that have no bench of their own: decoding, and the
+//! writer's per-article work (exact lookups, near-dup verification, article + FTS row +
+//! fingerprint + ledger row) in batched transactions on a real SQLite file.
+//! (`benches/clean.rs`, `benches/dedup.rs` and `benches/search.rs` cover the others.)
+//!
+//! Reads up to 2,000 files of `../shared/corpus/vietnews/` (or `NEWS_INGEST_CORPUS`);
+//! when absent, says so and uses the seed fixtures. Run `cargo bench --bench stages`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use news_ingest::clean::Cleaner;
+use news_ingest::config::Config;
+use news_ingest::dedup::NearDupIndex;
+use news_ingest::store::{FileKey, NewSource, SqliteStore, Status};
+
+const MAX_FILES: usize = 2000;
+
+fn corpus() -> (String, Vec<Vec<u8>>) {
+    let dir = std::env::var_os("NEWS_INGEST_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/vietnews"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "txt"));
+    files.sort();
+    files.truncate(MAX_FILES);
+    let raw: Vec<Vec<u8>> = files.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+    if !raw.is_empty() {
+        return (format!("vietnews {} files", raw.len()), raw);
+    }
+    eprintln!(
+        "stages bench: corpus {} not found (set NEWS_INGEST_CORPUS); using the seed fixtures",
+        dir.display()
+    );
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seeds");
+    let raw = std::fs::read_dir(seeds)
+        .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| std::fs::read(e.path()).ok()).collect())
+        .unwrap_or_default();
+    ("seed fixtures".to_string(), raw)
+}
+
+fn bench(c: &mut Criterion) {
+    let (name, raw) = corpus();
+    let bytes: usize = raw.iter().map(Vec::len).sum();
+    let config = Config::embedded();
+
+    let mut group = c.benchmark_group("decode");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    group.bench_function(&name, |b| {
+        b.iter(|| {
+            raw.iter().filter_map(|r| news_ingest::decode::decode(r).ok()).map(|t| t.len()).sum::<usize>()
+        })
+    });
+    group.finish();
+
+    // Prepare what the writer receives: cleaned, fingerprinted articles.
+    let cleaner = Cleaner::from_config(&config.clean).expect("built-in rules load");
+    let hasher = NearDupIndex::new(&config.dedup);
+    let prepared: Vec<_> = raw
+        .iter()
+        .filter_map(|r| news_ingest::decode::decode(r).ok())
+        .map(|t| cleaner.clean(&t))
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let fp = hasher.fingerprint(&d.body);
+            (d, fp)
+        })
+        .collect();
+
+    let mut group = c.benchmark_group("write");
+    group.throughput(Throughput::Elements(prepared.len() as u64));
+    group.sample_size(10);
+    group.bench_function(format!("{} articles, batches of 500", prepared.len()), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let mut store =
+                    SqliteStore::open_writer(&dir.path().join("b.db"), Duration::from_secs(5)).expect("open");
+                let mut near = NearDupIndex::new(&config.dedup);
+                let start = Instant::now();
+                for (i, (doc, fp)) in prepared.iter().enumerate() {
+                    if i % 500 == 0 {
+                        store.commit().expect("commit");
+                        store.begin().expect("begin");
+                    }
+                    let key = FileKey {
+                        path: format!("f{i}.txt"),
+                        path_bytes: format!("f{i}.txt").into_bytes(),
+                        size: 1,
+                        mtime_ns: 1,
+                    };
+                    let sha = format!("{i:064x}");
+                    // The writer's lookups, then the writes of a new article.
+                    let _ = store.seen_same_bytes(&key, &sha).expect("lookup");
+                    let _ = store.fate_of_bytes(&sha).expect("lookup");
+                    if store.article_by_content(&fp.content_sha256).expect("lookup").is_some() {
+                        continue;
+                    }
+                    let matched =
+                        near.best_match(fp, |id| {
+                            store.article_body(id).ok().flatten().map(|b| {
+                                near.shingles(&b.split("\n\n").map(str::to_string).collect::<Vec<_>>())
+                            })
+                        });
+                    if matched.is_some() {
+                        continue;
+                    }
+                    let id = store.insert_article(doc, &fp.content_sha256).expect("insert");
+                    store.insert_fingerprint(id, &near.persisted_form(fp)).expect("insert");
+                    near.insert(id, fp).expect("index");
+                    store
+                        .insert_source(&NewSource {
+                            key: &key,
+                            file_sha256: Some(&sha),
+                            status: Status::Stored,
+                            article_id: Some(id),
+                            similarity: None,
+                            evidence: None,
+                            error: None,
+                        })
+                        .expect("insert");
+                }
+                store.commit().expect("commit");
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
