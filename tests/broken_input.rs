@@ -382,8 +382,8 @@ fn unreadable_file_is_rejected_with_the_os_reason() {
     assert_rejected(&fates(&db), "locked.txt", "cannot open file: Permission denied");
 }
 
-#[tokio::test]
-async fn file_deleted_or_changed_between_discovery_and_read() {
+#[test]
+fn file_deleted_or_changed_between_discovery_and_read() {
     use news_ingest::source::read::{read, ReadResult};
     use news_ingest::source::Candidate;
     let dir = tempfile::tempdir().unwrap();
@@ -391,20 +391,20 @@ async fn file_deleted_or_changed_between_discovery_and_read() {
     std::fs::write(&p, "Tin mới.\n").unwrap();
     let c = Candidate::new(p.clone(), &std::fs::metadata(&p).unwrap());
     std::fs::remove_file(&p).unwrap();
-    assert!(matches!(read(&c, 1 << 20).await, ReadResult::Vanished));
+    assert!(matches!(read(&c, 1 << 20), ReadResult::Vanished));
 
     // Grown past the limit after discovery: refused, not read whole.
     std::fs::write(&p, "x").unwrap();
     let c = Candidate::new(p.clone(), &std::fs::metadata(&p).unwrap());
     std::fs::write(&p, vec![b'x'; 4096]).unwrap();
-    match read(&c, 1000).await {
+    match read(&c, 1000) {
         ReadResult::Unusable { reason, .. } => assert!(reason.starts_with("file too large"), "{reason}"),
         other => panic!("{other:?}"),
     }
     // Replaced by a directory.
     std::fs::remove_file(&p).unwrap();
     std::fs::create_dir(&p).unwrap();
-    match read(&c, 1000).await {
+    match read(&c, 1000) {
         ReadResult::Unusable { reason, .. } => assert_eq!(reason, "is a directory"),
         other => panic!("{other:?}"),
     }

@@ -153,10 +153,11 @@ struct Work {
     budget_kib: u64,
 }
 
-/// Read, then decode/clean/fingerprint on the blocking pool.
+/// Read, decode, clean and fingerprint one file in one task on the blocking pool.
 async fn prepare(candidate: Candidate, work: Arc<Work>) -> Prepared {
     // A file larger than the whole budget takes all of it and runs alone.
     let kib = candidate.key.size.div_ceil(1024).clamp(1, work.budget_kib) as u32;
+    let fallback = candidate.clone();
     let Ok(_permit) = work.budget.acquire_many(kib).await else {
         return Prepared::Rejected {
             candidate,
@@ -164,23 +165,28 @@ async fn prepare(candidate: Candidate, work: Arc<Work>) -> Prepared {
             reason: "internal error: input budget closed".to_string(),
         };
     };
-    let (bytes, file_sha256) = match read(&candidate, work.max_size).await {
-        ReadResult::Vanished => return Prepared::Vanished { candidate },
-        ReadResult::Unusable { sha256, reason } => {
-            return Prepared::Rejected { candidate, file_sha256: sha256, reason }
-        }
-        ReadResult::Bytes { bytes, sha256 } => (bytes, sha256),
-    };
     let w = Arc::clone(&work);
-    let result = tokio::task::spawn_blocking(move || process::process(&bytes, &w.cleaner, &w.hasher)).await;
-    match result {
-        Ok(Ok(cleaned)) => Prepared::Article { candidate, file_sha256, cleaned },
-        Ok(Err(reason)) => Prepared::Rejected { candidate, file_sha256: Some(file_sha256), reason },
-        // A panic in cleaning is a bug, but it must not take the run down with it.
-        Err(e) => Prepared::Rejected {
-            candidate,
-            file_sha256: Some(file_sha256),
-            reason: format!("internal error while cleaning: {e}"),
-        },
-    }
+    let result = tokio::task::spawn_blocking(move || {
+        let outcome = match read(&candidate, w.max_size) {
+            ReadResult::Vanished => return Prepared::Vanished { candidate },
+            ReadResult::Unusable { sha256, reason } => {
+                return Prepared::Rejected { candidate, file_sha256: sha256, reason }
+            }
+            ReadResult::Bytes { bytes, sha256 } => (process::process(&bytes, &w.cleaner, &w.hasher), sha256),
+        };
+        match outcome {
+            (Ok(cleaned), file_sha256) => Prepared::Article { candidate, file_sha256, cleaned },
+            (Err(reason), file_sha256) => {
+                Prepared::Rejected { candidate, file_sha256: Some(file_sha256), reason }
+            }
+        }
+    })
+    .await;
+    // A panic in cleaning is a bug, but it must not take the run down with it: the
+    // file is recorded as rejected (its candidate is rebuilt from the copy kept here).
+    result.unwrap_or_else(|e| Prepared::Rejected {
+        candidate: fallback,
+        file_sha256: None,
+        reason: format!("internal error while reading or cleaning: {e}"),
+    })
 }
