@@ -64,6 +64,7 @@ if [ "$peers" = 1 ]; then
       echo "  $peer run $i: $out"
     done
     m=$(printf '%s\n' "${ps[@]}" | median)
-    awk -v p="$peer" -v m="$m" -v s="$ours" 'BEGIN { printf "%s: median %.2f s; news-ingest is %.1fx faster\n", p, m, m / s }'
+    awk -v p="$peer" -v m="$m" -v s="$ours" 'BEGIN {
+      printf "%s: median %.2f s; time ratio %s / news-ingest = %.2f (above 1: news-ingest is faster)\n", p, m, p, m / s }'
   done
 fi
