@@ -10,7 +10,8 @@
 use super::rules::{at_word_start, Rules};
 use super::text::window;
 use super::text::{
-    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_start_before, squash, words,
+    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_start_before, squash_normalized,
+    words,
 };
 
 /// Longest caption (in words) taken when the credit ends its line.
@@ -89,15 +90,18 @@ pub fn extract(line: &str, rules: &Rules) -> Split {
     let mut cursor = 0;
     let mut search = 0;
     while search < line.len() {
-        let Some(caps) = rules.credit_re.captures_at(line, search) else {
+        // Locate with the fast engines; which kind of credit it is comes from an
+        // anchored match (captures would run the slow capture engine).
+        let Some(found) = rules.credit_re.find_at(line, search) else {
             break;
         };
-        let Some(m) = caps.get(0) else { break };
+        let m = found;
         if !at_word_start(line, m.start()) && m.as_str().starts_with(char::is_alphabetic) {
             search = m.end();
             continue;
         }
-        let mut credit_end = if caps.name("label").is_some() {
+        let is_label = !rules.credit_complete_re.as_ref().is_some_and(|re| re.is_match(&line[m.start()..]));
+        let mut credit_end = if is_label {
             match name_end(line, m.end(), rules) {
                 Some(e) => e,
                 None => {
@@ -105,6 +109,12 @@ pub fn extract(line: &str, rules: &Rules) -> Split {
                     continue;
                 }
             }
+        } else if let Some(colon) =
+            line[m.end()..].strip_prefix(':').or_else(|| line[m.end()..].strip_prefix(" :"))
+        {
+            // A credit phrase followed by a colon names someone: "Ảnh minh họa: Anh Quân".
+            let from = line.len() - colon.len();
+            name_end(line, from, rules).unwrap_or(m.end())
         } else {
             m.end()
         };
@@ -129,21 +139,94 @@ pub fn extract(line: &str, rules: &Rules) -> Split {
                 m.start()
             }
         };
-        let piece = squash(&line[cursor..start]);
-        if !piece.is_empty() {
+        let piece = squash_normalized(&line[cursor..start]);
+        if !piece.is_empty() && !is_copy_of_last_caption(&piece, &out.captions, rules) {
             out.pieces.push(piece);
         }
-        let caption = squash(&line[start..credit_end]);
+        let caption = squash_normalized(&line[start..credit_end]);
         if !caption.is_empty() {
             out.captions.push(caption);
         }
         cursor = credit_end;
         search = credit_end;
     }
-    let piece = squash(&line[cursor..]);
-    if !piece.is_empty() {
+    let piece = squash_normalized(&line[cursor..]);
+    if !piece.is_empty() && !is_copy_of_last_caption(&piece, &out.captions, rules) {
         out.pieces.push(piece);
     }
+    out
+}
+
+/// True when `piece` is the credit-less copy of the caption just taken out ("X. Ảnh:
+/// NAME X."): some sites print the caption text twice around the photo.
+fn is_copy_of_last_caption(piece: &str, captions: &[String], rules: &Rules) -> bool {
+    let Some(last) = captions.last() else {
+        return false;
+    };
+    if piece.len() > last.len() {
+        return false;
+    }
+    let key = without_credit(last, rules);
+    !key.is_empty() && comparable(piece) == key
+}
+
+/// Shortest and longest credit-less caption taken between two sentences, in words.
+/// Shorter unpunctuated runs there are intertitles ("Triều cường đạt kỷ lục mới"),
+/// which are article text.
+const MIN_UNCREDITED_WORDS: usize = 10;
+const MAX_UNCREDITED_WORDS: usize = 25;
+
+/// Takes out credit-less captions glued between two sentences of a one-line body:
+/// "... trách nhiệm cả. Ông A trả lời phóng viên chiều 1/11 Nhưng toàn bộ ...". The
+/// caption is an unpunctuated run of 10-25 words after a sentence end, ended by a word
+/// that only opens sentences (`lists.sentence_starters`, capitalised, followed by a
+/// lower-case word) directly after a letter or digit: the lost boundary.
+pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
+    let mut out = Split::default();
+    if rules.sentence_starters.is_empty() {
+        out.pieces.push(line.to_string());
+        return out;
+    }
+    let b = line.as_bytes();
+    let mut cursor = 0;
+    for (i, _) in line.match_indices(' ') {
+        // The word after the space: capitalised, a sentence starter.
+        let rest = &line[i + 1..];
+        if !rest.starts_with(char::is_uppercase) {
+            continue;
+        }
+        let wend = rest.find(' ').map_or(rest.len(), |e| e);
+        let w = &rest[..wend];
+        if !rules.sentence_starters.contains(w) {
+            continue;
+        }
+        let next = &rest[wend..].trim_start();
+        if !is_lowercase_word(next) {
+            continue;
+        }
+        // The word before it ends in a letter or digit (no punctuation: lost boundary).
+        if !line[..i].chars().next_back().is_some_and(char::is_alphanumeric) || i <= cursor {
+            continue;
+        }
+        // Back to the previous sentence end.
+        let s = sentence_start_before(line, i, cursor);
+        if s == 0 || s <= cursor || b.get(s - 1) != Some(&b' ') {
+            continue;
+        }
+        let seg = &line[s..i];
+        let n = seg.split(' ').count();
+        if !(MIN_UNCREDITED_WORDS..=MAX_UNCREDITED_WORDS).contains(&n) {
+            continue;
+        }
+        out.pieces.push(line[cursor..s].trim().to_string());
+        out.captions.push(seg.to_string());
+        cursor = i + 1;
+    }
+    let piece = line[cursor..].trim();
+    if !piece.is_empty() {
+        out.pieces.push(piece.to_string());
+    }
+    out.pieces.retain(|p| !p.is_empty());
     out
 }
 

@@ -10,10 +10,15 @@
 
 use super::rules::{at_word_end, at_word_start, Rules};
 use super::text::window;
-use super::text::{ends_sentence, is_capitalised, is_lowercase_word, is_terminal, is_titlecase, words};
+use super::text::{
+    ends_sentence, is_capitalised, is_lowercase_word, is_terminal, is_titlecase, no_sentence_end, words,
+};
 
 /// Longest headline we expect, in words; longer runs are article text.
 const MAX_HEADLINE_WORDS: usize = 30;
+/// Shortest unpunctuated line tail taken as one more list item (shorter tails are
+/// bylines, "Bạch Dương", which the tail stage reads).
+const MIN_TAIL_ITEM_WORDS: usize = 5;
 
 /// True when a line inside a list reads as a headline rather than article prose.
 pub fn is_headline_like(line: &str) -> bool {
@@ -80,6 +85,11 @@ fn is_seam(ws: &[(usize, &str)], k: usize, rules: &Rules) -> bool {
     if prev_end_terminal {
         return true;
     }
+    // A word that only opens sentences ("Trước đó", "Theo ông") starts the article
+    // again even after a proper noun ("... tại Lào Trước đó, ...").
+    if rules.sentence_starters.contains(w) {
+        return true;
+    }
     is_lowercase_word(prev) && !rules.proper_noun_cues.contains(&prev.to_lowercase())
 }
 
@@ -101,16 +111,22 @@ pub fn strip_markers(line: &str, rules: &Rules) -> String {
         while j < ws.len() && is_marker(ws[j].1, rules) {
             // The marker may be glued to the first word (">>Tin").
             let start = if rules.markers.iter().any(|m| ws[j].1 == m) { j + 1 } else { j };
-            let end = match headline_end(&ws[start.min(ws.len())..], rules) {
-                Some(e) => start + e,
-                None => (start + 15).min(ws.len()),
+            let end = match slash_item_end(&ws, start, rules) {
+                Some(e) => e,
+                None => match headline_end(&ws[start.min(ws.len())..], rules) {
+                    Some(e) => start + e,
+                    None => (start + 15).min(ws.len()),
+                },
             };
             // "/" separates further items of the same run (">> A / B / C").
             let mut end = end;
             while end + 1 < ws.len() && ws[end].1 == "/" {
-                end = match headline_end(&ws[end + 1..], rules) {
-                    Some(e) => end + 1 + e,
-                    None => (end + 16).min(ws.len()),
+                end = match slash_item_end(&ws, end + 1, rules) {
+                    Some(e) => e,
+                    None => match headline_end(&ws[end + 1..], rules) {
+                        Some(e) => end + 1 + e,
+                        None => (end + 16).min(ws.len()),
+                    },
                 };
             }
             for flag in keep.iter_mut().take(end).skip(j) {
@@ -118,9 +134,41 @@ pub fn strip_markers(line: &str, rules: &Rules) -> String {
             }
             j = end.max(j + 1);
         }
+        // What is left of the line after the run, if it is headline-sized and has no
+        // sentence end, is one more item (the scraper ran the last items together).
+        let rest = &ws[j.min(ws.len())..];
+        if (MIN_TAIL_ITEM_WORDS..=MAX_HEADLINE_WORDS).contains(&rest.len())
+            && no_sentence_end(rest.iter().map(|&(_, w)| w))
+        {
+            j = ws.len();
+        }
+        for flag in keep.iter_mut().take(j).skip(k) {
+            *flag = false;
+        }
         k = j;
     }
     join_kept(&ws, &keep)
+}
+
+/// In a "/"-separated run (">> A / B / C"), the index of the "/" that ends the item
+/// starting at `start`, when one follows within a headline's length and before any
+/// sentence end or marker: the separator, not capitalisation, bounds such items.
+fn slash_item_end(ws: &[(usize, &str)], start: usize, rules: &Rules) -> Option<usize> {
+    let stop = (start + MAX_HEADLINE_WORDS).min(ws.len());
+    for k in start..stop {
+        let w = ws[k].1;
+        if w == "/" {
+            return (k > start).then_some(k);
+        }
+        if k > start && is_marker(w, rules) {
+            return None;
+        }
+        let ends = w.trim_end_matches(['"', '”', '’', ')']).ends_with(is_terminal);
+        if ends && ws.get(k + 1).is_some_and(|&(_, n)| n != "/") {
+            return None;
+        }
+    }
+    None
 }
 
 fn join_kept(ws: &[(usize, &str)], keep: &[bool]) -> String {
@@ -189,7 +237,17 @@ pub fn strip_inline_headings(line: &str, rules: &Rules) -> Vec<String> {
         let body_start = if colon && !caps {
             // "Xem thêm: title" is one item.
             let ws = words(window(line, m.end(), 1000));
+            let to_line_end = m.end() + 1000 >= line.len();
             match headline_end(&ws, rules) {
+                // A short unpunctuated rest of the line is the item, whatever its
+                // capitals ("Xem thêm: Tường thuật: ... T-Ara tham dự").
+                Some(_)
+                    if to_line_end
+                        && ws.len() <= MAX_HEADLINE_WORDS
+                        && no_sentence_end(ws.iter().map(|&(_, w)| w)) =>
+                {
+                    line.len()
+                }
                 Some(k) if k < ws.len() => m.end() + ws[k].0,
                 Some(_) if m.end() + 1000 >= line.len() => line.len(),
                 Some(_) => m.end(),

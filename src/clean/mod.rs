@@ -67,12 +67,16 @@ impl Cleaner {
     /// rule can expose another, e.g. a lead prefix removed from the line after a
     /// headline-like first line). Real articles settle after the first round.
     pub fn clean(&self, text: &str) -> Document {
-        let mut doc = self.clean_once(text);
+        let (mut doc, mut dirty) = self.clean_once(text);
+        // Only a round that cut lines apart (captions, glued lists, glued sentences),
+        // left a headline-like first paragraph, cut a glued byline or kept an end mark
+        // can change on a second round; all other articles are a fixed point already.
         for _ in 0..3 {
-            if doc.body.is_empty() {
+            if !dirty || doc.body.is_empty() {
                 break;
             }
-            let again = self.clean_once(&doc.body.join("\n\n"));
+            let (again, d) = self.clean_once(&doc.body.join("\n\n"));
+            dirty = d;
             if again.body == doc.body {
                 break;
             }
@@ -86,7 +90,9 @@ impl Cleaner {
     }
 
     /// One round of cleaning.
-    fn clean_once(&self, text: &str) -> Document {
+    ///
+    /// Also says whether a second round might still change the body ("dirty").
+    fn clean_once(&self, text: &str) -> (Document, bool) {
         let rules = &*self.rules;
         let text = text::normalize(text);
         let mut text: &str = &text;
@@ -99,7 +105,8 @@ impl Cleaner {
         }
 
         // Non-empty, single-spaced lines.
-        let mut lines: Vec<String> = text.split('\n').map(squash).filter(|l| !l.is_empty()).collect();
+        let mut lines: Vec<String> =
+            text.split('\n').map(text::squash_normalized).filter(|l| !l.is_empty()).collect();
         if header_line && text.starts_with('\n') {
             header_line = false;
         }
@@ -120,10 +127,12 @@ impl Cleaner {
 
         // Line pass: drop dates, furniture, headings and the headline runs after them.
         let mut caption_list: Vec<String> = Vec::new();
+        let mut header_caption = false;
         if header_line {
             if let Some(first) = lines.first() {
                 let split = captions::extract(first, rules);
                 if !split.captions.is_empty() {
+                    header_caption = true;
                     caption_list.extend(split.captions);
                     lines.splice(0..1, split.pieces);
                 }
@@ -134,27 +143,49 @@ impl Cleaner {
         // Captions, inline lists, glued sentences.
         let mut paragraphs: Vec<String> = Vec::with_capacity(kept.len());
         let mut last_caption_key: Option<String> = None;
-        for line in &kept {
-            let mut line = line.clone();
+        let mut dirty = header_caption;
+        for line in kept {
+            let mut line = line;
             for f in &rules.inline_furniture {
                 if line.contains(f.as_str()) {
                     line = squash(&line.replace(f.as_str(), " "));
+                    dirty = true;
                 }
             }
             if let Some(key) = last_caption_key.take() {
                 if !key.is_empty() && comparable(&line) == key {
+                    dirty = true;
                     continue;
                 }
             }
             let split = captions::extract(&line, rules);
             if let Some(c) = split.captions.last() {
                 last_caption_key = Some(captions::without_credit(c, rules));
+                dirty = true;
             }
             caption_list.extend(split.captions);
             for piece in split.pieces {
-                let piece = lists::strip_markers(&piece, rules);
-                for part in lists::strip_inline_headings(&piece, rules) {
-                    paragraphs.extend(text::split_glued(&part));
+                let stripped = lists::strip_markers(&piece, rules);
+                if stripped != piece {
+                    dirty = true;
+                }
+                let parts = lists::strip_inline_headings(&stripped, rules);
+                if parts.len() != 1 || parts[0] != stripped {
+                    dirty = true;
+                }
+                for part in parts {
+                    let unc = captions::extract_uncredited(&part, rules);
+                    if !unc.captions.is_empty() {
+                        dirty = true;
+                        caption_list.extend(unc.captions);
+                    }
+                    for part in unc.pieces {
+                        let glued = text::split_glued(&part);
+                        if glued.len() != 1 {
+                            dirty = true;
+                        }
+                        paragraphs.extend(glued);
+                    }
                 }
             }
         }
@@ -162,10 +193,15 @@ impl Cleaner {
         // Pieces cut out of a line (around a caption or a glued list) can themselves be
         // furniture or a heading: filter once more so cleaning is idempotent.
         let mut paragraphs = self.line_pass(paragraphs, &mut published);
+        if drop_repeated_runs(&mut paragraphs) {
+            dirty = true;
+        }
 
         // Lead prefix first (so a prefix-only first line never hides the title), then
         // again on the paragraph after the title.
-        self.strip_lead(&mut paragraphs);
+        if self.strip_lead(&mut paragraphs) {
+            dirty = true;
+        }
         // Title: the first paragraph when it reads as a headline and the next does not.
         let mut title = None;
         if paragraphs.len() >= 2 && is_title_like(&paragraphs[0]) && !is_title_like(&paragraphs[1]) {
@@ -173,10 +209,14 @@ impl Cleaner {
         }
 
         // Byline and trailing chrome at the end.
-        self.trim_tail(&mut paragraphs, &mut author);
+        if self.trim_tail(&mut paragraphs, &mut author) {
+            dirty = true;
+        }
 
         // Lead prefix such as "(PLO)-" or "VTV.vn -".
-        self.strip_lead(&mut paragraphs);
+        if self.strip_lead(&mut paragraphs) {
+            dirty = true;
+        }
 
         // A day in the lead completes a year-month header.
         if let Some(d) = published {
@@ -194,19 +234,29 @@ impl Cleaner {
         }
 
         paragraphs.retain(|p| p.chars().any(char::is_alphanumeric));
-        Document {
+        // A headline-like first paragraph would be taken as the title next round; an
+        // end mark left in the body could become valid once its line is cut apart.
+        if paragraphs.first().is_some_and(|p| is_title_like(p))
+            || paragraphs.iter().any(|p| rules.end_marks.iter().any(|m| p.contains(m.as_str())))
+        {
+            dirty = true;
+        }
+        let doc = Document {
             title,
             published: published.map(|d| d.format()),
             author,
             captions: caption_list,
             body: paragraphs,
-        }
+        };
+        (doc, dirty)
     }
 
     /// Removes lead prefixes such as "(PLO)-" or "VTV.vn -" from the first paragraph,
     /// dropping paragraphs they leave empty.
-    fn strip_lead(&self, paragraphs: &mut Vec<String>) {
+    /// True when something was removed (what is left may now match other rules).
+    fn strip_lead(&self, paragraphs: &mut Vec<String>) -> bool {
         let rules = &*self.rules;
+        let mut changed = false;
         if let Some(re) = rules.lead_re.as_ref() {
             while let Some(first) = paragraphs.first_mut() {
                 while let Some(m) = re.find(first) {
@@ -214,13 +264,16 @@ impl Cleaner {
                         break;
                     }
                     *first = first[m.end()..].trim_start().to_string();
+                    changed = true;
                 }
                 if first.chars().any(char::is_alphanumeric) {
                     break;
                 }
                 paragraphs.remove(0);
+                changed = true;
             }
         }
+        changed
     }
 
     /// Drops date lines (recording the first date), furniture, source lines, list
@@ -241,7 +294,7 @@ impl Cleaner {
                 continue;
             }
             if rules.is_furniture(&line)
-                || rules.starts_with_furniture_prefix(&line)
+                || (line.len() > 200 && rules.starts_with_furniture_prefix(&line))
                 || rules.is_heading_item_line(&line)
                 || rules.source_re.as_ref().is_some_and(|re| re.is_match(&line))
             {
@@ -260,11 +313,12 @@ impl Cleaner {
 
     /// Removes a byline paragraph or trailing byline fragment, and chrome glued to the
     /// end of the last paragraph ("Nguồn: URL", "(TTXVN/Vietnam+)").
-    fn trim_tail(&self, paragraphs: &mut Vec<String>, author: &mut Option<String>) {
+    /// True when a glued byline fragment was cut (another may then be exposed).
+    fn trim_tail(&self, paragraphs: &mut Vec<String>, author: &mut Option<String>) -> bool {
         let rules = &*self.rules;
         loop {
             let Some(last) = paragraphs.last_mut() else {
-                return;
+                return false;
             };
             if let Some(re) = rules.trailing_re.as_ref() {
                 let mut start = last.len().saturating_sub(600);
@@ -277,6 +331,12 @@ impl Cleaner {
                         *last = last.trim_end().to_string();
                     }
                 }
+            }
+            // A trailing rule ("-----------", "*", "===") separates the article from
+            // chrome below it.
+            let body_len = last.trim_end_matches(['-', '*', '=', '_', '~', '—', ' ']).len();
+            if last[body_len..].chars().filter(|c| *c != ' ').count() >= 3 {
+                last.truncate(body_len);
             }
             if last.is_empty() || !last.chars().any(char::is_alphanumeric) {
                 paragraphs.pop();
@@ -304,15 +364,143 @@ impl Cleaner {
                     .map(|(i, c)| i + c.len_utf8());
                 if let Some(cut) = cut {
                     let frag = last[cut..].trim().to_string();
-                    if let Some(name) = tail::byline_name(&frag, 2) {
+                    // "P.Vy (tổng hợp)", "Bích Đào/VOV": a tag makes one name word enough.
+                    let min_words = if frag.contains(['(', '/']) { 1 } else { 2 };
+                    if let Some(name) = tail::byline_name(&frag, min_words) {
                         if frag.len() <= 80 {
                             author.get_or_insert(name);
                             last.truncate(cut);
+                            return true;
                         }
                     }
                 }
             }
         }
+        false
+    }
+}
+
+/// Sentences shorter than this (in words) are never taken as repeats: short formulas
+/// ("Xin cảm ơn.") legitimately recur.
+const MIN_REPEAT_WORDS: usize = 4;
+/// A single repeated sentence this long is a copy even outside a run.
+const LONG_REPEAT_WORDS: usize = 12;
+
+/// Removes text the page printed twice (the whole article repeated after the byline,
+/// a paragraph copied): a sentence already seen earlier is dropped when it is part of
+/// a run of at least two repeated sentences or is long by itself. The sentence that
+/// opens a repeated run may carry the junk between the copies glued before the repeat
+/// ("... Tuấn Anh Theo Tri Thức Bạn đọc ..."): it goes with the run. Exact matches
+/// only (the copies are byte-identical after normalisation); linear time.
+fn drop_repeated_runs(paragraphs: &mut Vec<String>) -> bool {
+    use std::collections::HashMap;
+    // (paragraph, start, end, words) of every sentence.
+    let mut sents: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for (pi, p) in paragraphs.iter().enumerate() {
+        for (a, b) in text::sentence_spans(p) {
+            let words = p.as_bytes()[a..b].iter().filter(|&&c| c == b' ').count() + 1;
+            sents.push((pi, a, b, words));
+        }
+    }
+    if sents.len() < 2 {
+        return false;
+    }
+    let text_of = |k: usize| {
+        let (pi, a, b, _) = sents[k];
+        &paragraphs[pi][a..b]
+    };
+    // First occurrence of each sentence long enough to count.
+    let mut first: HashMap<&str, usize, BuildFnv> = HashMap::with_capacity_and_hasher(sents.len(), BuildFnv);
+    let mut repeated = vec![false; sents.len()];
+    for k in 0..sents.len() {
+        if sents[k].3 >= MIN_REPEAT_WORDS {
+            let t = text_of(k);
+            if first.contains_key(t) {
+                repeated[k] = true;
+            } else {
+                first.insert(t, k);
+            }
+        }
+    }
+    if !repeated.iter().any(|&r| r) {
+        return false;
+    }
+    // Junk glued before a repeated run: the sentence before the run ends with a copy
+    // of an earlier sentence (checked at capitalised words only, and only there).
+    let mut glued_seam = vec![false; sents.len()];
+    for k in 0..sents.len().saturating_sub(1) {
+        if repeated[k] || !repeated[k + 1] {
+            continue;
+        }
+        let t = text_of(k);
+        glued_seam[k] = t.match_indices(' ').any(|(i, _)| {
+            let rest = &t[i + 1..];
+            rest.starts_with(char::is_uppercase)
+                && rest.split(' ').count() >= MIN_REPEAT_WORDS
+                && first.get(rest).is_some_and(|&j| j < k)
+        });
+    }
+    let mut drop = vec![false; sents.len()];
+    for k in 0..sents.len() {
+        if !repeated[k] {
+            continue;
+        }
+        let in_run = (k > 0 && (repeated[k - 1] || glued_seam[k - 1])) || repeated.get(k + 1) == Some(&true);
+        if in_run || sents[k].3 >= LONG_REPEAT_WORDS {
+            drop[k] = true;
+            if k > 0 && glued_seam[k - 1] {
+                drop[k - 1] = true;
+            }
+        }
+    }
+    let mut rebuilt: Vec<String> = vec![String::new(); paragraphs.len()];
+    for (k, &(pi, a, b, _)) in sents.iter().enumerate() {
+        if drop[k] {
+            continue;
+        }
+        let out = &mut rebuilt[pi];
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&paragraphs[pi][a..b]);
+    }
+    if !drop.iter().any(|&d| d) {
+        return false;
+    }
+    rebuilt.retain(|p| !p.is_empty());
+    *paragraphs = rebuilt;
+    true
+}
+
+/// FNV-1a, eight bytes a step: sentence keys are hashed once per document, and the
+/// default SipHash showed in profiles. Not DoS-resistant, which is fine for a map
+/// that lives for one document.
+#[derive(Default, Clone, Copy)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0 ^ u64::from_le_bytes(w)).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 /// The rules shipped with the binary.
@@ -54,6 +54,8 @@ struct ListsFile {
     markers: Vec<String>,
     #[serde(default)]
     proper_noun_cues: Vec<String>,
+    #[serde(default)]
+    sentence_starters: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +65,8 @@ struct CreditsFile {
     complete: Vec<String>,
     #[serde(default)]
     labels: Vec<String>,
+    #[serde(default)]
+    label_patterns: Vec<String>,
     #[serde(default)]
     name_words: Vec<String>,
 }
@@ -96,8 +100,10 @@ impl RulesFile {
         self.lists.headings.extend(o.lists.headings);
         self.lists.markers.extend(o.lists.markers);
         self.lists.proper_noun_cues.extend(o.lists.proper_noun_cues);
+        self.lists.sentence_starters.extend(o.lists.sentence_starters);
         self.credits.complete.extend(o.credits.complete);
         self.credits.labels.extend(o.credits.labels);
+        self.credits.label_patterns.extend(o.credits.label_patterns);
         self.credits.name_words.extend(o.credits.name_words);
         self.lead.prefixes.extend(o.lead.prefixes);
         self.tail.end_marks.extend(o.tail.end_marks);
@@ -126,10 +132,14 @@ pub struct Rules {
     pub markers: Vec<String>,
     /// Words after which a capitalised word is a proper noun.
     pub proper_noun_cues: HashSet<String>,
+    /// Capitalised words that open sentences and are not names ("Trước", "Theo").
+    pub sentence_starters: HashSet<String>,
     /// Complete credits and credit labels, in one regex; group `label` marks a label.
     /// (No `\b` in any generated regex: a Unicode word boundary forces the slow regex
     /// engine; callers check word boundaries with [`at_word_start`].)
     pub credit_re: Regex,
+    /// The complete credits alone, anchored at the start.
+    pub credit_complete_re: Option<Regex>,
     /// Lower-case words allowed inside a credit name.
     pub name_words: HashSet<String>,
     /// Lead prefixes, alternated.
@@ -142,6 +152,31 @@ pub struct Rules {
     pub trailing_re: Option<Regex>,
     /// Agency tags that mark bylines, upper-cased.
     pub agencies: HashSet<String>,
+    /// Longest furniture line key, in bytes (longer lines are not compared).
+    pub max_furniture_key: usize,
+    /// Longest furniture prefix / list heading, in chars (only that much of a line is
+    /// lower-cased to compare).
+    pub max_prefix_chars: usize,
+    pub max_heading_chars: usize,
+    /// First chars (lower-cased) of the furniture keys and prefixes, and of the
+    /// headings: a line starting with any other char is ruled out without lower-casing.
+    pub furniture_first: HashSet<char>,
+    pub prefix_first: HashSet<char>,
+    pub heading_first: HashSet<char>,
+}
+
+/// The first char of `s`'s line key, lower-cased (what a key set entry must start with).
+fn key_first_char(s: &str) -> Option<char> {
+    key_trim(s).chars().next().and_then(|c| c.to_lowercase().next())
+}
+
+/// The first `n` chars of `s`, lower-cased.
+fn lower_head(s: &str, n: usize) -> String {
+    let mut out = String::with_capacity(n.min(s.len()) + 8);
+    for c in s.chars().take(n) {
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 /// True when byte `pos` of `s` does not continue a word (start, or after a non-alphanumeric).
@@ -154,12 +189,17 @@ pub fn at_word_end(s: &str, pos: usize) -> bool {
     !s[pos..].chars().next().is_some_and(char::is_alphanumeric)
 }
 
+/// `line` without the surrounding spaces and decorative punctuation.
+fn key_trim(line: &str) -> &str {
+    line.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '»' | '>' | '-' | '–' | '—' | '*' | '•' | '|' | '›' | '.')
+    })
+}
+
 /// The key lines are compared by: lower case, spaces collapsed, decorative punctuation
 /// trimmed from both ends.
 pub fn line_key(line: &str) -> String {
-    let t = line.trim_matches(|c: char| {
-        c.is_whitespace() || matches!(c, ':' | '»' | '>' | '-' | '–' | '—' | '*' | '•' | '|' | '›' | '.')
-    });
+    let t = key_trim(line);
     let mut out = String::with_capacity(t.len());
     for w in t.split_whitespace() {
         if !out.is_empty() {
@@ -188,6 +228,7 @@ fn parse(text: &str, origin: &str) -> Result<RulesFile> {
     for (what, pats) in [
         ("furniture.patterns", &file.furniture.patterns),
         ("credits.complete", &file.credits.complete),
+        ("credits.label_patterns", &file.credits.label_patterns),
         ("lead.prefixes", &file.lead.prefixes),
         ("tail.source_patterns", &file.tail.source_patterns),
         ("tail.trailing_patterns", &file.tail.trailing_patterns),
@@ -240,7 +281,7 @@ impl Rules {
         };
         let f = file;
 
-        let furniture_lines = f.furniture.lines.iter().map(|s| line_key(s)).collect();
+        let furniture_lines: HashSet<String> = f.furniture.lines.iter().map(|s| line_key(s)).collect();
         let furniture_prefixes = f.furniture.prefixes.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
         let furniture_re = compile_alternation("furniture.patterns", &origin, &f.furniture.patterns)?;
 
@@ -278,18 +319,51 @@ impl Rules {
         };
 
         let mut credit_alts: Vec<String> = f.credits.complete.iter().map(|p| format!("(?:{p})")).collect();
-        let labels: Vec<String> =
+        let mut labels: Vec<String> =
             f.credits.labels.iter().map(|l| regex::escape(l.trim()).replace(' ', r"\s*")).collect();
+        labels.extend(f.credits.label_patterns.iter().map(|p| format!("(?:{p})")));
         if !labels.is_empty() {
             credit_alts.push(format!(r"(?P<label>(?:{}))", labels.join("|")));
         }
         if credit_alts.is_empty() {
             credit_alts.push(r"(?P<label>Ảnh:)".to_string());
         }
-        let credit_re =
-            Regex::new(&credit_alts.join("|")).with_context(|| format!("bad credits entries in {origin}"))?;
+        // A larger lazy-DFA cache: the Unicode classes make many states, and a cache
+        // that keeps filling makes the engine fall back to the slow NFA simulation.
+        let credit_re = RegexBuilder::new(&credit_alts.join("|"))
+            .dfa_size_limit(32 << 20)
+            .build()
+            .with_context(|| format!("bad credits entries in {origin}"))?;
+        // Which alternative matched: a complete credit when one matches at the start
+        // (they come first in the alternation), else a label.
+        let credit_complete_re = if f.credits.complete.is_empty() {
+            None
+        } else {
+            let alts: Vec<String> = f.credits.complete.iter().map(|p| format!("(?:{p})")).collect();
+            Some(
+                RegexBuilder::new(&format!("^(?:{})", alts.join("|")))
+                    .dfa_size_limit(32 << 20)
+                    .build()
+                    .with_context(|| format!("bad credits entries in {origin}"))?,
+            )
+        };
 
+        let max_furniture_key = furniture_lines.iter().map(String::len).max().unwrap_or(0);
+        let max_prefix_chars = furniture_prefixes.iter().map(|p| p.chars().count()).max().unwrap_or(0);
+        let max_heading_chars = headings.iter().map(|h| h.chars().count()).max().unwrap_or(0);
+        let mut furniture_first: HashSet<char> =
+            furniture_lines.iter().filter_map(|k| k.chars().next()).collect();
+        let prefix_first: HashSet<char> =
+            furniture_prefixes.iter().filter_map(|p| p.chars().next()).collect();
+        furniture_first.extend(prefix_first.iter().copied());
+        let heading_first: HashSet<char> = headings.iter().filter_map(|h| h.chars().next()).collect();
         Ok(Rules {
+            furniture_first,
+            prefix_first,
+            heading_first,
+            max_furniture_key,
+            max_prefix_chars,
+            max_heading_chars,
             furniture_lines,
             furniture_prefixes,
             furniture_re,
@@ -298,7 +372,9 @@ impl Rules {
             inline_heading_re,
             markers: f.lists.markers,
             proper_noun_cues: f.lists.proper_noun_cues.iter().map(|s| s.to_lowercase()).collect(),
+            sentence_starters: f.lists.sentence_starters.iter().map(|s| s.trim().to_string()).collect(),
             credit_re,
+            credit_complete_re,
             name_words: f.credits.name_words.iter().map(|s| s.to_lowercase()).collect(),
             lead_re: compile_alternation("lead.prefixes", &origin, &f.lead.prefixes)?,
             end_marks: f.tail.end_marks,
@@ -313,15 +389,23 @@ impl Rules {
         if line.len() > 200 {
             return false;
         }
-        let key = line_key(line);
-        if key.is_empty() {
+        // Lower-casing changes a char's UTF-8 length by a factor of at most 3, so a
+        // line this long cannot have a furniture key.
+        let first = key_first_char(line);
+        if line.len() <= 3 * self.max_furniture_key + 16
+            && first.is_some_and(|c| self.furniture_first.contains(&c))
+        {
+            let key = line_key(line);
+            if key.is_empty() {
+                return false;
+            }
+            if self.furniture_lines.contains(&key) {
+                return true;
+            }
+        } else if key_trim(line).is_empty() {
             return false;
         }
-        if self.furniture_lines.contains(&key) {
-            return true;
-        }
-        let lower = line.trim().to_lowercase();
-        if self.furniture_prefixes.iter().any(|p| lower.starts_with(p.as_str())) {
+        if self.starts_with_furniture_prefix(line) {
             return true;
         }
         self.furniture_re.as_ref().is_some_and(|re| re.is_match(line.trim()))
@@ -329,7 +413,17 @@ impl Rules {
 
     /// True when the line starts with a furniture prefix (e.g. a footer glued to text).
     pub fn starts_with_furniture_prefix(&self, line: &str) -> bool {
-        let head: String = line.trim().chars().take(60).collect::<String>().to_lowercase();
+        if self.furniture_prefixes.is_empty() {
+            return false;
+        }
+        // Prefixes may start with punctuation ("© "): only letters are prefiltered.
+        let t = line.trim_start();
+        if let Some(c) = t.chars().next() {
+            if c.is_alphanumeric() && !c.to_lowercase().any(|l| self.prefix_first.contains(&l)) {
+                return false;
+            }
+        }
+        let head = lower_head(line.trim(), self.max_prefix_chars.max(1));
         self.furniture_prefixes.iter().any(|p| head.starts_with(p.as_str()))
     }
 
@@ -337,6 +431,9 @@ impl Rules {
     /// "Các tin đã đưa ngày: 12/03/2024"), true.
     pub fn is_heading_line(&self, line: &str) -> bool {
         if line.len() > 120 {
+            return false;
+        }
+        if !key_first_char(line).is_some_and(|c| self.heading_first.contains(&c)) {
             return false;
         }
         let key = line_key(line);
@@ -359,7 +456,16 @@ impl Rules {
         if line.len() > 400 {
             return false;
         }
-        let lower = line.trim_start_matches(['*', '-', '•', ' ', '>', '»']).to_lowercase();
+        let t = line.trim_start_matches(['*', '-', '•', ' ', '>', '»']);
+        if !t.chars().next().is_some_and(|c| c.to_lowercase().any(|l| self.heading_first.contains(&l))) {
+            return false;
+        }
+        // "Heading: title": a ':', '»' or ">>" must follow the heading.
+        let head_end = t.char_indices().nth(self.max_heading_chars + 4).map_or(t.len(), |(i, _)| i);
+        if !t[..head_end].contains([':', '»', '>']) {
+            return false;
+        }
+        let lower = lower_head(t, self.max_heading_chars + 4);
         self.headings.iter().any(|h| {
             lower.strip_prefix(h.as_str()).is_some_and(|rest| {
                 let rest = rest.trim_start();

@@ -70,13 +70,28 @@ pub fn is_name_like(s: &str, min_words: usize) -> bool {
 /// The author named by a byline ("MINH NGUYỆT (TTXVN/VIETNAM+)", "Đỗ Tuấn Anh/VOV",
 /// "Diệp Vy (tổng hợp)"): the name before any "/" or "(".
 pub fn byline_name(s: &str, min_words: usize) -> Option<String> {
-    let s = s.trim();
+    let s = strip_source_suffix(s.trim());
     let cut = s.find(['(', '/']).unwrap_or(s.len());
     let name = squash(s[..cut].trim_end_matches([' ', '-', '–', ',']));
     if is_name_like(&name, min_words) {
         Some(name)
     } else {
         None
+    }
+}
+
+/// "Duy Anh Theo Mashable" -> "Duy Anh": a capitalised "Theo SOURCE" (1-4 capitalised
+/// words, "/" allowed) after a name names the source, not the author.
+fn strip_source_suffix(s: &str) -> &str {
+    let Some(p) = s.find(" Theo ") else {
+        return s;
+    };
+    let source = &s[p + 6..];
+    let ws: Vec<&str> = source.split_whitespace().collect();
+    if p > 0 && (1..=4).contains(&ws.len()) && ws.iter().all(|w| is_capitalised(w)) {
+        s[..p].trim_end()
+    } else {
+        s
     }
 }
 
@@ -109,5 +124,7 @@ mod tests {
         assert_eq!(byline_name("Khổng Hà- Nguyễn Lan", 2).as_deref(), Some("Khổng Hà- Nguyễn Lan"));
         assert!(byline_name("Theo VnExpress", 1).is_none());
         assert!(byline_name("Hai bên cũng ghi nhận", 1).is_none());
+        assert_eq!(byline_name("Duy Anh Theo Mashable", 2).as_deref(), Some("Duy Anh"));
+        assert_eq!(byline_name("P.Vy (tổng hợp)", 1).as_deref(), Some("P.Vy"));
     }
 }

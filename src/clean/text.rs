@@ -9,10 +9,54 @@ use std::borrow::Cow;
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
+/// Bytes that need a closer look in [`normalize`]'s scan: '\t', '\r', VT, FF, and the
+/// lead bytes of characters that may be spaces, zero-width or not trivially NFC
+/// (U+0080-U+00BF, U+0300 and above). Continuation bytes and the lead bytes of
+/// U+00C0-U+02FF never do, so the scan needs no char decoding for them.
+static NEEDS_LOOK: [bool; 256] = {
+    let mut t = [false; 256];
+    t[0x09] = true;
+    t[0x0b] = true;
+    t[0x0c] = true;
+    t[0x0d] = true;
+    t[0xc2] = true;
+    let mut i = 0xcc;
+    while i < 256 {
+        t[i] = true;
+        i += 1;
+    }
+    t
+};
+
 /// NFC, `\n` line ends, exotic spaces to ' ', zero-width characters removed.
 pub fn normalize(text: &str) -> Cow<'_, str> {
-    let needs_nfc = !matches!(is_nfc_quick(text.chars()), IsNormalized::Yes);
-    let needs_map = text.chars().any(|c| c == '\r' || is_odd_space(c) || is_zero_width(c));
+    // One cheap scan: characters that need mapping, and whether every character is
+    // trivially NFC (below U+0300, precomposed Latin U+1E00-U+1EFF, punctuation
+    // U+2010-U+206F): then the table-driven quick check is skipped.
+    let mut needs_map = false;
+    let mut simple = true;
+    let b = text.as_bytes();
+    for (i, &lead) in b.iter().enumerate() {
+        if !NEEDS_LOOK[usize::from(lead)] {
+            continue;
+        }
+        if lead < 0x80 {
+            needs_map = true;
+        } else if lead == 0xe1 && matches!(b.get(i + 1), Some(0xb8..=0xbb)) {
+            // U+1E00-U+1EFF: precomposed Latin (most Vietnamese letters), NFC.
+        } else if let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
+            if is_odd_space(c) || is_zero_width(c) {
+                needs_map = true;
+            }
+            if !(c < '\u{300}' || ('\u{2010}'..='\u{206F}').contains(&c)) {
+                simple = false;
+            }
+        }
+        if needs_map && !simple {
+            break;
+        }
+    }
+    let needs_nfc = !simple && !matches!(is_nfc_quick(text.chars()), IsNormalized::Yes);
     if !needs_nfc && !needs_map {
         return Cow::Borrowed(text);
     }
@@ -53,8 +97,55 @@ pub fn window(s: &str, from: usize, max: usize) -> &str {
     &s[from..end]
 }
 
+/// True when `s` has no leading/trailing space, no double space and no whitespace
+/// other than ' ' (then [`squash`] would return it unchanged).
+fn is_squashed(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b' ' {
+            if prev_space {
+                return false;
+            }
+            prev_space = true;
+            i += 1;
+            continue;
+        }
+        prev_space = false;
+        match c {
+            0x09..=0x0d => return false,
+            // Lead bytes of the non-ASCII White_Space characters (U+0085, U+00A0,
+            // U+1680, U+2000-U+205F, U+3000): decode and check.
+            0xc2 | 0xe1 | 0xe2 | 0xe3 if s[i..].chars().next().is_some_and(char::is_whitespace) => {
+                return false;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
+/// [`squash`] for text that went through [`normalize`] (its only whitespace is ' '
+/// and '\n'): the common already-squashed case is found with a fast substring search.
+pub fn squash_normalized(s: &str) -> String {
+    let b = s.as_bytes();
+    if b.first() != Some(&b' ') && b.last() != Some(&b' ') && !s.contains("  ") && !s.contains('\n') {
+        return s.to_string();
+    }
+    squash(s)
+}
+
 /// Collapses runs of spaces and trims.
 pub fn squash(s: &str) -> String {
+    if is_squashed(s) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -143,8 +234,58 @@ pub fn sentence_start_before(s: &str, pos: usize, floor: usize) -> usize {
     floor
 }
 
+/// Sentences of a squashed paragraph, as byte ranges: cut after terminal punctuation
+/// (and closing quotes/brackets) followed by a space and a capital or digit, unless the
+/// dot ends an abbreviation ("TP. Hồ Chí Minh").
+pub fn sentence_spans(s: &str) -> Vec<(usize, usize)> {
+    // Candidate cuts: the space after a run of terminal punctuation and closing
+    // quotes/brackets. Terminal characters are found with memchr-backed searches.
+    let mut cands: Vec<usize> = Vec::new();
+    for t in ['.', '!', '?', '…'] {
+        for (i, m) in s.match_indices(t) {
+            let mut j = i + m.len();
+            while let Some(c) = s[j..].chars().next() {
+                if is_terminal(c) || matches!(c, '"' | '”' | '’' | ')' | '»') {
+                    j += c.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            if s.as_bytes().get(j) == Some(&b' ') {
+                cands.push(j);
+            }
+        }
+    }
+    cands.sort_unstable();
+    cands.dedup();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in cands {
+        if i <= start {
+            continue;
+        }
+        let before = &s[start..i];
+        let trimmed = before.trim_end_matches(['"', '”', '’', ')', '»']);
+        if !trimmed.chars().last().is_some_and(is_terminal) || is_abbreviation(trimmed) {
+            continue;
+        }
+        let next_cap = s[i + 1..]
+            .chars()
+            .find(|c| !matches!(c, '"' | '“' | '(' | '\''))
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+        if next_cap {
+            out.push((start, i));
+            start = i + 1;
+        }
+    }
+    if start < s.len() {
+        out.push((start, s.len()));
+    }
+    out
+}
+
 /// "TP." / "U." / "ThS." style abbreviations end with a dot but do not end a sentence.
-fn is_abbreviation(before: &str) -> bool {
+pub fn is_abbreviation(before: &str) -> bool {
     if !before.ends_with('.') {
         return false;
     }
@@ -157,12 +298,32 @@ fn is_abbreviation(before: &str) -> bool {
         && letters.first().is_some_and(|c| c.is_uppercase())
 }
 
+/// True when no word of `ws` ends a sentence (terminal punctuation that is not an
+/// abbreviation such as "TP."): a run of words that is a headline, not prose.
+pub fn no_sentence_end<'a>(ws: impl IntoIterator<Item = &'a str>) -> bool {
+    ws.into_iter().all(|w| {
+        let t = w.trim_end_matches(['"', '”', '’', ')', '»']);
+        !t.ends_with(is_terminal) || is_abbreviation(t)
+    })
+}
+
 /// Splits sentences glued without a space ("Lễ đón.Phát biểu", "cán bộ...Trong",
 /// "người…Thời"): the scraper lost the paragraph break there, so each piece becomes
 /// its own paragraph. Only a lower-case letter or digit before the punctuation and a
 /// capitalised word (capital then lower-case) after it count, so "TP.HCM", "v.v.",
 /// decimals and domain names are left alone.
 pub fn split_glued(s: &str) -> Vec<String> {
+    // Cheap check: a split needs terminal punctuation directly followed by a letter.
+    let b = s.as_bytes();
+    let glued_after = |i: usize| b.get(i).is_some_and(|&c| c >= 0x41);
+    let candidate = s.match_indices('.').any(|(i, _)| glued_after(i + 1))
+        || s.match_indices('?').any(|(i, _)| glued_after(i + 1))
+        || s.match_indices('!').any(|(i, _)| glued_after(i + 1))
+        || s.match_indices('…').any(|(i, _)| glued_after(i + 3));
+    if !candidate {
+        let t = s.trim();
+        return if t.is_empty() { Vec::new() } else { vec![t.to_string()] };
+    }
     let mut out = Vec::new();
     let chars: Vec<(usize, char)> = s.char_indices().collect();
     let mut last = 0;
