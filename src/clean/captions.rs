@@ -183,13 +183,18 @@ const MAX_UNCREDITED_WORDS: usize = 25;
 /// lower-case word) directly after a letter or digit: the lost boundary.
 pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
     let mut out = Split::default();
-    if rules.sentence_starters.is_empty() {
+    let Some(ac) = rules.starter_ac.as_ref() else {
         out.pieces.push(line.to_string());
         return out;
-    }
+    };
     let b = line.as_bytes();
     let mut cursor = 0;
-    for (i, _) in line.match_indices(' ') {
+    for hit in ac.find_iter(line) {
+        // The space before the starter.
+        let Some(i) = hit.start().checked_sub(1) else { continue };
+        if b[i] != b' ' {
+            continue;
+        }
         // The word after the space: capitalised, a sentence starter.
         let rest = &line[i + 1..];
         if !rest.starts_with(char::is_uppercase) {

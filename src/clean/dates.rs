@@ -104,7 +104,8 @@ pub fn header(text: &str) -> Option<(Date, usize)> {
 /// A line that is only a date ("18/04/2024") or a dateline ("Thứ Hai, 22/05/2017 - 10:15").
 pub fn date_line(line: &str) -> Option<Date> {
     let line = line.trim();
-    if line.len() > 80 {
+    // Every date line has a "d/m/yyyy" date: no digit, no date (skips the regexes).
+    if line.len() > 80 || line.bytes().filter(u8::is_ascii_digit).nth(4).is_none() {
         return None;
     }
     let c = dateline_re().captures(line).or_else(|| time_first_re().captures(line))?;

@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use aho_corasick::AhoCorasick;
 use anyhow::{bail, Context, Result};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -134,6 +135,8 @@ pub struct Rules {
     pub proper_noun_cues: HashSet<String>,
     /// Capitalised words that open sentences and are not names ("Trước", "Theo").
     pub sentence_starters: HashSet<String>,
+    /// The starters followed by a space ("Trước "), to find them fast.
+    pub starter_ac: Option<AhoCorasick>,
     /// Complete credits and credit labels, in one regex; group `label` marks a label.
     /// (No `\b` in any generated regex: a Unicode word boundary forces the slow regex
     /// engine; callers check word boundaries with [`at_word_start`].)
@@ -372,6 +375,16 @@ impl Rules {
             inline_heading_re,
             markers: f.lists.markers,
             proper_noun_cues: f.lists.proper_noun_cues.iter().map(|s| s.to_lowercase()).collect(),
+            starter_ac: if f.lists.sentence_starters.is_empty() {
+                None
+            } else {
+                let pats: Vec<String> =
+                    f.lists.sentence_starters.iter().map(|s| format!("{} ", s.trim())).collect();
+                Some(
+                    AhoCorasick::new(&pats)
+                        .with_context(|| format!("bad lists.sentence_starters in {origin}"))?,
+                )
+            },
             sentence_starters: f.lists.sentence_starters.iter().map(|s| s.trim().to_string()).collect(),
             credit_re,
             credit_complete_re,
