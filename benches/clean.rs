@@ -4,7 +4,7 @@
 //! it is absent, says so and measures the seed fixtures instead. Criterion reports the
 //! throughput in bytes per second: run `cargo bench --bench clean`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use news_ingest::clean::Cleaner;
@@ -13,16 +13,11 @@ use news_ingest::config::Config;
 /// Corpus files read at most (a sample keeps one iteration short).
 const MAX_FILES: usize = 2000;
 
+mod common;
+
 fn corpus() -> (String, Vec<String>) {
-    let dir = std::env::var_os("NEWS_INGEST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/vietnews"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "txt"));
-    files.sort();
-    files.truncate(MAX_FILES);
+    let dir = common::corpus_dir();
+    let files = common::corpus_files(MAX_FILES);
     let texts: Vec<String> = files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect();
     if !texts.is_empty() {
         return (format!("vietnews ({} files from {})", texts.len(), dir.display()), texts);

@@ -6,7 +6,7 @@
 //! Reads up to 2,000 files of `../shared/corpus/vietnews/` (or `NEWS_INGEST_CORPUS`);
 //! when absent, says so and uses the seed fixtures. Run `cargo bench --bench stages`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -17,16 +17,11 @@ use news_ingest::store::{FileKey, NewSource, SqliteStore, Status};
 
 const MAX_FILES: usize = 2000;
 
+mod common;
+
 fn corpus() -> (String, Vec<Vec<u8>>) {
-    let dir = std::env::var_os("NEWS_INGEST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/vietnews"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "txt"));
-    files.sort();
-    files.truncate(MAX_FILES);
+    let dir = common::corpus_dir();
+    let files = common::corpus_files(MAX_FILES);
     let raw: Vec<Vec<u8>> = files.iter().filter_map(|p| std::fs::read(p).ok()).collect();
     if !raw.is_empty() {
         return (format!("vietnews {} files", raw.len()), raw);
