@@ -120,17 +120,23 @@ fn small_timeout_config(dir: &Path) -> PathBuf {
     cfg
 }
 
-#[test]
-fn database_locked_by_another_connection_fails_cleanly_then_recovers() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
+/// A database (WAL mode) holding one article, and an input directory of the five
+/// seeds to ingest into it next.
+fn database_with_one_article(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let input = dir.join("in");
     copy_seeds(&input);
-    let db = dir.path().join("t.db");
-    // The database exists (WAL mode) with one article.
-    let first = dir.path().join("first");
+    let db = dir.join("t.db");
+    let first = dir.join("first");
     std::fs::create_dir_all(&first).unwrap();
     std::fs::copy(seeds().join("000_634d2d9314a48930.txt"), first.join("x.txt")).unwrap();
     run_json(&db, &[&first]);
+    (input, db)
+}
+
+#[test]
+fn database_locked_by_another_connection_fails_cleanly_then_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, db) = database_with_one_article(dir.path());
 
     // Another program holds a write lock.
     let holder = Connection::open(&db).unwrap();
@@ -273,13 +279,7 @@ fn disk_full_on_a_small_tmpfs() {
 fn read_only_database_file_is_a_clear_error() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
-    copy_seeds(&input);
-    let db = dir.path().join("t.db");
-    let first = dir.path().join("first");
-    std::fs::create_dir_all(&first).unwrap();
-    std::fs::copy(seeds().join("000_634d2d9314a48930.txt"), first.join("x.txt")).unwrap();
-    run_json(&db, &[&first]);
+    let (input, db) = database_with_one_article(dir.path());
     // Checkpoint so the database is one file (a read-only WAL would be another fault).
     Connection::open(&db).unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
 
