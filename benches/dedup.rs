@@ -1,10 +1,12 @@
 //! Near-duplicate detection benches.
 //!
-//! `cargo bench --bench dedup`. Uses a real 3 KB vietnews article when the shared
-//! corpus is present, else a synthetic Vietnamese-like text; large indexes use
+//! `cargo bench --bench dedup`. Uses 3 KB of real vietnews paragraphs when the
+//! corpus is present (see `benches/common`), else a synthetic Vietnamese-like text; large indexes use
 //! synthetic signatures. Prints bytes per stored article once per index size.
 
 use std::hint::black_box;
+
+mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use news_ingest::config::Config;
@@ -12,22 +14,26 @@ use news_ingest::dedup::minhash::SplitMix64;
 use news_ingest::dedup::{LshIndex, NearDupIndex};
 
 fn article() -> Vec<String> {
-    let path = "/work/shared/corpus/vietnews/000001.txt";
-    if let Ok(t) = std::fs::read_to_string(path) {
-        let body: Vec<String> =
-            t.lines().skip(1).filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
-        let mut out = Vec::new();
-        let mut len = 0;
-        // Repeat paragraphs of the article up to ~3 KB.
-        for p in body.iter().cycle().take(200) {
-            if len >= 3000 {
-                break;
+    // Paragraphs of real articles, in order and without repeats (a repeated paragraph
+    // would shrink the shingle set and flatter MinHash), up to ~3 KB.
+    let mut out = Vec::new();
+    let mut len = 0;
+    for path in common::corpus_files(8) {
+        let Ok(t) = std::fs::read_to_string(&path) else { continue };
+        for p in t.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            if len < 3000 {
+                len += p.len();
+                out.push(p.to_string());
             }
-            len += p.len();
-            out.push(p.clone());
         }
+    }
+    if !out.is_empty() {
         return out;
     }
+    eprintln!(
+        "corpus {} not found: fingerprinting a synthetic text (set NEWS_INGEST_CORPUS for real figures)",
+        common::corpus_dir().display()
+    );
     let words = [
         "người",
         "hoà",

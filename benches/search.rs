@@ -8,12 +8,17 @@
 //! - `NEWS_INGEST_CORPUS`: directory of real article `.txt` files (default
 //!   `../shared/corpus/vietnews`); without it, a small built-in sample is used.
 //! - `NEWS_INGEST_BENCH_REBUILD=1`: build the database again.
+//! - `NEWS_INGEST_BENCH_WINDOW`: `search.rank_window` (default: the embedded config).
+//! - `NEWS_INGEST_BENCH_QUALITY=0`: skip comparing windowed results with exhaustive
+//!   bm25 (top-20 overlap).
 
 use std::path::{Path, PathBuf};
+
+mod common;
 use std::time::{Duration, Instant};
 
 use news_ingest::clean::Cleaner;
-use news_ingest::config::Config;
+use news_ingest::config::{Config, SearchConfig};
 use news_ingest::store::{DateRange, ParsedQuery, SqliteStore};
 use news_ingest::Document;
 
@@ -41,15 +46,9 @@ const QUERIES: &[&str] = &[
 ];
 const REPEATS: usize = 5;
 
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("NEWS_INGEST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/vietnews"))
-}
-
 fn load_corpus() -> Vec<Document> {
     let cleaner = Cleaner::from_config(&Config::embedded().clean).expect("cleaner");
-    let dir = corpus_dir();
+    let dir = common::corpus_dir();
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -143,34 +142,71 @@ fn main() {
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let dates = DateRange::default();
     let mut all = Vec::new();
-    println!("{:<28} {:>8} {:>9} {:>9}", "query", "results", "p50 ms", "max ms");
+    let mut limits = SearchConfig::default();
+    if let Some(w) = std::env::var("NEWS_INGEST_BENCH_WINDOW").ok().and_then(|v| v.parse().ok()) {
+        limits.rank_window = w;
+    }
+    // NEWS_INGEST_BENCH_QUALITY=0 skips the (slow) exhaustive comparison.
+    let quality = std::env::var("NEWS_INGEST_BENCH_QUALITY").map(|v| v != "0").unwrap_or(true);
+    let exhaustive = SearchConfig { rank_window: usize::MAX / 2, idf_sample: usize::MAX / 2, title_pool: 0 };
+    let mut overlaps = Vec::new();
+    println!(
+        "{:<28} {:>8} {:>9} {:>9}  {:<13} vs exhaustive",
+        "query", "results", "p50 ms", "max ms", "ranked"
+    );
     for q in QUERIES {
         let parsed = ParsedQuery::parse(q);
         let mut times = Vec::new();
-        let mut found = 0;
+        let mut out = Default::default();
         for _ in 0..REPEATS {
             let t = Instant::now();
-            found = store.search(&parsed, &dates, 20).expect("search").len();
+            out = store.search_with(&parsed, &dates, 20, &limits).expect("search");
             times.push(t.elapsed());
         }
         times.sort();
+        // Quality of the bounded ranking: how many of the exhaustive bm25 top 20
+        // (every match ranked, IDFs over every article) it returned.
+        let overlap = if quality && out.window_full.is_some() {
+            let exact = store.search_with(&parsed, &dates, 20, &exhaustive).expect("search");
+            let ids: Vec<i64> = out.hits.iter().map(|h| h.id).collect();
+            let common = exact.hits.iter().filter(|h| ids.contains(&h.id)).count();
+            overlaps.push(common as f64 / exact.hits.len().max(1) as f64);
+            format!("{common}/{}", exact.hits.len())
+        } else {
+            "-".to_string()
+        };
         println!(
-            "{:<28} {:>8} {:>9.2} {:>9.2}",
+            "{:<28} {:>8} {:>9.2} {:>9.2}  {:<13} {}",
             q,
-            found,
+            out.hits.len(),
             pct(&times, 0.5).as_secs_f64() * 1e3,
-            times[times.len() - 1].as_secs_f64() * 1e3
+            times[times.len() - 1].as_secs_f64() * 1e3,
+            if out.window_full.is_some() {
+                format!("newest {}", limits.rank_window)
+            } else {
+                "all".to_string()
+            },
+            overlap
         );
         all.extend(times);
+    }
+    if !overlaps.is_empty() {
+        println!(
+            "windowed queries: mean top-20 overlap with exhaustive bm25 {:.2} over {} queries",
+            overlaps.iter().sum::<f64>() / overlaps.len() as f64,
+            overlaps.len()
+        );
     }
     // Date-filtered search too.
     let since = DateRange { since: Some("2000-01-01".into()), until: None };
     let mut dated = Vec::new();
     for q in QUERIES.iter().take(5) {
         let parsed = ParsedQuery::parse(q);
-        let t = Instant::now();
-        store.search(&parsed, &since, 20).expect("search");
-        dated.push(t.elapsed());
+        for _ in 0..REPEATS {
+            let t = Instant::now();
+            store.search_with(&parsed, &since, 20, &limits).expect("search");
+            dated.push(t.elapsed());
+        }
     }
     dated.sort();
     all.sort();

@@ -24,6 +24,7 @@ pub struct Config {
     pub clean: CleanConfig,
     pub dedup: DedupConfig,
     pub watch: WatchConfig,
+    pub search: SearchConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,6 +108,25 @@ pub struct WatchConfig {
     pub max_backoff_ms: u64,
 }
 
+/// Bounds on the work of one `search` (see `store/query.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// When more articles than this match, only the newest this many are ranked.
+    pub rank_window: usize,
+    /// Document frequencies (for bm25's IDF) are counted over the newest this many
+    /// articles; exact when the database is no larger.
+    pub idf_sample: usize,
+    /// The best title matches (by the title index) also ranked, however old.
+    pub title_pool: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Config::embedded().search
+    }
+}
+
 impl Config {
     /// The compiled-in defaults.
     pub fn embedded() -> Config {
@@ -168,6 +188,9 @@ impl Config {
         }
         if w.delete_processed && !w.done_dir.as_os_str().is_empty() {
             bail!("watch.delete_processed and watch.done_dir exclude each other: set one of them");
+        }
+        if self.search.rank_window == 0 || self.search.idf_sample == 0 {
+            bail!("search.rank_window and search.idf_sample must be greater than 0");
         }
         let d = &self.dedup;
         if d.shingle_size == 0 {

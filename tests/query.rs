@@ -197,21 +197,29 @@ fn reindex_rebuilds_and_search_still_works() {
 
 #[test]
 fn old_database_gets_its_index_on_next_open() {
-    let (_dir, db) = ingested();
-    // Simulate a schema-1 database: drop the index, mark it as version 1.
-    {
-        let c = rusqlite::Connection::open(&db).unwrap();
-        c.execute_batch(
-            "DROP TABLE articles_fts; DROP INDEX articles_ingested; DELETE FROM meta WHERE key = 'fts_stale';
-             PRAGMA user_version = 1;",
-        )
-        .unwrap();
+    // Simulate a schema-1 database (no index at all) and a schema-2 one (no title
+    // index): both are refused by `search` with advice, and `reindex` upgrades them.
+    for (version, undo) in [
+        (1, "DROP TABLE articles_fts; DROP TABLE articles_title_fts; DROP INDEX articles_ingested;"),
+        (2, "DROP TABLE articles_title_fts;"),
+    ] {
+        let (_dir, db) = ingested();
+        let expected = ids(&json(&db, &["search", "hoi dam", "--json"]));
+        assert!(!expected.is_empty());
+        {
+            let c = rusqlite::Connection::open(&db).unwrap();
+            c.execute_batch(&format!(
+                "{undo} DELETE FROM meta WHERE key = 'fts_stale'; PRAGMA user_version = {version};"
+            ))
+            .unwrap();
+        }
+        let out = cmd(&db, &["search", "hoi dam"]);
+        assert!(!out.status.success(), "schema {version}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("reindex"), "schema {version}");
+        let out = cmd(&db, &["reindex"]);
+        assert!(out.status.success(), "schema {version}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(ids(&json(&db, &["search", "hoi dam", "--json"])), expected, "schema {version}");
     }
-    let out = cmd(&db, &["search", "hoi dam"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("reindex"));
-    assert!(cmd(&db, &["reindex"]).status.success());
-    assert!(!ids(&json(&db, &["search", "hoi dam", "--json"])).is_empty());
 }
 
 #[test]
@@ -229,4 +237,92 @@ fn date_filters() {
         assert!(!out.status.success(), "{bad}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"), "{bad}");
     }
+}
+
+/// A store with `n` articles through the library API (no CLI): article `i` mentions
+/// "hội đàm" `1 + i % 4` times; those whose id is a multiple of 10 also have it in
+/// their title.
+fn store_with(dir: &Path, n: usize) -> news_ingest::store::SqliteStore {
+    let db = dir.join("s.db");
+    let mut store =
+        news_ingest::store::SqliteStore::open_writer(&db, std::time::Duration::from_secs(5)).unwrap();
+    store.begin().unwrap();
+    for i in 1..=n {
+        let talks = "hai bên hội đàm ".repeat(1 + i % 4);
+        let doc = news_ingest::Document {
+            title: Some(if i % 10 == 0 {
+                format!("Hội đàm cấp cao số {i}")
+            } else {
+                format!("Tin số {i}")
+            }),
+            body: vec![format!("Bài {i}: {talks} về kinh tế và thương mại, cùng nhiều chủ đề khác nữa.")],
+            ..Default::default()
+        };
+        store.insert_article(&doc, &format!("{i:064x}")).unwrap();
+    }
+    store.commit().unwrap();
+    store
+}
+
+/// The ranking order of the built-in bm25 over every match (the reference).
+fn builtin_order(dir: &Path, fts: &str, limit: usize) -> Vec<i64> {
+    let c = rusqlite::Connection::open(dir.join("s.db")).unwrap();
+    let mut stmt = c
+        .prepare(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1
+             ORDER BY bm25(articles_fts, 4.0, 1.0), rowid LIMIT ?2",
+        )
+        .unwrap();
+    stmt.query_map(rusqlite::params![fts, limit as i64], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+}
+
+#[test]
+fn bounded_search_equals_bm25_when_everything_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), 300);
+    let q = news_ingest::store::ParsedQuery::parse("hoi dam");
+    let limits = news_ingest::config::SearchConfig { rank_window: 1000, idf_sample: 1000, title_pool: 50 };
+    let out = store.search_with(&q, &Default::default(), 25, &limits).unwrap();
+    assert_eq!(out.window_full, None);
+    let got: Vec<i64> = out.hits.iter().map(|h| h.id).collect();
+    assert_eq!(got, builtin_order(dir.path(), &q.to_fts(), 25));
+    // Scores are the bm25 scores too (negated: higher is better).
+    assert!(out.hits.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn bounded_search_ranks_the_window_and_old_title_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), 300);
+    let q = news_ingest::store::ParsedQuery::parse("hội đàm");
+    // Window of the 20 newest matches (ids 281..=300) plus the 50 best title matches.
+    let limits = news_ingest::config::SearchConfig { rank_window: 20, idf_sample: 1000, title_pool: 50 };
+    let out = store.search_with(&q, &Default::default(), 10, &limits).unwrap();
+    assert_eq!(out.window_full, Some(20));
+    let got: Vec<i64> = out.hits.iter().map(|h| h.id).collect();
+    // Title matches dominate bm25 (title weight 4): the top 10 are title matches,
+    // most of them older than the window, in the reference order.
+    assert!(got.iter().all(|id| id % 10 == 0), "{got:?}");
+    assert!(got.iter().filter(|&&id| id <= 280).count() >= 8, "{got:?}");
+    let reference = builtin_order(dir.path(), &q.to_fts(), 10);
+    assert_eq!(got, reference);
+    // Without the title pool only the window is ranked.
+    let window_only = news_ingest::config::SearchConfig { title_pool: 0, ..limits };
+    let out = store.search_with(&q, &Default::default(), 10, &window_only).unwrap();
+    assert!(out.hits.iter().all(|h| h.id > 280), "{:?}", out.hits.iter().map(|h| h.id).collect::<Vec<_>>());
+}
+
+#[test]
+fn search_says_when_only_the_newest_matches_were_ranked() {
+    let (dir, db) = ingested();
+    let cfg = dir.path().join("small-window.toml");
+    std::fs::write(&cfg, "[search]\nrank_window = 1\n").unwrap();
+    let out =
+        bin().arg("--db").arg(&db).arg("--config").arg(&cfg).args(["search", "hoi dam"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the newest 1 were ranked"), "{err}");
+    // The default window holds every match of the seeds: no note.
+    let out = cmd(&db, &["search", "hoi dam"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("were ranked"));
 }

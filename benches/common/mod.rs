@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+#[allow(dead_code)]
 /// The benchmark corpus directory: `NEWS_INGEST_CORPUS`, else `../shared/corpus/vietnews`.
 pub fn corpus_dir() -> PathBuf {
     std::env::var_os("NEWS_INGEST_CORPUS")
@@ -9,6 +10,7 @@ pub fn corpus_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/vietnews"))
 }
 
+#[allow(dead_code)] // not every bench target uses both
 /// Up to `max` `.txt` files of the corpus, in name order (empty when it is absent).
 pub fn corpus_files(max: usize) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())

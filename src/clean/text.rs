@@ -48,7 +48,7 @@ pub fn normalize(text: &str) -> Cow<'_, str> {
             if is_odd_space(c) || is_zero_width(c) {
                 needs_map = true;
             }
-            if !(c < '\u{300}' || ('\u{2010}'..='\u{206F}').contains(&c)) {
+            if !crate::nfc::is_trivially_nfc(c) {
                 simple = false;
             }
         }

@@ -35,7 +35,14 @@ pub fn run(ctx: &Context, args: SearchArgs) -> Result<ExitCode> {
     let dates = date_range(args.since, args.until)?;
     let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
     let query = ParsedQuery::parse(&args.query.join(" "));
-    let hits = store.search(&query, &dates, args.limit as usize)?;
+    let outcome = store.search_with(&query, &dates, args.limit as usize, &ctx.config.search)?;
+    if let Some(n) = outcome.window_full {
+        eprintln!(
+            "note: {n} or more articles match; the newest {n} were ranked \
+             (narrow the search with a \"quoted phrase\", --since or --until, or raise search.rank_window)"
+        );
+    }
+    let hits = outcome.hits;
     if args.json {
         let out: Vec<serde_json::Value> = hits.iter().map(hit_json).collect();
         return finish_output(print_line(&serde_json::to_string(&out)?));

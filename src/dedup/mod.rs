@@ -56,12 +56,30 @@ pub enum DedupError {
 /// Hex SHA-256 of the fingerprint-normalised body: equal for copies that differ
 /// only in Unicode form, case, punctuation, whitespace or tone placement.
 pub fn content_sha256(body: &[String]) -> String {
+    normalized_pass(body, |_| {})
+}
+
+/// One normalisation pass over a body: returns [`content_sha256`] and hands every
+/// normalised word to `word` on the way, so the fingerprint normalises each body once
+/// (normalisation is the costliest part of fingerprinting). The hashed bytes are the
+/// paragraphs' [`normalize::fingerprint_text`] joined by `\n`.
+fn normalized_pass(body: &[String], mut word: impl FnMut(&str)) -> String {
     let mut h = Sha256::new();
+    let mut para = String::with_capacity(body.first().map_or(0, String::len));
     for (i, p) in body.iter().enumerate() {
+        para.clear();
         if i > 0 {
-            h.update(b"\n");
+            para.push('\n');
         }
-        h.update(normalize::fingerprint_text(p).as_bytes());
+        let start = para.len();
+        normalize::for_each_word(p, |w| {
+            if para.len() > start {
+                para.push(' ');
+            }
+            para.push_str(w);
+            word(w);
+        });
+        h.update(para.as_bytes());
     }
     hex::encode(h.finalize())
 }
@@ -133,9 +151,11 @@ impl NearDupIndex {
     /// Hash, shingles and signature of a body. Pure CPU work with no access to the
     /// index: call it from worker threads.
     pub fn fingerprint(&self, body: &[String]) -> Fingerprint {
-        let shingles = self.shingles(body);
+        let mut words = Vec::with_capacity(body.iter().map(|p| p.len() / 5 + 1).sum());
+        let content_sha256 = normalized_pass(body, |w| words.push(shingle::word_hash(w)));
+        let shingles = shingle::shingles_from_words(&words, self.cfg.shingle_size);
         let signature = self.hasher.signature(&shingles);
-        Fingerprint { content_sha256: content_sha256(body), shingles, signature }
+        Fingerprint { content_sha256, shingles, signature }
     }
 
     /// Canonical articles sharing at least one LSH band, most shared bands first.
@@ -292,6 +312,10 @@ mod tests {
         let fp = idx.fingerprint(&body);
         assert_eq!(fp.content_sha256, content_sha256(&body));
         assert_eq!(fp.shingles, idx.shingles(&body));
+        // Stored hashes keep their meaning: SHA-256 of the paragraphs' fingerprint
+        // text joined by newlines (empty paragraphs included).
+        let joined: Vec<String> = body.iter().map(|p| normalize::fingerprint_text(p)).collect();
+        assert_eq!(fp.content_sha256, hex::encode(Sha256::digest(joined.join("\n").as_bytes())));
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! numbers would merge) or strip diacritics (different words would merge).
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+use unicode_normalization::UnicodeNormalization;
 
 /// Version of this normalisation; part of the dedup parameter fingerprint, so a
 /// database fingerprinted with another normalisation is refused rather than mixed.
@@ -40,7 +40,7 @@ pub fn fingerprint_text(s: &str) -> String {
 /// [`fingerprint_text`] without building the joined string.
 pub fn for_each_word(s: &str, f: impl FnMut(&str)) {
     // Most input is NFC already (the cleaner emits NFC): skip the normaliser then.
-    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+    if crate::nfc::is_nfc(s) {
         words_of_nfc(s.chars(), f);
     } else {
         words_of_nfc(s.nfc(), f);

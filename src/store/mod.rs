@@ -5,6 +5,7 @@
 //! is a new sibling of [`sqlite`], not a rewrite of its callers.
 
 mod query;
+mod rank;
 pub mod sqlite;
 mod watch;
 
@@ -147,6 +148,15 @@ pub struct SearchHit {
     pub score: f64,
     /// An excerpt of the body around the best match, matches marked.
     pub snippet: Vec<Segment>,
+}
+
+/// The result of [`SqliteStore::search_with`].
+#[derive(Debug, Clone, Default)]
+pub struct SearchOutcome {
+    pub hits: Vec<SearchHit>,
+    /// `Some(n)` when `n` or more articles matched and only the newest `n` were
+    /// ranked (`search.rank_window`).
+    pub window_full: Option<usize>,
 }
 
 /// A source file as shown with its article (`dupes`, `export`).

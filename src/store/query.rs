@@ -8,16 +8,22 @@
 
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, OptionalExtension};
+
+use crate::config::SearchConfig;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-use super::{ArticleRow, ClusterHead, DateRange, SearchHit, SourceBrief, SqliteStore, Status, StoreStats};
+use super::rank::RANK_FN;
+use super::{
+    ArticleRow, ClusterHead, DateRange, SearchHit, SearchOutcome, SourceBrief, SqliteStore, Status,
+    StoreStats,
+};
 
 /// bm25 weights of the FTS columns (title, body).
 const TITLE_WEIGHT: f64 = 4.0;
 const BODY_WEIGHT: f64 = 1.0;
-/// The schema version that added the full-text index.
-pub(super) const FTS_SCHEMA_VERSION: i64 = 2;
+/// The schema version that completed the full-text index (3: the title index).
+pub(super) const FTS_SCHEMA_VERSION: i64 = 3;
 /// Meta key set while the index must be rebuilt from `articles` (after migration 2).
 pub(super) const FTS_STALE_KEY: &str = "fts_stale";
 
@@ -124,6 +130,14 @@ pub struct ParsedQuery {
     pub terms: Vec<Term>,
 }
 
+impl Term {
+    /// This term as one FTS5 phrase: its tokens double-quoted (they hold only
+    /// letters and digits, so this is always valid syntax), `*` for a prefix.
+    pub fn to_fts(&self) -> String {
+        format!("\"{}\"{}", self.tokens.join(" "), if self.prefix { "*" } else { "" })
+    }
+}
+
 impl ParsedQuery {
     pub fn parse(input: &str) -> ParsedQuery {
         let mut terms = Vec::new();
@@ -175,11 +189,7 @@ impl ParsedQuery {
     /// The FTS5 MATCH expression: every token double-quoted (tokens hold only letters
     /// and digits, so this is always valid syntax), terms joined by implicit AND.
     pub fn to_fts(&self) -> String {
-        self.terms
-            .iter()
-            .map(|t| format!("\"{}\"{}", t.tokens.join(" "), if t.prefix { "*" } else { "" }))
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.terms.iter().map(Term::to_fts).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -331,9 +341,15 @@ impl SqliteStore {
     /// Adds an article's folded title and body to the full-text index (inside the
     /// caller's transaction, so the index never disagrees with `articles`).
     pub(super) fn index_article(&self, id: i64, title: Option<&str>, body: &str) -> Result<()> {
+        let title = title.map(fold).unwrap_or_default();
         self.conn
             .prepare_cached("INSERT INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![id, title.map(fold).unwrap_or_default(), fold(body)])?;
+            .execute(params![id, title, fold(body)])?;
+        if !title.is_empty() {
+            self.conn
+                .prepare_cached("INSERT INTO articles_title_fts(rowid, title) VALUES (?1, ?2)")?
+                .execute(params![id, title])?;
+        }
         Ok(())
     }
 
@@ -343,6 +359,8 @@ impl SqliteStore {
         self.begin()?;
         let result = (|| -> Result<u64> {
             self.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')", [])?;
+            self.conn
+                .execute("INSERT INTO articles_title_fts(articles_title_fts) VALUES ('delete-all')", [])?;
             let mut stmt = self.conn.prepare("SELECT id, title, body FROM articles ORDER BY id")?;
             let mut rows = stmt.query([])?;
             let mut n = 0u64;
@@ -375,7 +393,10 @@ impl SqliteStore {
     /// Merges the index's segments into one: faster queries after a big load.
     pub fn optimize_index(&self) -> Result<()> {
         self.conn
-            .execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')", [])
+            .execute_batch(
+                "INSERT INTO articles_fts(articles_fts) VALUES ('optimize');
+                 INSERT INTO articles_title_fts(articles_title_fts) VALUES ('optimize');",
+            )
             .with_context(|| format!("cannot optimise the search index of {}", self.path().display()))?;
         Ok(())
     }
@@ -406,42 +427,119 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Full-text search, best match first.
+    /// Full-text search, best match first, with the default [`SearchConfig`].
     pub fn search(&self, query: &ParsedQuery, dates: &DateRange, limit: usize) -> Result<Vec<SearchHit>> {
+        Ok(self.search_with(query, dates, limit, &SearchConfig::default())?.hits)
+    }
+
+    /// Full-text search, best match first (bm25, title weighted 4:1).
+    ///
+    /// The work is bounded, whatever the database size:
+    /// 1. each phrase's document frequency is counted over the newest `idf_sample`
+    ///    articles, giving the IDFs (see `rank.rs` for why not the built-in `bm25`);
+    /// 2. the `title_pool` best title matches are found in the title-only index;
+    /// 3. the newest `rank_window` matches are ranked with `ni_bm25` while the
+    ///    doclists are walked newest first (when fewer match, all are ranked), and so
+    ///    are the title matches older than that window: a strong title match is
+    ///    found however old it is.
+    ///
+    /// With a date range, the window holds the newest matches inside the range.
+    pub fn search_with(
+        &self,
+        query: &ParsedQuery,
+        dates: &DateRange,
+        limit: usize,
+        limits: &SearchConfig,
+    ) -> Result<SearchOutcome> {
         self.check_index()?;
         if query.is_empty() || limit == 0 {
-            return Ok(vec![]);
+            return Ok(SearchOutcome::default());
         }
-        let inner = if dates.is_empty() {
-            format!(
-                "SELECT rowid AS id, bm25(articles_fts, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}) AS score
-                 FROM articles_fts WHERE articles_fts MATCH ?1
-                 AND ?3 IS NULL AND ?4 IS NULL
-                 ORDER BY score, rowid LIMIT ?2"
-            )
+        let fts = query.to_fts();
+        // ?3 and ?4 are the date bounds; every statement below names them.
+        let (join, filter) = if dates.is_empty() {
+            ("", "AND ?3 IS NULL AND ?4 IS NULL".to_string())
         } else {
-            format!(
-                "SELECT articles_fts.rowid AS id, bm25(articles_fts, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}) AS score
-                 FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-                 WHERE articles_fts MATCH ?1
-                   AND (?3 IS NULL OR {DAY_EXPR} >= ?3) AND (?4 IS NULL OR {DAY_EXPR} <= ?4)
-                 ORDER BY score, articles_fts.rowid LIMIT ?2"
+            (
+                // CROSS JOIN: walk the index first (newest first), never `articles`.
+                "CROSS JOIN articles a ON a.id = articles_fts.rowid",
+                format!("AND (?3 IS NULL OR {DAY_EXPR} >= ?3) AND (?4 IS NULL OR {DAY_EXPR} <= ?4)"),
             )
         };
+        let failed = || "full-text search failed";
+        let window = i64::try_from(limits.rank_window.max(1)).unwrap_or(i64::MAX);
+        // 2. IDFs over the newest idf_sample articles.
+        let newest: i64 =
+            self.conn.query_row("SELECT COALESCE(max(id), 0) FROM articles_fts_docsize", [], |r| r.get(0))?;
+        let sample_floor = newest.saturating_sub(i64::try_from(limits.idf_sample).unwrap_or(i64::MAX));
+        let rows: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM articles_fts_docsize WHERE id > ?1")?
+            .query_row([sample_floor], |r| r.get(0))?;
+        let mut count = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid > ?2")?;
+        let mut idfs = Vec::with_capacity(query.terms.len());
+        for term in &query.terms {
+            let hits: i64 =
+                count.query_row(params![term.to_fts(), sample_floor], |r| r.get(0)).with_context(failed)?;
+            idfs.push(super::rank::idf(rows as f64, hits as f64));
+        }
+        // 3. The best title matches in the whole database, by the title index's
+        // own bm25 (its doclists are short, so this stays cheap).
+        let pool: Vec<i64> = if limits.title_pool == 0 {
+            Vec::new()
+        } else {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH ?1
+                 ORDER BY bm25(articles_title_fts), rowid LIMIT ?2",
+            )?;
+            let pool_limit = i64::try_from(limits.title_pool).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![fts, pool_limit], |r| r.get(0)).with_context(failed)?;
+            rows.collect::<rusqlite::Result<_>>().with_context(failed)?
+        };
+        let pool = serde_json::to_string(&pool)?;
+        // 4. Rank the window (one pass over the doclists, newest first: the inner
+        // query stops after `window` matches) and the title matches older than it,
+        // then keep the best `limit`.
+        let idf_args: String = (0..idfs.len()).map(|i| format!(", ?{}", i + 7)).collect();
+        let rank = format!("{RANK_FN}(articles_fts, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}{idf_args})");
         let sql = format!(
-            "SELECT a.id, a.title, a.published, a.body, f.score
-             FROM ({inner}) AS f JOIN articles a ON a.id = f.id
+            "WITH w AS MATERIALIZED (
+                 SELECT articles_fts.rowid AS id, {rank} AS score
+                 FROM articles_fts {join}
+                 WHERE articles_fts MATCH ?1 {filter}
+                 ORDER BY articles_fts.rowid DESC LIMIT ?5),
+             t AS MATERIALIZED (
+                 SELECT articles_fts.rowid AS id, {rank} AS score
+                 FROM articles_fts {join}
+                 WHERE articles_fts MATCH ?1 {filter}
+                   AND articles_fts.rowid IN (SELECT value FROM json_each(?6))
+                   AND articles_fts.rowid < (SELECT min(id) FROM w)),
+             c AS (SELECT id, score FROM w UNION ALL SELECT id, score FROM t)
+             SELECT a.id, a.title, a.published, a.body, f.score, (SELECT count(*) FROM w)
+             FROM (SELECT id, score FROM c ORDER BY score, id LIMIT ?2) AS f
+             JOIN articles a ON a.id = f.id
              ORDER BY f.score, a.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut rows = stmt
-            .query(params![query.to_fts(), limit, dates.since, dates.until])
-            .context("full-text search failed")?;
+        let mut values: Vec<rusqlite::types::Value> = vec![
+            fts.into(),
+            limit.into(),
+            dates.since.clone().into(),
+            dates.until.clone().into(),
+            window.into(),
+            pool.into(),
+        ];
+        values.extend(idfs.into_iter().map(rusqlite::types::Value::from));
+        let mut rows = stmt.query(rusqlite::params_from_iter(values)).with_context(failed)?;
+        let mut ranked = 0i64;
         let mut hits = Vec::new();
-        while let Some(row) = rows.next().context("full-text search failed")? {
+        while let Some(row) = rows.next().with_context(failed)? {
             let body: String = row.get(3)?;
             let score: f64 = row.get(4)?;
+            ranked = row.get(5)?;
             hits.push(SearchHit {
                 id: row.get(0)?,
                 title: row.get(1)?,
@@ -450,7 +548,7 @@ impl SqliteStore {
                 snippet: snippet(&body, query, 40),
             });
         }
-        Ok(hits)
+        Ok(SearchOutcome { hits, window_full: (ranked >= window).then_some(limits.rank_window) })
     }
 
     // ---- duplicate clusters -------------------------------------------------------
