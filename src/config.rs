@@ -89,6 +89,9 @@ pub struct DedupConfig {
     /// of them found in the other, checked when both have `min_numeric_shingles`.
     pub numeric_containment: f64,
     pub min_numeric_shingles: usize,
+    /// At most this many LSH candidates (those sharing the most bands) are verified
+    /// per article.
+    pub max_candidates: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

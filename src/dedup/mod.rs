@@ -158,10 +158,12 @@ impl NearDupIndex {
         Fingerprint { content_sha256, shingles, signature }
     }
 
-    /// Canonical articles sharing at least one LSH band, most shared bands first.
-    /// Not yet verified.
+    /// Canonical articles sharing at least one LSH band, most shared bands first,
+    /// at most `max_candidates` of them. Not yet verified.
     pub fn candidates(&self, fp: &Fingerprint) -> Vec<i64> {
-        self.lsh.query(&fp.signature)
+        let mut c = self.lsh.query(&fp.signature);
+        c.truncate(self.cfg.max_candidates.max(1));
+        c
     }
 
     /// Adds a canonical article. Only canonical articles go in (see the module doc).
@@ -316,6 +318,35 @@ mod tests {
         // text joined by newlines (empty paragraphs included).
         let joined: Vec<String> = body.iter().map(|p| normalize::fingerprint_text(p)).collect();
         assert_eq!(fp.content_sha256, hex::encode(Sha256::digest(joined.join("\n").as_bytes())));
+    }
+
+    #[test]
+    fn candidates_are_capped_most_shared_first() {
+        let mut cfg = Config::embedded().dedup;
+        cfg.max_candidates = 3;
+        let mut idx = NearDupIndex::new(&cfg);
+        // Ten stored texts that share a growing part of the probe's words: the later
+        // ones are closer to it, so they share more bands.
+        let probe = body(400, "w");
+        for i in 0..10 {
+            let keep = 40 + 36 * i;
+            let mut words: Vec<String> = probe[0].split(' ').take(keep).map(str::to_string).collect();
+            words.extend((keep..400).map(|j| format!("x{i}_{j}")));
+            idx.insert(i as i64 + 1, &idx.fingerprint(&[words.join(" ")])).unwrap();
+        }
+        let fp = idx.fingerprint(&probe);
+        let all = {
+            let mut uncapped = cfg.clone();
+            uncapped.max_candidates = usize::MAX;
+            let mut u = NearDupIndex::new(&uncapped);
+            u.lsh = idx.lsh.clone();
+            u.candidates(&fp)
+        };
+        assert!(all.len() > 3, "{all:?}");
+        let capped = idx.candidates(&fp);
+        assert_eq!(capped, all[..3].to_vec());
+        // The closest stored text shares the most bands and comes first.
+        assert_eq!(capped[0], 10);
     }
 
     #[test]

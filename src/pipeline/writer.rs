@@ -21,7 +21,7 @@ use crate::store::{NearEvidence, NewSource, SqliteStore, Status};
 #[derive(Debug)]
 pub enum Prepared {
     /// Read and cleaned: an article to deduplicate and store.
-    Article { candidate: Candidate, file_sha256: String, cleaned: Cleaned },
+    Article { candidate: Candidate, file_sha256: String, cleaned: Box<Cleaned> },
     /// Not usable: record it as rejected with the reason.
     Rejected { candidate: Candidate, file_sha256: Option<String>, reason: String },
     /// Gone before it could be read: nothing to record.
@@ -207,7 +207,7 @@ impl Writer {
             debug!(path = %c.path.display(), article = article_id, jaccard = s.jaccard, containment = s.containment, "near duplicate");
             return Ok(Status::NearDuplicate);
         }
-        let id = self.store.insert_article(&cleaned.doc, &fp.content_sha256)?;
+        let id = self.store.insert_article_with(&cleaned.doc, &fp.content_sha256, &cleaned.search)?;
         self.store.insert_fingerprint(id, &self.near.persisted_form(fp))?;
         self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
         self.store.insert_source(&NewSource {

@@ -150,6 +150,14 @@ pub struct SearchHit {
     pub snippet: Vec<Segment>,
 }
 
+/// An article's text as the full-text index takes it (folded title and body), made
+/// by [`SearchText::of`]: the pipeline prepares it in its workers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchText {
+    pub title: String,
+    pub body: String,
+}
+
 /// The result of [`SqliteStore::search_with`].
 #[derive(Debug, Clone, Default)]
 pub struct SearchOutcome {

@@ -15,8 +15,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::rank::RANK_FN;
 use super::{
-    ArticleRow, ClusterHead, DateRange, SearchHit, SearchOutcome, SourceBrief, SqliteStore, Status,
-    StoreStats,
+    ArticleRow, ClusterHead, DateRange, SearchHit, SearchOutcome, SearchText, SourceBrief, SqliteStore,
+    Status, StoreStats,
 };
 
 /// bm25 weights of the FTS columns (title, body).
@@ -335,20 +335,26 @@ pub fn snippet(text: &str, query: &ParsedQuery, window: usize) -> Vec<Segment> {
     merged
 }
 
+impl SearchText {
+    /// The folded title and body of a document, as the index stores them.
+    pub fn of(doc: &crate::Document) -> SearchText {
+        SearchText { title: doc.title.as_deref().map(fold).unwrap_or_default(), body: fold(&doc.body_text()) }
+    }
+}
+
 // ---- the store --------------------------------------------------------------------
 
 impl SqliteStore {
     /// Adds an article's folded title and body to the full-text index (inside the
     /// caller's transaction, so the index never disagrees with `articles`).
-    pub(super) fn index_article(&self, id: i64, title: Option<&str>, body: &str) -> Result<()> {
-        let title = title.map(fold).unwrap_or_default();
+    pub(super) fn index_article(&self, id: i64, text: &SearchText) -> Result<()> {
         self.conn
             .prepare_cached("INSERT INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![id, title, fold(body)])?;
-        if !title.is_empty() {
+            .execute(params![id, text.title, text.body])?;
+        if !text.title.is_empty() {
             self.conn
                 .prepare_cached("INSERT INTO articles_title_fts(rowid, title) VALUES (?1, ?2)")?
-                .execute(params![id, title])?;
+                .execute(params![id, text.title])?;
         }
         Ok(())
     }
@@ -368,7 +374,9 @@ impl SqliteStore {
                 let id: i64 = row.get(0)?;
                 let title: Option<String> = row.get(1)?;
                 let body: String = row.get(2)?;
-                self.index_article(id, title.as_deref(), &body)?;
+                let text =
+                    SearchText { title: title.as_deref().map(fold).unwrap_or_default(), body: fold(&body) };
+                self.index_article(id, &text)?;
                 n += 1;
                 if n % 10_000 == 0 {
                     progress(n);
