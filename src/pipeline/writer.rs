@@ -57,6 +57,9 @@ pub struct Writer {
     on_commit: Option<mpsc::Sender<Committed>>,
     summary: Summary,
     progress: indicatif::ProgressBar,
+    /// Near-duplicate candidates verified so far (read + re-shingled): logged with
+    /// the progress lines, as it drives the per-article cost on a large store.
+    verified: u64,
 }
 
 impl Writer {
@@ -73,6 +76,7 @@ impl Writer {
             near,
             batch_size,
             pending: Vec::new(),
+            verified: 0,
             on_commit,
             summary: Summary::default(),
             progress,
@@ -141,6 +145,7 @@ impl Writer {
                 stored = self.summary.stored,
                 index_articles = self.near.len(),
                 index_bytes = self.near.heap_bytes(),
+                candidates_verified = self.verified,
                 seconds = self.started.elapsed().as_secs_f64(),
                 "progress"
             );
@@ -184,10 +189,13 @@ impl Writer {
         }
         // Near copies: verified exactly against canonical articles only, so copies
         // never chain two different stories together.
-        let (store, near) = (&self.store, &self.near);
-        let matched = near.best_match(fp, |id| match store.article_body(id) {
-            Ok(Some(body)) => Some(near.shingles(&split_body(&body))),
-            _ => None,
+        let (store, near, verified) = (&self.store, &self.near, &mut self.verified);
+        let matched = near.best_match(fp, |id| {
+            *verified += 1;
+            match store.article_body(id) {
+                Ok(Some(body)) => Some(near.shingles(&split_body(&body))),
+                _ => None,
+            }
         });
         if let Some((article_id, s)) = matched {
             let evidence = NearEvidence {
