@@ -175,7 +175,9 @@ async fn prepare(candidate: Candidate, work: Arc<Work>) -> Prepared {
             ReadResult::Bytes { bytes, sha256 } => (process::process(&bytes, &w.cleaner, &w.hasher), sha256),
         };
         match outcome {
-            (Ok(cleaned), file_sha256) => Prepared::Article { candidate, file_sha256, cleaned: Box::new(cleaned) },
+            (Ok(cleaned), file_sha256) => {
+                Prepared::Article { candidate, file_sha256, cleaned: Box::new(cleaned) }
+            }
             (Err(reason), file_sha256) => {
                 Prepared::Rejected { candidate, file_sha256: Some(file_sha256), reason }
             }
