@@ -356,6 +356,36 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The writer's signature prefilter ([`NearDupIndex::plausible`]) applied to the
+/// evaluation's candidates, with counts of what it dropped.
+#[derive(Default)]
+struct Prefilter {
+    seen: usize,
+    dropped: usize,
+    dropped_duplicates: usize,
+}
+
+impl Prefilter {
+    fn keep(
+        &mut self,
+        idx: &NearDupIndex,
+        fp: &Fingerprint,
+        other: &Fingerprint,
+        sim: &Similarity,
+        cfg: &DedupConfig,
+    ) -> bool {
+        self.seen += 1;
+        if idx.plausible(fp, other.shingles.len(), &idx.signature_bytes(other)) {
+            return true;
+        }
+        self.dropped += 1;
+        if is_near_duplicate(sim, cfg) {
+            self.dropped_duplicates += 1;
+        }
+        false
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut corpus = std::env::var_os("NEWS_INGEST_CORPUS_ROOT")
@@ -423,6 +453,7 @@ fn main() {
         bytes / docs.len().max(1)
     );
     let mut idx = NearDupIndex::new(&cfg);
+    let mut prefilter = Prefilter::default();
     let mut seen_sha: HashMap<&str, usize> = HashMap::new();
     let mut canonical: Vec<usize> = Vec::new(); // doc index of exact-dup originals' canonical
     let mut exact = 0;
@@ -442,6 +473,10 @@ fn main() {
         for c in cands {
             let c = c as usize;
             let sim = verify(&fp.shingles, &fps[c].shingles);
+            // The writer's signature prefilter is part of the candidate stage.
+            if !prefilter.keep(&idx, fp, &fps[c], &sim, &cfg) {
+                continue;
+            }
             let label = label_of(c, i);
             if is_near_duplicate(&sim, &cfg) || sim.containment >= 0.5 || label.is_some() {
                 orig_fp_pairs.push((c, i, sim));
@@ -512,7 +547,8 @@ fn main() {
         let fp = idx.fingerprint(&prep(&copy));
         let cands = idx.candidates(&fp);
         let sim = verify(&fp.shingles, &fps[i].shingles);
-        let p = Pair { kind: KINDS[kind], positive: true, candidate: cands.contains(&(i as i64)), sim };
+        let candidate = cands.contains(&(i as i64)) && prefilter.keep(&idx, &fp, &fps[i], &sim, &cfg);
+        let p = Pair { kind: KINDS[kind], positive: true, candidate, sim };
         per_kind[kind].push(p.clone());
         pairs.push(p);
         band_sigs.push((fp.signature.clone(), fps[i].signature.clone()));
@@ -520,6 +556,9 @@ fn main() {
             let c = c as usize;
             if c != i {
                 let sim = verify(&fp.shingles, &fps[c].shingles);
+                if !prefilter.keep(&idx, &fp, &fps[c], &sim, &cfg) {
+                    continue;
+                }
                 match label_of(c, i) {
                     Some(Label::Ambiguous) => {}
                     Some(Label::Reprint) => pairs.push(Pair {
@@ -556,11 +595,12 @@ fn main() {
         let cands = midx.candidates(&mfps[i]);
         for j in (i + 1)..mds.len() {
             let same = mds[i].0 == mds[j].0;
-            let candidate = cands.contains(&(j as i64));
+            let sim = verify(&mfps[i].shingles, &mfps[j].shingles);
+            let candidate =
+                cands.contains(&(j as i64)) && prefilter.keep(&midx, &mfps[i], &mfps[j], &sim, &cfg);
             if !same && !candidate {
                 continue;
             }
-            let sim = verify(&mfps[i].shingles, &mfps[j].shingles);
             let positive = same && sim.containment >= 0.8;
             if positive {
                 reprints.push((mds[i].0.clone(), sim));
@@ -678,6 +718,10 @@ fn main() {
             p.sim.numeric_len_b
         );
     }
+    println!(
+        "\nsignature prefilter (margin {}): dropped {} of {} candidate pairs; {} of the dropped would have verified as near duplicates",
+        cfg.prefilter_margin, prefilter.dropped, prefilter.seen, prefilter.dropped_duplicates
+    );
     let s = score(&pairs, &cfg);
     println!(
         "\nOVERALL (LSH {}x{} AND verified): positives {} negatives {}  TP {} FP {} FN {}  precision {:.4}  recall {:.4}  candidate recall {:.4}",

@@ -92,6 +92,9 @@ pub struct DedupConfig {
     /// At most this many LSH candidates (those sharing the most bands) are verified
     /// per article.
     pub max_candidates: usize,
+    /// A candidate whose MinHash estimates of Jaccard and containment both fall this
+    /// far below the thresholds is not verified exactly.
+    pub prefilter_margin: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -200,8 +200,8 @@ fn old_database_gets_its_index_on_next_open() {
     // Simulate a schema-1 database (no index at all) and a schema-2 one (no title
     // index): both are refused by `search` with advice, and `reindex` upgrades them.
     for (version, undo) in [
-        (1, "DROP TABLE articles_fts; DROP TABLE articles_title_fts; DROP INDEX articles_ingested;"),
-        (2, "DROP TABLE articles_title_fts;"),
+        (1, "DROP TABLE articles_fts; DROP TABLE articles_title_fts; DROP INDEX articles_ingested; DROP TABLE signatures;"),
+        (2, "DROP TABLE articles_title_fts; DROP TABLE signatures;"),
     ] {
         let (_dir, db) = ingested();
         let expected = ids(&json(&db, &["search", "hoi dam", "--json"]));

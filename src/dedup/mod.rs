@@ -171,6 +171,38 @@ impl NearDupIndex {
         self.lsh.insert(id, &fp.signature)
     }
 
+    /// The MinHash signature as bytes (one u32 LE per permutation), stored with a
+    /// canonical article for [`Self::plausible`].
+    pub fn signature_bytes(&self, fp: &Fingerprint) -> Vec<u8> {
+        fp.signature.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// Whether a candidate (its shingle count and [`Self::signature_bytes`]) could
+    /// pass exact verification against `fp`, judged from the signatures alone: the
+    /// share of equal MinHash values estimates Jaccard `J`, and with the set sizes
+    /// `a`, `b` the containment of the shorter text is `J (a + b) / ((1 + J) min(a, b))`.
+    /// `false` only when both estimates fall `prefilter_margin` below their
+    /// thresholds (or the candidate is under `min_shingles`); a malformed signature
+    /// says `true`, so the candidate is verified exactly.
+    pub fn plausible(&self, fp: &Fingerprint, shingles: usize, signature: &[u8]) -> bool {
+        if shingles < self.cfg.min_shingles {
+            return false;
+        }
+        let margin = self.cfg.prefilter_margin;
+        if margin < 0.0 || signature.len() != 4 * fp.signature.len() || fp.signature.is_empty() {
+            return true;
+        }
+        let equal = signature
+            .chunks_exact(4)
+            .zip(&fp.signature)
+            .filter(|(c, &v)| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) == v)
+            .count();
+        let j = equal as f64 / fp.signature.len() as f64;
+        let (a, b) = (fp.shingles.len() as f64, shingles as f64);
+        let c = if a.min(b) > 0.0 { (j * (a + b) / ((1.0 + j) * a.min(b))).min(1.0) } else { 0.0 };
+        j >= self.cfg.jaccard - margin || c >= self.cfg.containment - margin
+    }
+
     /// The bytes to store with a canonical article to rebuild the index at start:
     /// a version byte, the band count (u16 LE), then one u32 LE band key per band.
     pub fn persisted_form(&self, fp: &Fingerprint) -> Vec<u8> {
@@ -318,6 +350,39 @@ mod tests {
         // text joined by newlines (empty paragraphs included).
         let joined: Vec<String> = body.iter().map(|p| normalize::fingerprint_text(p)).collect();
         assert_eq!(fp.content_sha256, hex::encode(Sha256::digest(joined.join("\n").as_bytes())));
+    }
+
+    #[test]
+    fn prefilter_keeps_copies_and_drops_distant_texts() {
+        let cfg = Config::embedded().dedup;
+        let idx = NearDupIndex::new(&cfg);
+        let original = idx.fingerprint(&body(400, "w"));
+        let stored = |fp: &Fingerprint| (fp.shingles.len(), idx.signature_bytes(fp));
+        // The same text, a half-length truncation (J ~0.5, containment 1) and a copy
+        // with a tenth of its words changed: all kept.
+        let (n, sig) = stored(&original);
+        assert!(idx.plausible(&original, n, &sig));
+        let half = idx.fingerprint(&body(200, "w"));
+        assert!(idx.plausible(&half, n, &sig));
+        let mut edited: Vec<String> = body(400, "w")[0].split(' ').map(str::to_string).collect();
+        for w in edited.iter_mut().step_by(10) {
+            w.push('x');
+        }
+        assert!(idx.plausible(&idx.fingerprint(&[edited.join(" ")]), n, &sig));
+        // A text sharing a fifth of its words in one run: J ~0.1, containment ~0.2.
+        let mut mixed: Vec<String> = body(80, "w")[0].split(' ').map(str::to_string).collect();
+        mixed.extend((0..320).map(|i| format!("z{i}")));
+        let other = idx.fingerprint(&[mixed.join(" ")]);
+        let sim = verify(&other.shingles, &original.shingles);
+        assert!(!is_near_duplicate(&sim, &cfg));
+        assert!(!idx.plausible(&other, n, &sig), "{sim:?}");
+        // Under min_shingles: never; a malformed signature: verify exactly.
+        assert!(!idx.plausible(&original, cfg.min_shingles - 1, &sig));
+        assert!(idx.plausible(&other, n, &sig[..8]));
+        // A negative margin turns the filter off.
+        let mut off = cfg.clone();
+        off.prefilter_margin = -1.0;
+        assert!(NearDupIndex::new(&off).plausible(&other, n, &sig));
     }
 
     #[test]

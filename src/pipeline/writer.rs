@@ -60,6 +60,8 @@ pub struct Writer {
     /// Near-duplicate candidates verified so far (read + re-shingled): logged with
     /// the progress lines, as it drives the per-article cost on a large store.
     verified: u64,
+    /// Candidates dropped by their stored signature ([`NearDupIndex::plausible`]).
+    prefiltered: u64,
 }
 
 impl Writer {
@@ -77,6 +79,7 @@ impl Writer {
             batch_size,
             pending: Vec::new(),
             verified: 0,
+            prefiltered: 0,
             on_commit,
             summary: Summary::default(),
             progress,
@@ -146,6 +149,7 @@ impl Writer {
                 index_articles = self.near.len(),
                 index_bytes = self.near.heap_bytes(),
                 candidates_verified = self.verified,
+                candidates_prefiltered = self.prefiltered,
                 seconds = self.started.elapsed().as_secs_f64(),
                 "progress"
             );
@@ -189,8 +193,17 @@ impl Writer {
         }
         // Near copies: verified exactly against canonical articles only, so copies
         // never chain two different stories together.
-        let (store, near, verified) = (&self.store, &self.near, &mut self.verified);
+        let (store, near) = (&self.store, &self.near);
+        let (verified, prefiltered) = (&mut self.verified, &mut self.prefiltered);
         let matched = near.best_match(fp, |id| {
+            // The stored signature first: most candidates that fail are dropped here,
+            // without reading and re-shingling their body.
+            if let Ok(Some((shingles, sig))) = store.signature(id) {
+                if !near.plausible(fp, shingles, &sig) {
+                    *prefiltered += 1;
+                    return None;
+                }
+            }
             *verified += 1;
             match store.article_body(id) {
                 Ok(Some(body)) => Some(near.shingles(&split_body(&body))),
@@ -217,6 +230,7 @@ impl Writer {
         }
         let id = self.store.insert_article_with(&cleaned.doc, &fp.content_sha256, &cleaned.search)?;
         self.store.insert_fingerprint(id, &self.near.persisted_form(fp))?;
+        self.store.insert_signature(id, fp.shingles.len(), &self.near.signature_bytes(fp))?;
         self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
         self.store.insert_source(&NewSource {
             key: &c.key,

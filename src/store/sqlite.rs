@@ -84,6 +84,18 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO meta(key, value) VALUES ('fts_stale', '1')
         ON CONFLICT(key) DO UPDATE SET value = excluded.value;
     "#,
+    // 4: each canonical article's MinHash signature and shingle count, so the writer
+    // can drop an LSH candidate that cannot pass verification after reading 0.5 KB
+    // instead of reading and re-shingling its body. Apart from `fingerprints`, so the
+    // start-up load of the band keys reads no more. Articles stored before this
+    // migration have none and are verified the old way.
+    r#"
+    CREATE TABLE signatures (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        shingles   INTEGER NOT NULL,
+        data       BLOB NOT NULL
+    );
+    "#,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -348,6 +360,24 @@ impl SqliteStore {
     }
 
     /// Stores an article's near-duplicate fingerprint (opaque bytes from `dedup`).
+    /// Stores a canonical article's MinHash signature and shingle count (see
+    /// migration 4).
+    pub fn insert_signature(&self, article_id: i64, shingles: usize, data: &[u8]) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO signatures(article_id, shingles, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![article_id, i64::try_from(shingles).unwrap_or(i64::MAX), data])?;
+        Ok(())
+    }
+
+    /// A canonical article's shingle count and signature bytes, if stored.
+    pub fn signature(&self, article_id: i64) -> Result<Option<(usize, Vec<u8>)>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT shingles, data FROM signatures WHERE article_id = ?1")?;
+        Ok(stmt
+            .query_row([article_id], |r| Ok((usize::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?)))
+            .optional()?)
+    }
+
     pub fn insert_fingerprint(&self, article_id: i64, data: &[u8]) -> Result<()> {
         self.conn
             .prepare_cached("INSERT INTO fingerprints(article_id, data) VALUES (?1, ?2)")?
