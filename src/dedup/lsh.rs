@@ -23,10 +23,6 @@
 use super::shingle::{combine, fmix64};
 use super::DedupError;
 
-/// Buckets are split when they hold this many entries on average.
-pub const MAX_LOAD: usize = 64;
-const MIN_BUCKET_BITS: u32 = 8;
-
 /// The band keys of a signature: one 32-bit key per band, band number mixed in, so
 /// equal values in different bands never collide.
 pub fn band_keys(sig: &[u32], bands: usize, rows: usize) -> Vec<u32> {
@@ -87,11 +83,33 @@ impl BulkEntries {
 pub struct LshIndex {
     bands: usize,
     rows: usize,
-    bucket_bits: u32,
-    buckets: Vec<Box<[u64]>>,
-    entries: usize,
+    /// The table: live entries in key order, each at or after its home slot, and
+    /// [`EMPTY`] slots. Always fully initialised; `len() == homes + pad`.
+    slots: Vec<u64>,
+    /// Number of home slots: key `k` has home `k * homes >> 32`.
+    homes: usize,
+    /// Entries in `slots`.
+    live: usize,
+    /// Entries equal to [`EMPTY`]'s bit pattern (key 0 and id 0), which the table
+    /// cannot hold: counted here instead.
+    zero_entries: usize,
     articles: usize,
 }
+
+/// An unused slot. Bit-equal to the entry of key 0 and id 0, kept aside in
+/// `zero_entries`.
+const EMPTY: u64 = 0;
+/// Load (entries per home slot, in thousandths) left by a bulk load.
+const BULK_LOAD: usize = 910;
+/// Inserts grow the table when an insert would pass this load...
+const GROW_AT: usize = 940;
+/// ...to this load.
+const GROW_TO: usize = 880;
+/// Removals shrink the table below this load (to `GROW_TO`).
+const SHRINK_AT: usize = 700;
+const MIN_HOMES: usize = 64;
+/// Entries placed per block when spreading (see [`LshIndex::spread`]).
+const SPREAD_BLOCK: usize = 1024;
 
 #[inline]
 fn entry(key: u32, id: u32) -> u64 {
@@ -103,8 +121,128 @@ fn entry_key(e: u64) -> u32 {
     (e >> 32) as u32
 }
 
+#[inline]
+fn home_of(key: u32, homes: usize) -> usize {
+    ((u64::from(key) * homes as u64) >> 32) as usize
+}
+
+/// Home slots for `entries` entries at `load` thousandths.
+fn homes_for(entries: usize, load: usize) -> usize {
+    (entries.saturating_mul(1000).div_ceil(load)).max(MIN_HOMES)
+}
+
+/// Spare slots after the last home, for the entries displaced past it.
+fn pad_for(homes: usize) -> usize {
+    16 + homes / 512
+}
+
 fn to_u32_id(id: i64) -> Result<u32, DedupError> {
     u32::try_from(id).map_err(|_| DedupError::IdOutOfRange(id))
+}
+
+/// Hints the CPU to fetch `s[i]`'s cache line (no-op where unsupported).
+#[inline(always)]
+fn prefetch(s: &[u64], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(p) = s.get(i) {
+        // SAFETY: a prefetch is a hint with no effect on memory; the address is that
+        // of a live element anyway.
+        #[allow(unused_unsafe)]
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                (p as *const u64).cast::<i8>(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (s, i);
+}
+
+/// Sorts entries by key (ids in any order), in place: one American-flag pass on the
+/// top 11 bits of the key, then each part by the other 21 bits in cache.
+fn sort_by_key(v: &mut [u64]) {
+    const TOP: u32 = 11;
+    if v.len() <= 1 << 12 {
+        v.sort_unstable_by_key(|&e| entry_key(e));
+        return;
+    }
+    let digit = |e: u64| (e >> (64 - TOP)) as usize;
+    let mut starts = vec![0usize; (1 << TOP) + 1];
+    for &e in v.iter() {
+        starts[digit(e) + 1] += 1;
+    }
+    for d in 0..1 << TOP {
+        starts[d + 1] += starts[d];
+    }
+    let mut next = starts[..1 << TOP].to_vec();
+    for d in 0..1 << TOP {
+        let end = starts[d + 1];
+        while next[d] < end {
+            let mut e = v[next[d]];
+            let mut to = digit(e);
+            while to != d {
+                std::mem::swap(&mut e, &mut v[next[to]]);
+                next[to] += 1;
+                to = digit(e);
+            }
+            v[next[d]] = e;
+            next[d] += 1;
+        }
+    }
+    let mut scratch = Vec::new();
+    for d in 0..1 << TOP {
+        sort_low_bits(&mut v[starts[d]..starts[d + 1]], &mut scratch);
+    }
+}
+
+/// Sorts entries that share the top 11 key bits by the other 21: two counting
+/// passes (11 and 10 bits) through `scratch`.
+fn sort_low_bits(v: &mut [u64], scratch: &mut Vec<u64>) {
+    if v.len() < 1 << 10 {
+        v.sort_unstable_by_key(|&e| entry_key(e));
+        return;
+    }
+    let lo = |e: u64| ((e >> 32) & 0x7ff) as usize;
+    let hi = |e: u64| ((e >> 43) & 0x3ff) as usize;
+    let mut c_lo = [0usize; 1 << 11];
+    let mut c_hi = [0usize; 1 << 10];
+    for &e in v.iter() {
+        c_lo[lo(e)] += 1;
+        c_hi[hi(e)] += 1;
+    }
+    let mut sum = 0;
+    for c in c_lo.iter_mut() {
+        (*c, sum) = (sum, sum + *c);
+    }
+    sum = 0;
+    for c in c_hi.iter_mut() {
+        (*c, sum) = (sum, sum + *c);
+    }
+    scratch.clear();
+    scratch.resize(v.len(), 0);
+    for &e in v.iter() {
+        let c = &mut c_lo[lo(e)];
+        scratch[*c] = e;
+        *c += 1;
+    }
+    for &e in scratch.iter() {
+        let c = &mut c_hi[hi(e)];
+        v[*c] = e;
+        *c += 1;
+    }
+}
+
+/// Estimated bytes glibc takes for a `bytes`-byte allocation: 16-byte granularity
+/// with an 8-byte header, or whole pages (and a 16-byte header) once it is large
+/// enough to be mmapped.
+fn allocation_size(bytes: usize) -> usize {
+    if bytes == 0 {
+        0
+    } else if bytes >= 128 << 10 {
+        (bytes + 16).next_multiple_of(4096)
+    } else {
+        (bytes + 8).div_ceil(16).max(2) * 16
+    }
 }
 
 impl LshIndex {
@@ -112,9 +250,10 @@ impl LshIndex {
         LshIndex {
             bands,
             rows,
-            bucket_bits: MIN_BUCKET_BITS,
-            buckets: vec![Box::default(); 1 << MIN_BUCKET_BITS],
-            entries: 0,
+            slots: vec![EMPTY; MIN_HOMES + pad_for(MIN_HOMES)],
+            homes: MIN_HOMES,
+            live: 0,
+            zero_entries: 0,
             articles: 0,
         }
     }
@@ -142,46 +281,147 @@ impl LshIndex {
     }
 
     #[inline]
-    fn bucket_of(&self, key: u32) -> usize {
-        (key >> (32 - self.bucket_bits)) as usize
+    fn home(&self, key: u32) -> usize {
+        home_of(key, self.homes)
     }
 
-    /// Makes room for `more` articles without intermediate splits.
+    /// Makes room for `more` articles without intermediate growth.
     pub fn reserve(&mut self, more: usize) {
-        let want = (self.entries + more * self.bands) / MAX_LOAD + 1;
-        let mut bits = self.bucket_bits;
-        while (1usize << bits) < want && bits < 32 {
-            bits += 1;
+        let need = self.live + more * self.bands;
+        if need * 1000 > self.homes * GROW_AT {
+            self.rebuild(homes_for(need, GROW_TO));
         }
-        self.resize(bits);
     }
 
-    fn resize(&mut self, bits: u32) {
-        if bits <= self.bucket_bits {
-            return;
+    /// Re-lays the table out with `homes` home slots (growing, shrinking or just
+    /// adding spare slots at the end), in place.
+    fn rebuild(&mut self, homes: usize) {
+        if homes < self.homes {
+            // Entries may move left: pack them at the front first.
+            self.compact();
         }
-        let old = std::mem::take(&mut self.buckets);
-        let shift = 32 - bits;
-        let mut counts = vec![0u32; 1 << bits];
-        for b in &old {
-            for &e in b.iter() {
-                counts[(entry_key(e) >> shift) as usize] += 1;
-            }
-        }
-        let mut fresh: Vec<Vec<u64>> = counts.iter().map(|&c| Vec::with_capacity(c as usize)).collect();
-        for b in old {
-            for &e in b.iter() {
-                fresh[(entry_key(e) >> shift) as usize].push(e);
-            }
-        }
-        self.buckets = fresh.into_iter().map(Vec::into_boxed_slice).collect();
-        self.bucket_bits = bits;
+        self.spread(homes);
     }
 
-    fn grow_if_needed(&mut self) {
-        if self.entries > MAX_LOAD << self.bucket_bits && self.bucket_bits < 32 {
-            self.resize(self.bucket_bits + 1);
+    /// Packs the live entries at the front of `slots` (in key order) and truncates.
+    fn compact(&mut self) {
+        let mut w = 0;
+        for p in 0..self.slots.len() {
+            let v = self.slots[p];
+            if v != EMPTY {
+                self.slots[w] = v;
+                w += 1;
+            }
         }
+        debug_assert_eq!(w, self.live);
+        self.slots.truncate(w);
+    }
+
+    /// Lays the live entries of `slots` (in key order, anywhere) out as the table for
+    /// `homes` home slots: each at its home or just after the entry before it,
+    /// whichever is further, [`EMPTY`] elsewhere; and sizes the allocation exactly.
+    ///
+    /// In place, and one pass each way: the new positions are computed front to back
+    /// (keeping one per block of [`SPREAD_BLOCK`] entries), then the entries are moved
+    /// back to front, block by block. That needs every entry's new position to be at
+    /// or after its current one, which holds when `homes` does not decrease (the
+    /// table is always laid out by this rule, inserts and removals keep it so, and
+    /// every home only moves right) or when the entries are packed at the front.
+    fn spread(&mut self, homes: usize) {
+        let len = self.slots.len();
+        let mut checkpoints: Vec<(usize, usize)> = Vec::with_capacity(self.live / SPREAD_BLOCK + 1);
+        let mut next = 0usize;
+        let mut count = 0usize;
+        for (i, &v) in self.slots.iter().enumerate() {
+            if v == EMPTY {
+                continue;
+            }
+            if count % SPREAD_BLOCK == 0 {
+                checkpoints.push((i, next));
+            }
+            count += 1;
+            next = home_of(entry_key(v), homes).max(next) + 1;
+        }
+        debug_assert_eq!(count, self.live);
+        let end = homes.max(next) + pad_for(homes);
+        if end > len {
+            self.slots.reserve_exact(end - len);
+            self.slots.resize(end, EMPTY);
+        }
+        let s = &mut self.slots[..];
+        let mut vals = [0u64; SPREAD_BLOCK];
+        let mut pos = [0usize; SPREAD_BLOCK];
+        let mut upper = end;
+        for &(start, first) in checkpoints.iter().rev() {
+            let (mut next, mut m, mut i) = (first, 0, start);
+            while m < SPREAD_BLOCK && i < len {
+                let v = s[i];
+                i += 1;
+                if v != EMPTY {
+                    let p = home_of(entry_key(v), homes).max(next);
+                    debug_assert!(p >= i - 1, "an entry would move left");
+                    (vals[m], pos[m]) = (v, p);
+                    next = p + 1;
+                    m += 1;
+                }
+            }
+            for j in (0..m).rev() {
+                let p = pos[j];
+                s[p + 1..upper].fill(EMPTY);
+                s[p] = vals[j];
+                upper = p;
+            }
+        }
+        s[..upper].fill(EMPTY);
+        self.slots.truncate(end);
+        self.slots.shrink_to_fit();
+        self.homes = homes;
+    }
+
+    /// Starts fetching the home slots of `keys`, so their cache misses overlap.
+    fn prefetch_homes(&self, keys: &[u32]) {
+        for &k in keys {
+            prefetch(&self.slots, self.home(k));
+        }
+    }
+
+    /// Grows the table if `more` entries would take it past [`GROW_AT`].
+    fn make_room(&mut self, more: usize) {
+        let need = self.live + more;
+        if need * 1000 > self.homes * GROW_AT {
+            self.rebuild(homes_for(need, GROW_TO));
+        }
+    }
+
+    /// Puts one entry (not [`EMPTY`]) in its place: after the entries of lower or
+    /// equal keys from its home on, shifting the entries up to the next empty slot
+    /// one slot right. False when there is no empty slot after its place.
+    fn try_place(&mut self, e: u64) -> bool {
+        let k = entry_key(e);
+        let s = &mut self.slots[..];
+        let mut p = home_of(k, self.homes);
+        while p < s.len() && s[p] != EMPTY && entry_key(s[p]) <= k {
+            p += 1;
+        }
+        let Some(gap) = s.get(p..).and_then(|t| t.iter().position(|&v| v == EMPTY)) else {
+            return false;
+        };
+        s.copy_within(p..p + gap, p + 1);
+        s[p] = e;
+        true
+    }
+
+    /// Removes the entry at `p`, moving the following displaced entries one slot
+    /// left (so no empty slot ever lies between an entry and its home).
+    fn delete_at(&mut self, p: usize) {
+        let homes = self.homes;
+        let s = &mut self.slots[..];
+        let mut r = p + 1;
+        while r < s.len() && s[r] != EMPTY && home_of(entry_key(s[r]), homes) < r {
+            r += 1;
+        }
+        s.copy_within(p + 1..r, p);
+        s[r - 1] = EMPTY;
     }
 
     /// Adds an article by its signature.
@@ -196,22 +436,27 @@ impl LshIndex {
             return Err(DedupError::BandCount { expected: self.bands, found: keys.len() });
         }
         let id = to_u32_id(id)?;
+        self.make_room(keys.len());
+        self.prefetch_homes(keys);
         for &k in keys {
-            let slot = self.bucket_of(k);
-            let old = std::mem::take(&mut self.buckets[slot]);
-            let mut v = Vec::with_capacity(old.len() + 1);
-            v.extend_from_slice(&old);
-            v.push(entry(k, id));
-            self.buckets[slot] = v.into_boxed_slice();
+            let e = entry(k, id);
+            if e == EMPTY {
+                self.zero_entries += 1;
+                continue;
+            }
+            while !self.try_place(e) {
+                // No empty slot after its place: re-spread, which adds spare slots
+                // at the end.
+                self.rebuild(self.homes);
+            }
+            self.live += 1;
         }
-        self.entries += keys.len();
         self.articles += 1;
-        self.grow_if_needed();
         Ok(())
     }
 
-    /// Adds many articles at once (start-up): one allocation per touched bucket
-    /// instead of one per entry.
+    /// Adds many articles at once (start-up): one sort and one layout pass instead
+    /// of an insert per entry.
     pub fn extend_keys<'a>(
         &mut self,
         items: impl IntoIterator<Item = (i64, &'a [u32])>,
@@ -224,52 +469,80 @@ impl LshIndex {
         Ok(())
     }
 
-    /// Adds the articles collected in `bulk` (see [`BulkEntries`]).
+    /// Adds the articles collected in `bulk` (see [`BulkEntries`]): sorts them in
+    /// place, merges them with the table's entries and lays the table out again at
+    /// [`BULK_LOAD`]. Into an empty index the collected buffer becomes the table, so
+    /// a start-up load needs no second copy of the entries.
     pub fn extend_bulk(&mut self, bulk: BulkEntries) {
-        let BulkEntries { entries: new, articles } = bulk;
-        self.reserve(articles);
-        let mut counts = vec![0u32; self.buckets.len()];
-        for &e in &new {
-            counts[self.bucket_of(entry_key(e))] += 1;
+        let BulkEntries { entries: mut new, articles } = bulk;
+        let zeros = new.iter().filter(|&&e| e == EMPTY).count();
+        if zeros > 0 {
+            new.retain(|&e| e != EMPTY);
+            self.zero_entries += zeros;
         }
-        let mut grouped: Vec<Vec<u64>> = self
-            .buckets
-            .iter_mut()
-            .zip(&counts)
-            .map(|(b, &c)| {
-                let mut v = Vec::with_capacity(b.len() + c as usize);
-                v.extend_from_slice(b);
-                *b = Box::default();
-                v
-            })
-            .collect();
-        drop(counts);
-        for &e in &new {
-            let slot = self.bucket_of(entry_key(e));
-            grouped[slot].push(e);
+        sort_by_key(&mut new);
+        let old_homes = self.homes;
+        if self.live == 0 {
+            self.slots = new;
+        } else {
+            self.rebuild_merge(&new);
+            drop(new);
         }
-        drop(new);
-        self.buckets = grouped.into_iter().map(Vec::into_boxed_slice).collect();
-        self.entries = self.buckets.iter().map(|b| b.len()).sum();
+        self.live = self.slots.len();
+        self.spread(homes_for(self.live, BULK_LOAD).max(old_homes));
         self.articles += articles;
+    }
+
+    /// Leaves in `slots` the table's entries merged with `new` (sorted), compact.
+    fn rebuild_merge(&mut self, new: &[u64]) {
+        self.compact();
+        let m = self.slots.len();
+        self.slots.reserve_exact(new.len());
+        self.slots.resize(m + new.len(), EMPTY);
+        let s = &mut self.slots[..];
+        let (mut i, mut j, mut w) = (m, new.len(), m + new.len());
+        while j > 0 {
+            w -= 1;
+            if i > 0 && entry_key(s[i - 1]) > entry_key(new[j - 1]) {
+                i -= 1;
+                s[w] = s[i];
+            } else {
+                j -= 1;
+                s[w] = new[j];
+            }
+        }
     }
 
     /// Removes an article (its band keys are needed to find its entries).
     pub fn remove_keys(&mut self, id: i64, keys: &[u32]) -> Result<(), DedupError> {
         let id = to_u32_id(id)?;
+        self.prefetch_homes(keys);
         let mut removed = 0;
         for &k in keys {
-            let slot = self.bucket_of(k);
             let e = entry(k, id);
-            if self.buckets[slot].contains(&e) {
-                let v: Vec<u64> = self.buckets[slot].iter().copied().filter(|&x| x != e).collect();
-                removed += self.buckets[slot].len() - v.len();
-                self.buckets[slot] = v.into_boxed_slice();
+            if e == EMPTY {
+                removed += std::mem::take(&mut self.zero_entries);
+                continue;
+            }
+            let mut p = self.home(k);
+            while let Some(&v) = self.slots.get(p) {
+                if v == EMPTY || entry_key(v) > k {
+                    break;
+                }
+                if v == e {
+                    self.delete_at(p);
+                    self.live -= 1;
+                    removed += 1;
+                } else {
+                    p += 1;
+                }
             }
         }
         if removed > 0 {
-            self.entries -= removed;
             self.articles = self.articles.saturating_sub(1);
+            if self.live * 1000 < self.homes * SHRINK_AT && self.homes > MIN_HOMES {
+                self.rebuild(homes_for(self.live, GROW_TO));
+            }
         }
         Ok(())
     }
@@ -281,21 +554,30 @@ impl LshIndex {
 
     /// Distinct candidate ids for band keys, most shared bands first (ties by id).
     pub fn query_keys(&self, keys: &[u32]) -> Vec<i64> {
-        // In a large index every bucket is a cache miss. Touch the first entry of all
-        // of them in a loop without dependencies first, so the misses overlap, then
-        // scan: a large index then costs little more per query than a small one.
-        let mut touch = 0u64;
-        for &k in keys {
-            let b = &self.buckets[self.bucket_of(k)];
-            touch ^= b.first().copied().unwrap_or(0) ^ b.last().copied().unwrap_or(0);
-        }
-        std::hint::black_box(touch);
+        let s = &self.slots[..];
         let mut hits: Vec<u32> = Vec::new();
-        for &k in keys {
-            for &e in self.buckets[self.bucket_of(k)].iter() {
-                if entry_key(e) == k {
-                    hits.push(e as u32);
+        for chunk in keys.chunks(64) {
+            // In a large index every key's slot is a cache miss: compute and prefetch
+            // them all first so the misses overlap, then scan.
+            let mut starts = [0usize; 64];
+            for (st, &k) in starts.iter_mut().zip(chunk) {
+                *st = self.home(k);
+                prefetch(s, *st);
+            }
+            for (&st, &k) in starts.iter().zip(chunk) {
+                for &v in &s[st..] {
+                    if v == EMPTY || entry_key(v) > k {
+                        break;
+                    }
+                    if entry_key(v) == k {
+                        hits.push(v as u32);
+                    }
                 }
+            }
+        }
+        if self.zero_entries > 0 {
+            for _ in keys.iter().filter(|&&k| k == 0) {
+                hits.extend(std::iter::repeat_n(0, self.zero_entries));
             }
         }
         if hits.is_empty() {
@@ -314,22 +596,17 @@ impl LshIndex {
     }
 
     /// Heap bytes held by the index, including an estimate of the allocator's
-    /// per-allocation overhead (glibc: 8-byte header, 16-byte granularity).
+    /// overhead (see [`allocation_size`]).
     pub fn heap_bytes(&self) -> usize {
-        let headers = self.buckets.capacity() * std::mem::size_of::<Box<[u64]>>();
-        let data: usize = self
-            .buckets
-            .iter()
-            .filter(|b| !b.is_empty())
-            .map(|b| (b.len() * 8 + 8).div_ceil(16).max(2) * 16)
-            .sum();
-        headers + data
+        allocation_size(self.slots.capacity() * std::mem::size_of::<u64>())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::minhash::SplitMix64;
     use super::*;
+    use std::collections::HashMap;
 
     fn sig(seed: u32) -> Vec<u32> {
         (0..128u32).map(|i| (fmix64(u64::from(seed) << 8 | u64::from(i)) >> 40) as u32).collect()
@@ -358,7 +635,8 @@ mod tests {
             idx.insert(i, &sig(i as u32)).unwrap();
         }
         assert_eq!(idx.len(), 5000);
-        assert!(idx.bucket_bits > MIN_BUCKET_BITS);
+        assert!(idx.homes > MIN_HOMES);
+        idx.check();
         assert_eq!(idx.query(&sig(42)), vec![42]);
         // One band changed: still found, alone.
         let mut s = sig(42);
@@ -389,5 +667,248 @@ mod tests {
             assert_eq!(a.query(&sig(i)), vec![i64::from(i)]);
         }
         assert!(b.heap_bytes() / b.len() < 300, "{}", b.heap_bytes() / b.len());
+    }
+
+    #[test]
+    fn heap_bytes_per_article_under_300_at_100k() {
+        let n = 100_000u32;
+        let mut g = SplitMix64::new(5);
+        let mut bulk = BulkEntries::with_capacity(n as usize, 32);
+        for id in 1..=n {
+            bulk.push(32, i64::from(id), (0..32).map(|_| g.next() as u32)).unwrap();
+        }
+        let mut idx = LshIndex::new(32, 4);
+        idx.extend_bulk(bulk);
+        idx.check();
+        assert!(idx.heap_bytes() / idx.len() < 300, "bulk: {}", idx.heap_bytes() / idx.len());
+        // Grown one insert at a time, at its most spread out (just after growing).
+        let mut inc = LshIndex::new(32, 4);
+        let mut worst = 0;
+        for id in 1..=n {
+            let keys: Vec<u32> = (0..32).map(|_| g.next() as u32).collect();
+            let homes = inc.homes;
+            inc.insert_keys(i64::from(id), &keys).unwrap();
+            if inc.homes != homes && id > 1000 {
+                worst = worst.max(inc.heap_bytes() / inc.len());
+            }
+        }
+        inc.check();
+        assert!(worst > 0 && worst < 300, "one by one, after growing: {worst}");
+        assert!(inc.heap_bytes() / inc.len() < 300);
+    }
+
+    impl LshIndex {
+        /// Checks the table's invariants: entries in key order, each at or after its
+        /// home with no empty slot in between, the counts right.
+        fn check(&self) {
+            let mut live = 0;
+            let mut last_key = 0;
+            let mut last_empty = None;
+            for (p, &v) in self.slots.iter().enumerate() {
+                if v == EMPTY {
+                    last_empty = Some(p);
+                    continue;
+                }
+                live += 1;
+                let k = entry_key(v);
+                assert!(k >= last_key, "order at {p}");
+                last_key = k;
+                let h = self.home(k);
+                assert!(h <= p, "entry at {p} before its home {h}");
+                assert!(last_empty.is_none_or(|q| q < h), "empty slot between home {h} and {p}");
+            }
+            assert_eq!(live, self.live);
+            assert!(self.slots.len() >= self.homes);
+            assert_eq!(self.slots.capacity(), self.slots.len());
+        }
+    }
+
+    /// The reference: key → ids (a multiset, as the index).
+    #[derive(Default)]
+    struct Model {
+        map: HashMap<u32, Vec<u32>>,
+        articles: usize,
+    }
+
+    impl Model {
+        fn insert(&mut self, id: u32, keys: &[u32]) {
+            for &k in keys {
+                self.map.entry(k).or_default().push(id);
+            }
+            self.articles += 1;
+        }
+
+        fn remove(&mut self, id: u32, keys: &[u32]) {
+            let mut removed = 0;
+            for &k in keys {
+                if let Some(ids) = self.map.get_mut(&k) {
+                    let before = ids.len();
+                    ids.retain(|&x| x != id);
+                    removed += before - ids.len();
+                }
+            }
+            if removed > 0 {
+                self.articles = self.articles.saturating_sub(1);
+            }
+        }
+
+        fn query(&self, keys: &[u32]) -> Vec<i64> {
+            let mut counts: HashMap<u32, u32> = HashMap::new();
+            for k in keys {
+                for &id in self.map.get(k).into_iter().flatten() {
+                    *counts.entry(id).or_default() += 1;
+                }
+            }
+            let mut v: Vec<(u32, u32)> = counts.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.into_iter().map(|(id, _)| i64::from(id)).collect()
+        }
+    }
+
+    #[test]
+    fn random_operations_match_a_hashmap_model() {
+        const BANDS: usize = 8;
+        let mut g = SplitMix64::new(2024);
+        // Keys: mostly random, some from a pool (shared bands, ties, several entries
+        // per key) and a few at the edges (0; near u32::MAX, the end of the table).
+        let pool: Vec<u32> = (0..1000).map(|_| g.next() as u32).collect();
+        let key = |g: &mut SplitMix64| match g.next() % 200 {
+            0..=29 => pool[(g.next() % pool.len() as u64) as usize],
+            30 => 0,
+            31 => u32::MAX - (g.next() % 64) as u32,
+            _ => g.next() as u32,
+        };
+        let mut idx = LshIndex::new(BANDS, 1);
+        let mut model = Model::default();
+        let mut stored: Vec<(u32, Vec<u32>)> = Vec::new();
+        let mut next_id = 0u32;
+        let (mut grows, mut shrinks, mut bulks) = (0, 0, 0);
+        for step in 0..100_000u32 {
+            let homes = idx.homes;
+            // Phases: growing, shrinking, mixed.
+            let phase = (step / 5000) % 3;
+            let (insert, remove) = match phase {
+                0 => (70, 85),
+                1 => (5, 95),
+                _ => (45, 85),
+            };
+            let op = g.next() % 100;
+            if phase != 1 && g.next() % 200 == 0 {
+                // A bulk load of up to a hundred articles.
+                let n = (g.next() % 100) as usize;
+                let mut bulk = BulkEntries::with_capacity(n, BANDS);
+                for _ in 0..n {
+                    next_id += 1;
+                    let keys: Vec<u32> = (0..BANDS).map(|_| key(&mut g)).collect();
+                    bulk.push(BANDS, i64::from(next_id), keys.iter().copied()).unwrap();
+                    model.insert(next_id, &keys);
+                    stored.push((next_id, keys));
+                }
+                idx.extend_bulk(bulk);
+                bulks += 1;
+            } else if op < insert {
+                // Insert (ids 0 and u32::MAX included; sometimes an id again).
+                let id = match g.next() % 50 {
+                    0 => 0,
+                    1 => u32::MAX,
+                    2 if !stored.is_empty() => stored[(g.next() % stored.len() as u64) as usize].0,
+                    _ => {
+                        next_id += 1;
+                        next_id
+                    }
+                };
+                let keys: Vec<u32> = (0..BANDS).map(|_| key(&mut g)).collect();
+                idx.insert_keys(i64::from(id), &keys).unwrap();
+                model.insert(id, &keys);
+                stored.push((id, keys));
+            } else if op < remove {
+                // Remove a stored article (or one never stored).
+                let (id, keys) = if stored.is_empty() || g.next() % 10 == 0 {
+                    ((g.next() % 1000) as u32, (0..BANDS).map(|_| key(&mut g)).collect())
+                } else {
+                    stored.swap_remove((g.next() % stored.len() as u64) as usize)
+                };
+                idx.remove_keys(i64::from(id), &keys).unwrap();
+                model.remove(id, &keys);
+            } else {
+                // Queries: a stored article's keys, maybe one changed, or random keys.
+                for _ in 0..4 {
+                    let mut keys: Vec<u32> = if stored.is_empty() || g.next() % 3 == 0 {
+                        (0..BANDS).map(|_| key(&mut g)).collect()
+                    } else {
+                        stored[(g.next() % stored.len() as u64) as usize].1.clone()
+                    };
+                    keys[0] ^= (g.next() % 2) as u32;
+                    assert_eq!(idx.query_keys(&keys), model.query(&keys), "step {step}");
+                }
+            }
+            grows += usize::from(idx.homes > homes);
+            shrinks += usize::from(idx.homes < homes);
+            assert_eq!(idx.len(), model.articles, "step {step}");
+            if step % 2000 == 0 {
+                idx.check();
+            }
+        }
+        idx.check();
+        for (_, keys) in stored.iter().step_by(5) {
+            assert_eq!(idx.query_keys(keys), model.query(keys));
+        }
+        assert!(
+            grows >= 10 && shrinks >= 3 && bulks >= 30,
+            "{grows} grows, {shrinks} shrinks, {bulks} bulk loads"
+        );
+        // Remove everything: an empty index again, and small.
+        for (id, keys) in stored.drain(..) {
+            idx.remove_keys(i64::from(id), &keys).unwrap();
+            model.remove(id, &keys);
+        }
+        assert_eq!(idx.len(), model.articles);
+        assert_eq!((idx.live, idx.zero_entries), (0, 0));
+        idx.check();
+        assert!(idx.heap_bytes() < 4096, "{}", idx.heap_bytes());
+    }
+
+    #[test]
+    fn crowded_keys_at_the_end_and_one_hot_key() {
+        // Every key near u32::MAX: all entries pile up past the last home, in the
+        // spare slots, which run out again and again. Plus one key shared by every
+        // article (as short texts with equal signatures would).
+        let mut idx = LshIndex::new(4, 1);
+        let mut model = Model::default();
+        let mut g = SplitMix64::new(3);
+        let mut stored = Vec::new();
+        for id in 1..=3000u32 {
+            let keys = [u32::MAX - (g.next() % 5000) as u32, u32::MAX, 77, (g.next() % 100) as u32];
+            idx.insert_keys(i64::from(id), &keys).unwrap();
+            model.insert(id, &keys);
+            stored.push((id, keys));
+        }
+        idx.check();
+        for (id, keys) in stored.iter().step_by(3) {
+            assert_eq!(idx.query_keys(keys), model.query(keys));
+            idx.remove_keys(i64::from(*id), keys).unwrap();
+            model.remove(*id, keys);
+        }
+        idx.check();
+        for (_, keys) in stored.iter().step_by(7) {
+            assert_eq!(idx.query_keys(keys), model.query(keys));
+        }
+        assert_eq!(idx.len(), 2000);
+    }
+
+    #[test]
+    fn sort_by_key_sorts() {
+        let mut g = SplitMix64::new(9);
+        for n in [0usize, 1, 100, 5000, 300_000] {
+            let mut v: Vec<u64> = (0..n)
+                .map(|i| if i % 3 == 0 { g.next() & 0xffff_0000_ffff_ffff } else { g.next() })
+                .collect();
+            let mut want: Vec<u64> = v.clone();
+            want.sort_unstable();
+            sort_by_key(&mut v);
+            assert!(v.windows(2).all(|w| entry_key(w[0]) <= entry_key(w[1])));
+            v.sort_unstable();
+            assert_eq!(v, want);
+        }
     }
 }
