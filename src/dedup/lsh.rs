@@ -7,13 +7,39 @@
 //! verified exactly, so extra candidates cost time, never correctness.
 //!
 //! # Memory layout
-//! Each band value is hashed with its band number into one 32-bit *band key*. The
-//! index is a power-of-two array of buckets addressed by the top bits of the key; a
-//! bucket is an exactly sized boxed slice of `u64` entries `key << 32 | id`. So an
-//! article costs 8 bytes per band plus a small share of bucket headers (~270 bytes per
-//! article with 32 bands, measured by the bench: 277–293), inserts and queries touch `bands`
-//! short buckets whatever the size of the index (flat cost), and buckets split in two
-//! when the average bucket grows past [`MAX_LOAD`] entries.
+//! Each band value is hashed with its band number into one 32-bit *band key*, and an
+//! entry is the `u64` `key << 32 | id`. The index is one array of entries, an
+//! *ordered linear-probing table*: key `k` has the home slot `k * homes >> 32`, and
+//! the entries are kept in key order, each at its home or just after the entry before
+//! it, whichever is further; the other slots are empty. So:
+//!
+//! - An article costs 8 bytes per band divided by the load (entries per home slot,
+//!   0.87–0.92, 0.88 after a bulk load): 280–295 bytes with 32 bands, and nothing
+//!   else: no bucket headers, no offsets array, one allocation in all.
+//! - A query reads, for each key, from its home to the first greater key or empty
+//!   slot, past the few entries displaced there (about `1 / (2 (1 - load))`, 4–6
+//!   slots): one or two cache lines, whose addresses are known up front. They are
+//!   all prefetched first, so the 32 cache misses of a query overlap, and a query
+//!   into a million articles costs little more than one into ten thousand (the old
+//!   layout, a boxed slice per bucket, cost two dependent misses per band and
+//!   scanned ~64 entries).
+//! - An insert puts the entry in its place and shifts the entries up to the next
+//!   empty slot one slot right (`1 / (2 (1 - load)^2)`, 30–80 slots, a few lines,
+//!   a `memmove`); a removal shifts the displaced entries after it back left. So the
+//!   layout stays the one above: it depends only on the set of entries.
+//! - The table grows in place (at 0.92, to 0.87): a `realloc` (large blocks are
+//!   remapped by glibc, not copied, and there is never a second table) and one
+//!   relayout pass from the back, since with more homes no entry moves left. Growth
+//!   is geometric, so amortised O(1) per insert. A bulk load sorts the collected
+//!   entries in place (radix) and lays them out the same way: the collected buffer
+//!   becomes the table.
+//!
+//! The load trades memory for insert cost (the shift length grows as
+//! `1 / (1 - load)^2`); query cost barely depends on it. A CSR layout (offsets per
+//! bucket) was the alternative: it needs 8–16 more bytes per article and a second
+//! dependent cache miss per key. Transparent huge pages (`MADV_HUGEPAGE`,
+//! `MADV_COLLAPSE`) were measured too and gave nothing on the (virtualised)
+//! development machine, so they are not used.
 //!
 //! Article ids are stored as `u32` (SQLite row ids from 1 up to 4 294 967 295).
 //! Two unrelated band values share a 32-bit key with probability 2^-32 per stored
@@ -99,17 +125,21 @@ pub struct LshIndex {
 /// An unused slot. Bit-equal to the entry of key 0 and id 0, kept aside in
 /// `zero_entries`.
 const EMPTY: u64 = 0;
-/// Load (entries per home slot, in thousandths) left by a bulk load.
-const BULK_LOAD: usize = 910;
-/// Inserts grow the table when an insert would pass this load...
-const GROW_AT: usize = 940;
-/// ...to this load.
-const GROW_TO: usize = 880;
-/// Removals shrink the table below this load (to `GROW_TO`).
+/// Load (entries per home slot, in thousandths) after a bulk load: 291 bytes per
+/// article with 32 bands.
+const BULK_LOAD: usize = 880;
+/// Inserts grow the table when an insert would take it past this load...
+const GROW_AT: usize = 920;
+/// ...to this load: 294 bytes per article.
+const GROW_TO: usize = 870;
+/// Removals shrink the table below this load (to [`GROW_TO`]).
 const SHRINK_AT: usize = 700;
 const MIN_HOMES: usize = 64;
 /// Entries placed per block when spreading (see [`LshIndex::spread`]).
 const SPREAD_BLOCK: usize = 1024;
+/// Cache lines prefetched per key, from its home, before a query, insert or removal
+/// (two cover the usual scan).
+const PREFETCH_LINES: usize = 2;
 
 #[inline]
 fn entry(key: u32, id: u32) -> u64 {
@@ -128,7 +158,12 @@ fn home_of(key: u32, homes: usize) -> usize {
 
 /// Home slots for `entries` entries at `load` thousandths.
 fn homes_for(entries: usize, load: usize) -> usize {
-    (entries.saturating_mul(1000).div_ceil(load)).max(MIN_HOMES)
+    ((entries as u64 * 1000).div_ceil(load as u64) as usize).max(MIN_HOMES)
+}
+
+/// Whether `entries` entries in `homes` home slots are past `load` thousandths.
+fn over_load(entries: usize, homes: usize, load: usize) -> bool {
+    entries as u64 * 1000 > homes as u64 * load as u64
 }
 
 /// Spare slots after the last home, for the entries displaced past it.
@@ -138,6 +173,45 @@ fn pad_for(homes: usize) -> usize {
 
 fn to_u32_id(id: i64) -> Result<u32, DedupError> {
     u32::try_from(id).map_err(|_| DedupError::IdOutOfRange(id))
+}
+
+/// Index of the first empty slot of `s`, if any. Eight slots at a time, without a
+/// branch per slot.
+#[inline]
+fn first_empty(s: &[u64]) -> Option<usize> {
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let mut m = 0u32;
+        for (i, &v) in c.iter().enumerate() {
+            m |= u32::from(v == EMPTY) << i;
+        }
+        if m != 0 {
+            return Some(base + m.trailing_zeros() as usize);
+        }
+        base += 8;
+    }
+    chunks.remainder().iter().position(|&v| v == EMPTY).map(|i| base + i)
+}
+
+/// Index in `s` (which starts at slot `at`) of the first slot that is empty or
+/// holds an entry at its home (one that cannot move left); `s.len()` if none.
+#[inline]
+fn first_stay(s: &[u64], at: usize, homes: usize) -> usize {
+    let stays = |i: usize, v: u64| v == EMPTY || home_of(entry_key(v), homes) >= at + i;
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let mut m = 0u32;
+        for (i, &v) in c.iter().enumerate() {
+            m |= u32::from(stays(base + i, v)) << i;
+        }
+        if m != 0 {
+            return base + m.trailing_zeros() as usize;
+        }
+        base += 8;
+    }
+    chunks.remainder().iter().enumerate().position(|(i, &v)| stays(base + i, v)).map_or(s.len(), |i| base + i)
 }
 
 /// Hints the CPU to fetch `s[i]`'s cache line (no-op where unsupported).
@@ -158,77 +232,123 @@ fn prefetch(s: &[u64], i: usize) {
     let _ = (s, i);
 }
 
-/// Sorts entries by key (ids in any order), in place: one American-flag pass on the
-/// top 11 bits of the key, then each part by the other 21 bits in cache.
+/// Bits of the key sorted on by the in-place pass of [`sort_by_key`]: 256 parts,
+/// whose write positions stay in cache.
+const SORT_TOP: u32 = 8;
+
+/// Sorts entries by key (ids in any order). Up to [`SORT_SMALL`] entries with
+/// [`sort_lsd`] (a scratch copy), beyond in place: one American-flag pass on the top
+/// [`SORT_TOP`] bits of the key, then each part by the other bits with a scratch copy
+/// of one part.
 fn sort_by_key(v: &mut [u64]) {
-    const TOP: u32 = 11;
-    if v.len() <= 1 << 12 {
-        v.sort_unstable_by_key(|&e| entry_key(e));
-        return;
+    if v.len() <= SORT_SMALL {
+        return sort_lsd(v);
     }
-    let digit = |e: u64| (e >> (64 - TOP)) as usize;
-    let mut starts = vec![0usize; (1 << TOP) + 1];
+    let digit = |e: u64| (e >> (64 - SORT_TOP)) as usize;
+    let mut starts = vec![0usize; (1 << SORT_TOP) + 1];
     for &e in v.iter() {
         starts[digit(e) + 1] += 1;
     }
-    for d in 0..1 << TOP {
+    for d in 0..1 << SORT_TOP {
         starts[d + 1] += starts[d];
     }
-    let mut next = starts[..1 << TOP].to_vec();
-    for d in 0..1 << TOP {
-        let end = starts[d + 1];
-        while next[d] < end {
-            let mut e = v[next[d]];
-            let mut to = digit(e);
-            while to != d {
-                std::mem::swap(&mut e, &mut v[next[to]]);
-                next[to] += 1;
-                to = digit(e);
+    let mut next = starts[..1 << SORT_TOP].to_vec();
+    // Each swap puts one entry where it belongs. Going through each part's unplaced
+    // entries in order (rather than following the entry each swap displaces) keeps
+    // the swaps independent of each other, so their cache misses overlap; rounds
+    // repeat until every part is done, n swaps in all.
+    let mut remaining: Vec<usize> = (0..1 << SORT_TOP).collect();
+    while !remaining.is_empty() {
+        remaining.retain(|&d| {
+            let end = starts[d + 1];
+            for p in next[d]..end {
+                let to = digit(v[p]);
+                let at = next[to];
+                next[to] = at + 1;
+                v.swap(p, at);
             }
-            v[next[d]] = e;
-            next[d] += 1;
-        }
+            next[d] < end
+        });
     }
     let mut scratch = Vec::new();
-    for d in 0..1 << TOP {
-        sort_low_bits(&mut v[starts[d]..starts[d + 1]], &mut scratch);
+    for d in 0..1 << SORT_TOP {
+        sort_low_bits(&mut v[starts[d]..starts[d + 1]], 32 - SORT_TOP, &mut scratch);
     }
 }
 
-/// Sorts entries that share the top 11 key bits by the other 21: two counting
-/// passes (11 and 10 bits) through `scratch`.
-fn sort_low_bits(v: &mut [u64], scratch: &mut Vec<u64>) {
-    if v.len() < 1 << 10 {
+/// Up to this many entries [`sort_by_key`] sorts through a scratch copy (8 MiB).
+const SORT_SMALL: usize = 1 << 20;
+
+/// Sorts entries by key with three counting passes of 11 bits (least significant
+/// first) through a scratch copy: for up to a few million entries, where the copy is
+/// small.
+fn sort_lsd(v: &mut [u64]) {
+    let mut counts = vec![[0usize; 1 << 11]; 3];
+    for &e in v.iter() {
+        let k = e >> 32;
+        counts[0][(k & 0x7ff) as usize] += 1;
+        counts[1][((k >> 11) & 0x7ff) as usize] += 1;
+        counts[2][(k >> 22) as usize] += 1;
+    }
+    for c in counts.iter_mut() {
+        let mut sum = 0;
+        for x in c.iter_mut() {
+            (*x, sum) = (sum, sum + *x);
+        }
+    }
+    let mut tmp = vec![0u64; v.len()];
+    let mut in_v = true;
+    for (pass, c) in counts.iter_mut().enumerate() {
+        let shift = 32 + 11 * pass;
+        let (from, to): (&[u64], &mut [u64]) = if in_v { (&*v, &mut tmp) } else { (&tmp, &mut *v) };
+        for &e in from {
+            let at = &mut c[((e >> shift) & 0x7ff) as usize];
+            to[*at] = e;
+            *at += 1;
+        }
+        in_v = !in_v;
+    }
+    v.copy_from_slice(&tmp);
+}
+
+/// Sorts entries that share the top key bits by the other `bits`: counting passes
+/// (least significant digit first) through `scratch`, with digits sized to the
+/// number of entries.
+fn sort_low_bits(v: &mut [u64], bits: u32, scratch: &mut Vec<u64>) {
+    if v.len() < 256 {
         v.sort_unstable_by_key(|&e| entry_key(e));
         return;
     }
-    let lo = |e: u64| ((e >> 32) & 0x7ff) as usize;
-    let hi = |e: u64| ((e >> 43) & 0x3ff) as usize;
-    let mut c_lo = [0usize; 1 << 11];
-    let mut c_hi = [0usize; 1 << 10];
-    for &e in v.iter() {
-        c_lo[lo(e)] += 1;
-        c_hi[hi(e)] += 1;
+    let digit_bits = (v.len().ilog2().saturating_sub(3)).clamp(6, 12);
+    let passes = bits.div_ceil(digit_bits);
+    let digit_bits = bits.div_ceil(passes);
+    if scratch.len() < v.len() {
+        scratch.resize(v.len(), 0);
     }
-    let mut sum = 0;
-    for c in c_lo.iter_mut() {
-        (*c, sum) = (sum, sum + *c);
+    let tmp = &mut scratch[..v.len()];
+    let mut counts = vec![0usize; 1 << digit_bits];
+    let mask = (1u64 << digit_bits) - 1;
+    let mut in_v = true;
+    for pass in 0..passes {
+        let shift = 32 + pass * digit_bits;
+        let (from, to): (&[u64], &mut [u64]) = if in_v { (&*v, &mut *tmp) } else { (&*tmp, &mut *v) };
+        counts.fill(0);
+        for &e in from {
+            counts[((e >> shift) & mask) as usize] += 1;
+        }
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            (*c, sum) = (sum, sum + *c);
+        }
+        for &e in from {
+            let c = &mut counts[((e >> shift) & mask) as usize];
+            to[*c] = e;
+            *c += 1;
+        }
+        in_v = !in_v;
     }
-    sum = 0;
-    for c in c_hi.iter_mut() {
-        (*c, sum) = (sum, sum + *c);
-    }
-    scratch.clear();
-    scratch.resize(v.len(), 0);
-    for &e in v.iter() {
-        let c = &mut c_lo[lo(e)];
-        scratch[*c] = e;
-        *c += 1;
-    }
-    for &e in scratch.iter() {
-        let c = &mut c_hi[hi(e)];
-        v[*c] = e;
-        *c += 1;
+    if !in_v {
+        v.copy_from_slice(tmp);
     }
 }
 
@@ -288,7 +408,7 @@ impl LshIndex {
     /// Makes room for `more` articles without intermediate growth.
     pub fn reserve(&mut self, more: usize) {
         let need = self.live + more * self.bands;
-        if need * 1000 > self.homes * GROW_AT {
+        if over_load(need, self.homes, GROW_AT) {
             self.rebuild(homes_for(need, GROW_TO));
         }
     }
@@ -332,15 +452,15 @@ impl LshIndex {
         let mut checkpoints: Vec<(usize, usize)> = Vec::with_capacity(self.live / SPREAD_BLOCK + 1);
         let mut next = 0usize;
         let mut count = 0usize;
+        // Branch-free over the empty slots, which come at random.
         for (i, &v) in self.slots.iter().enumerate() {
-            if v == EMPTY {
-                continue;
-            }
-            if count % SPREAD_BLOCK == 0 {
+            let live = v != EMPTY;
+            if (count % SPREAD_BLOCK == 0) & live {
                 checkpoints.push((i, next));
             }
-            count += 1;
-            next = home_of(entry_key(v), homes).max(next) + 1;
+            let p = home_of(entry_key(v), homes).max(next);
+            next = if live { p + 1 } else { next };
+            count += usize::from(live);
         }
         debug_assert_eq!(count, self.live);
         let end = homes.max(next) + pad_for(homes);
@@ -356,21 +476,21 @@ impl LshIndex {
             let (mut next, mut m, mut i) = (first, 0, start);
             while m < SPREAD_BLOCK && i < len {
                 let v = s[i];
+                let live = v != EMPTY;
+                let p = home_of(entry_key(v), homes).max(next);
+                debug_assert!(!live || p >= i, "an entry would move left");
+                (vals[m], pos[m]) = (v, p);
+                next = if live { p + 1 } else { next };
+                m += usize::from(live);
                 i += 1;
-                if v != EMPTY {
-                    let p = home_of(entry_key(v), homes).max(next);
-                    debug_assert!(p >= i - 1, "an entry would move left");
-                    (vals[m], pos[m]) = (v, p);
-                    next = p + 1;
-                    m += 1;
-                }
             }
-            for j in (0..m).rev() {
-                let p = pos[j];
-                s[p + 1..upper].fill(EMPTY);
-                s[p] = vals[j];
-                upper = p;
+            // The block's entries are all read (and the earlier blocks' lie before
+            // `pos[0]`): clear its new range, then fill it.
+            s[pos[0]..upper].fill(EMPTY);
+            for j in 0..m {
+                s[pos[j]] = vals[j];
             }
+            upper = pos[0];
         }
         s[..upper].fill(EMPTY);
         self.slots.truncate(end);
@@ -378,17 +498,21 @@ impl LshIndex {
         self.homes = homes;
     }
 
-    /// Starts fetching the home slots of `keys`, so their cache misses overlap.
+    /// Starts fetching, for every key, [`PREFETCH_LINES`] cache lines from its home,
+    /// so that the cache misses of all the keys overlap.
     fn prefetch_homes(&self, keys: &[u32]) {
         for &k in keys {
-            prefetch(&self.slots, self.home(k));
+            let h = self.home(k);
+            for l in 0..PREFETCH_LINES {
+                prefetch(&self.slots, h + 8 * l);
+            }
         }
     }
 
     /// Grows the table if `more` entries would take it past [`GROW_AT`].
     fn make_room(&mut self, more: usize) {
         let need = self.live + more;
-        if need * 1000 > self.homes * GROW_AT {
+        if over_load(need, self.homes, GROW_AT) {
             self.rebuild(homes_for(need, GROW_TO));
         }
     }
@@ -403,7 +527,7 @@ impl LshIndex {
         while p < s.len() && s[p] != EMPTY && entry_key(s[p]) <= k {
             p += 1;
         }
-        let Some(gap) = s.get(p..).and_then(|t| t.iter().position(|&v| v == EMPTY)) else {
+        let Some(gap) = s.get(p..).and_then(first_empty) else {
             return false;
         };
         s.copy_within(p..p + gap, p + 1);
@@ -416,10 +540,7 @@ impl LshIndex {
     fn delete_at(&mut self, p: usize) {
         let homes = self.homes;
         let s = &mut self.slots[..];
-        let mut r = p + 1;
-        while r < s.len() && s[r] != EMPTY && home_of(entry_key(s[r]), homes) < r {
-            r += 1;
-        }
+        let r = p + 1 + first_stay(&s[p + 1..], p + 1, homes);
         s.copy_within(p + 1..r, p);
         s[r - 1] = EMPTY;
     }
@@ -540,7 +661,7 @@ impl LshIndex {
         }
         if removed > 0 {
             self.articles = self.articles.saturating_sub(1);
-            if self.live * 1000 < self.homes * SHRINK_AT && self.homes > MIN_HOMES {
+            if !over_load(self.live, self.homes, SHRINK_AT) && self.homes > MIN_HOMES {
                 self.rebuild(homes_for(self.live, GROW_TO));
             }
         }
@@ -557,12 +678,14 @@ impl LshIndex {
         let s = &self.slots[..];
         let mut hits: Vec<u32> = Vec::new();
         for chunk in keys.chunks(64) {
-            // In a large index every key's slot is a cache miss: compute and prefetch
-            // them all first so the misses overlap, then scan.
+            // In a large index every key's slots are a cache miss: compute and
+            // prefetch them all first so the misses overlap, then scan.
             let mut starts = [0usize; 64];
             for (st, &k) in starts.iter_mut().zip(chunk) {
                 *st = self.home(k);
-                prefetch(s, *st);
+                for l in 0..PREFETCH_LINES {
+                    prefetch(s, *st + 8 * l);
+                }
             }
             for (&st, &k) in starts.iter().zip(chunk) {
                 for &v in &s[st..] {
@@ -577,7 +700,7 @@ impl LshIndex {
         }
         if self.zero_entries > 0 {
             for _ in keys.iter().filter(|&&k| k == 0) {
-                hits.extend(std::iter::repeat_n(0, self.zero_entries));
+                hits.resize(hits.len() + self.zero_entries, 0);
             }
         }
         if hits.is_empty() {
@@ -715,7 +838,7 @@ mod tests {
                 last_key = k;
                 let h = self.home(k);
                 assert!(h <= p, "entry at {p} before its home {h}");
-                assert!(last_empty.is_none_or(|q| q < h), "empty slot between home {h} and {p}");
+                assert!(last_empty.map_or(true, |q| q < h), "empty slot between home {h} and {p}");
             }
             assert_eq!(live, self.live);
             assert!(self.slots.len() >= self.homes);
@@ -899,9 +1022,15 @@ mod tests {
     #[test]
     fn sort_by_key_sorts() {
         let mut g = SplitMix64::new(9);
-        for n in [0usize, 1, 100, 5000, 300_000] {
+        // Both ways (a scratch copy, in place), with keys sharing their top bits or
+        // low bits, and a skewed top byte.
+        for n in [0usize, 1, 100, 5000, 300_000, SORT_SMALL + 12_345] {
             let mut v: Vec<u64> = (0..n)
-                .map(|i| if i % 3 == 0 { g.next() & 0xffff_0000_ffff_ffff } else { g.next() })
+                .map(|i| match i % 4 {
+                    0 => g.next() & 0xffff_0000_ffff_ffff,
+                    1 => g.next() & 0x00ff_ffff_ffff_ffff,
+                    _ => g.next(),
+                })
                 .collect();
             let mut want: Vec<u64> = v.clone();
             want.sort_unstable();
