@@ -135,11 +135,12 @@ const GROW_TO: usize = 870;
 /// Removals shrink the table below this load (to [`GROW_TO`]).
 const SHRINK_AT: usize = 700;
 const MIN_HOMES: usize = 64;
-/// Entries placed per block when spreading (see [`LshIndex::spread`]).
+/// Slots per block when laying the table out (see [`LshIndex::spread`]).
 const SPREAD_BLOCK: usize = 1024;
 /// Cache lines prefetched per key, from its home, before a query, insert or removal
 /// (two cover the usual scan).
 const PREFETCH_LINES: usize = 2;
+const PREFETCH_LINES_INSERT: usize = 4;
 
 #[inline]
 fn entry(key: u32, id: u32) -> u64 {
@@ -230,6 +231,90 @@ fn prefetch(s: &[u64], i: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (s, i);
+}
+
+/// The running maximum that lays out the table, over a run of slots: the next free
+/// position is `max(home, next) + 1` after each entry. Over a run this composes to
+/// `next ↦ max(from_zero, next + entries)`, so runs can be stepped independently.
+#[derive(Clone, Copy, Default)]
+struct Chain {
+    from_zero: usize,
+    entries: usize,
+}
+
+impl Chain {
+    #[inline(always)]
+    fn step(&mut self, v: u64, homes: usize) {
+        let live = v != EMPTY;
+        let p = home_of(entry_key(v), homes).max(self.from_zero);
+        self.from_zero = if live { p + 1 } else { self.from_zero };
+        self.entries += usize::from(live);
+    }
+
+    fn after(&self, next: usize) -> usize {
+        self.from_zero.max(next + self.entries)
+    }
+}
+
+/// One block's entries with their new positions, collected before any is moved.
+struct Placed {
+    vals: [u64; SPREAD_BLOCK],
+    pos: [usize; SPREAD_BLOCK],
+    n: usize,
+}
+
+impl Placed {
+    fn new() -> Box<Self> {
+        Box::new(Placed { vals: [0; SPREAD_BLOCK], pos: [0; SPREAD_BLOCK], n: 0 })
+    }
+
+    /// Collects the entries of `slots`, placed from `next` on.
+    fn collect(&mut self, slots: &[u64], mut next: usize, homes: usize) {
+        let mut n = 0;
+        for &v in slots {
+            let live = v != EMPTY;
+            let p = home_of(entry_key(v), homes).max(next);
+            (self.vals[n], self.pos[n]) = (v, p);
+            next = if live { p + 1 } else { next };
+            n += usize::from(live);
+        }
+        self.n = n;
+    }
+
+    /// [`Self::collect`] for two blocks of [`SPREAD_BLOCK`] slots, stepped together.
+    fn collect2(a: (&mut Self, &[u64], usize), z: (&mut Self, &[u64], usize), homes: usize) {
+        let ((a, sa, mut na), (z, sz, mut nz)) = (a, z);
+        let (mut ia, mut iz) = (0, 0);
+        for j in 0..SPREAD_BLOCK {
+            let (va, vz) = (sa[j], sz[j]);
+            let (la, lz) = (va != EMPTY, vz != EMPTY);
+            let pa = home_of(entry_key(va), homes).max(na);
+            let pz = home_of(entry_key(vz), homes).max(nz);
+            (a.vals[ia], a.pos[ia]) = (va, pa);
+            (z.vals[iz], z.pos[iz]) = (vz, pz);
+            na = if la { pa + 1 } else { na };
+            nz = if lz { pz + 1 } else { nz };
+            ia += usize::from(la);
+            iz += usize::from(lz);
+        }
+        (a.n, z.n) = (ia, iz);
+    }
+
+    /// Writes the block into `s`, clearing its range up to `upper`; returns the new
+    /// `upper` (its first position). Its sources must all be read, and the slots
+    /// from its first position on hold nothing unread.
+    fn write(&self, s: &mut [u64], upper: usize) -> usize {
+        if self.n == 0 {
+            return upper;
+        }
+        let first = self.pos[0];
+        debug_assert!(self.pos[self.n - 1] < upper);
+        s[first..upper].fill(EMPTY);
+        for j in 0..self.n {
+            s[self.pos[j]] = self.vals[j];
+        }
+        first
+    }
 }
 
 /// Bits of the key sorted on by the in-place pass of [`sort_by_key`]: 256 parts,
@@ -441,56 +526,76 @@ impl LshIndex {
     /// `homes` home slots: each at its home or just after the entry before it,
     /// whichever is further, [`EMPTY`] elsewhere; and sizes the allocation exactly.
     ///
-    /// In place, and one pass each way: the new positions are computed front to back
-    /// (keeping one per block of [`SPREAD_BLOCK`] entries), then the entries are moved
-    /// back to front, block by block. That needs every entry's new position to be at
-    /// or after its current one, which holds when `homes` does not decrease (the
-    /// table is always laid out by this rule, inserts and removals keep it so, and
-    /// every home only moves right) or when the entries are packed at the front.
+    /// In place, and one pass each way over blocks of [`SPREAD_BLOCK`] slots: the
+    /// position the first entry of each block may take is computed front to back,
+    /// then the blocks are moved back to front. That needs every entry's new position
+    /// to be at or after its current one, which holds when `homes` does not decrease
+    /// (the table is always laid out by this rule, inserts and removals keep it so,
+    /// and every home only moves right) or when the entries are packed at the front.
+    ///
+    /// Positions are a running maximum, a chain of dependent steps; it is cut by
+    /// block (see [`Chain`]) and a few blocks are stepped together.
     fn spread(&mut self, homes: usize) {
         let len = self.slots.len();
-        let mut checkpoints: Vec<(usize, usize)> = Vec::with_capacity(self.live / SPREAD_BLOCK + 1);
-        let mut next = 0usize;
-        let mut count = 0usize;
-        // Branch-free over the empty slots, which come at random.
-        for (i, &v) in self.slots.iter().enumerate() {
-            let live = v != EMPTY;
-            if (count % SPREAD_BLOCK == 0) & live {
-                checkpoints.push((i, next));
+        let s = &self.slots[..];
+        let blocks = len.div_ceil(SPREAD_BLOCK);
+        let mut chains = vec![Chain::default(); blocks];
+        let mut b = 0;
+        while (b + 4) * SPREAD_BLOCK <= len {
+            let mut c = [Chain::default(); 4];
+            for j in 0..SPREAD_BLOCK {
+                for (k, c) in c.iter_mut().enumerate() {
+                    c.step(s[(b + k) * SPREAD_BLOCK + j], homes);
+                }
             }
-            let p = home_of(entry_key(v), homes).max(next);
-            next = if live { p + 1 } else { next };
-            count += usize::from(live);
+            chains[b..b + 4].copy_from_slice(&c);
+            b += 4;
         }
-        debug_assert_eq!(count, self.live);
+        for (b, c) in chains.iter_mut().enumerate().skip(b) {
+            for &v in &s[b * SPREAD_BLOCK..((b + 1) * SPREAD_BLOCK).min(len)] {
+                c.step(v, homes);
+            }
+        }
+        // `firsts[b]`: the first position block b's entries may take.
+        let mut firsts = Vec::with_capacity(blocks);
+        let mut next = 0usize;
+        for c in &chains {
+            firsts.push(next);
+            next = c.after(next);
+        }
+        drop(chains);
+        debug_assert!(next >= self.live);
         let end = homes.max(next) + pad_for(homes);
         if end > len {
             self.slots.reserve_exact(end - len);
             self.slots.resize(end, EMPTY);
         }
         let s = &mut self.slots[..];
-        let mut vals = [0u64; SPREAD_BLOCK];
-        let mut pos = [0usize; SPREAD_BLOCK];
         let mut upper = end;
-        for &(start, first) in checkpoints.iter().rev() {
-            let (mut next, mut m, mut i) = (first, 0, start);
-            while m < SPREAD_BLOCK && i < len {
-                let v = s[i];
-                let live = v != EMPTY;
-                let p = home_of(entry_key(v), homes).max(next);
-                debug_assert!(!live || p >= i, "an entry would move left");
-                (vals[m], pos[m]) = (v, p);
-                next = if live { p + 1 } else { next };
-                m += usize::from(live);
-                i += 1;
-            }
-            // The block's entries are all read (and the earlier blocks' lie before
-            // `pos[0]`): clear its new range, then fill it.
-            s[pos[0]..upper].fill(EMPTY);
-            for j in 0..m {
-                s[pos[j]] = vals[j];
-            }
-            upper = pos[0];
+        let mut a = Placed::new();
+        let mut z = Placed::new();
+        let mut b = blocks;
+        // The last block alone (it may be short), then two at a time.
+        if b > 0 && len % SPREAD_BLOCK != 0 {
+            b -= 1;
+            a.collect(&s[b * SPREAD_BLOCK..len], firsts[b], homes);
+            upper = a.write(s, upper);
+        }
+        while b >= 2 {
+            b -= 2;
+            let (lo, hi) = (b * SPREAD_BLOCK, (b + 1) * SPREAD_BLOCK);
+            Placed::collect2(
+                (&mut a, &s[lo..hi], firsts[b]),
+                (&mut z, &s[hi..hi + SPREAD_BLOCK], firsts[b + 1]),
+                homes,
+            );
+            // Both blocks are read; block b + 1 lands after block b's old slots.
+            upper = z.write(s, upper);
+            upper = a.write(s, upper);
+        }
+        if b == 1 {
+            a.collect(&s[..SPREAD_BLOCK.min(len)], firsts[0], homes);
+            upper = a.write(s, upper);
         }
         s[..upper].fill(EMPTY);
         self.slots.truncate(end);
@@ -503,7 +608,7 @@ impl LshIndex {
     fn prefetch_homes(&self, keys: &[u32]) {
         for &k in keys {
             let h = self.home(k);
-            for l in 0..PREFETCH_LINES {
+            for l in 0..PREFETCH_LINES_INSERT {
                 prefetch(&self.slots, h + 8 * l);
             }
         }
@@ -1017,6 +1122,27 @@ mod tests {
             assert_eq!(idx.query_keys(keys), model.query(keys));
         }
         assert_eq!(idx.len(), 2000);
+    }
+
+    #[test]
+    fn layout_at_block_edges() {
+        // Bulk loads of exactly 0, 1, 2, 3, 4, 5, 9 blocks of entries and around
+        // them (the layout walks blocks in fours and twos), then growth by inserts.
+        let mut g = SplitMix64::new(11);
+        for n in [1usize, 1023, 1024, 1025, 2048, 3072, 4096, 5120, 9216, 9219] {
+            let mut idx = LshIndex::new(1, 1);
+            let keys: Vec<u32> = (0..n).map(|_| g.next() as u32).collect();
+            idx.extend_keys(keys.iter().enumerate().map(|(i, k)| (i as i64 + 1, std::slice::from_ref(k))))
+                .unwrap();
+            idx.check();
+            for _ in 0..n / 5 + 10 {
+                idx.insert_keys(1, &[g.next() as u32]).unwrap();
+            }
+            idx.check();
+            for (i, k) in keys.iter().enumerate() {
+                assert!(idx.query_keys(&[*k]).contains(&(i as i64 + 1)));
+            }
+        }
     }
 
     #[test]
