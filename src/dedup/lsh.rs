@@ -109,8 +109,10 @@ impl BulkEntries {
 pub struct LshIndex {
     bands: usize,
     rows: usize,
-    /// The table: live entries in key order, each at or after its home slot, and
-    /// [`EMPTY`] slots. Always fully initialised; `len() == homes + pad`.
+    /// The table: the entries in key order, each at its home slot or just after the
+    /// entry before it, whichever is further; [`EMPTY`] elsewhere (so no empty slot
+    /// lies between an entry and its home). Its length is the homes (or the last
+    /// entry, if further) plus a few spare slots; its capacity is its length.
     slots: Vec<u64>,
     /// Number of home slots: key `k` has home `k * homes >> 32`.
     homes: usize,
@@ -137,9 +139,10 @@ const SHRINK_AT: usize = 700;
 const MIN_HOMES: usize = 64;
 /// Slots per block when laying the table out (see [`LshIndex::spread`]).
 const SPREAD_BLOCK: usize = 1024;
-/// Cache lines prefetched per key, from its home, before a query, insert or removal
-/// (two cover the usual scan).
+/// Cache lines prefetched per key, from its home, before a query (two cover the
+/// usual scan)...
 const PREFETCH_LINES: usize = 2;
+/// ...and before an insert or a removal, which read on to the next empty slot.
 const PREFETCH_LINES_INSERT: usize = 4;
 
 #[inline]
@@ -603,8 +606,8 @@ impl LshIndex {
         self.homes = homes;
     }
 
-    /// Starts fetching, for every key, [`PREFETCH_LINES`] cache lines from its home,
-    /// so that the cache misses of all the keys overlap.
+    /// Starts fetching, for every key, [`PREFETCH_LINES_INSERT`] cache lines from its
+    /// home, so that the cache misses of all the keys overlap.
     fn prefetch_homes(&self, keys: &[u32]) {
         for &k in keys {
             let h = self.home(k);
