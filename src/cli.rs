@@ -72,6 +72,13 @@ impl Context {
     pub fn busy_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.config.database.busy_timeout_ms)
     }
+
+    /// Opens the database for writing with the configured writer settings.
+    pub fn open_writer(&self) -> anyhow::Result<crate::store::SqliteStore> {
+        let store = crate::store::SqliteStore::open_writer(&self.db, self.busy_timeout())?;
+        store.set_cache_mib(self.config.database.writer_cache_mib)?;
+        Ok(store)
+    }
 }
 
 pub fn main() -> ExitCode {

@@ -41,6 +41,8 @@ pub struct InputConfig {
 pub struct DatabaseConfig {
     pub path: PathBuf,
     pub busy_timeout_ms: u64,
+    /// Page cache of the writing connection (MiB).
+    pub writer_cache_mib: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -7,7 +7,6 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::cli::Context;
-use crate::store::SqliteStore;
 
 #[derive(Debug, Args)]
 pub struct ReindexArgs {}
@@ -15,7 +14,7 @@ pub struct ReindexArgs {}
 pub fn run(ctx: &Context, _args: ReindexArgs) -> Result<ExitCode> {
     let started = Instant::now();
     // Opening as the writer migrates an old database (and builds the index once).
-    let mut store = SqliteStore::open_writer(&ctx.db, ctx.busy_timeout())?;
+    let mut store = ctx.open_writer()?;
     let n = store.reindex(|n| tracing::info!(articles = n, "indexing"))?;
     println!("reindexed {n} articles in {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)

@@ -64,7 +64,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     let filter = Filter::new(&ctx.config.input.include, &exclude)?;
     Cleaner::from_config(&ctx.config.clean)?; // a bad rules file is an error now, not at the first restart
                                               // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
-    let store = SqliteStore::open_writer(&ctx.db, ctx.busy_timeout())?;
+    let store = ctx.open_writer()?;
     crate::pipeline::writer::check_dedup_params(&store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
 
     let settings = WatchSettings {
@@ -157,7 +157,7 @@ impl Daemon<'_> {
             // (Re)open the database: after a failure another process may hold it.
             let opened = match store.take() {
                 Some(s) => Ok(s),
-                None => SqliteStore::open_writer(&self.ctx.db, self.ctx.busy_timeout()),
+                None => self.ctx.open_writer(),
             }
             .and_then(|s| Ok((s, SqliteStore::open_reader(&self.ctx.db, self.ctx.busy_timeout())?)))
             .and_then(|(s, r)| Ok((s, r, Cleaner::from_config(&cfg.clean)?)));
