@@ -6,6 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use news_ingest::store::ParsedQuery;
 use unicode_normalization::UnicodeNormalization;
 
 const DUP_OF: &str = "000_634d2d9314a48930.txt";
@@ -264,52 +265,66 @@ fn store_with(dir: &Path, n: usize) -> news_ingest::store::SqliteStore {
     store
 }
 
-/// The ranking order of the built-in bm25 over every match (the reference).
-fn builtin_order(dir: &Path, fts: &str, limit: usize) -> Vec<i64> {
+/// The built-in bm25 ranking over every match (the reference): ids and scores,
+/// negated as `search` reports them (higher is better).
+fn builtin_ranking(dir: &Path, fts: &str, limit: usize) -> Vec<(i64, f64)> {
     let c = rusqlite::Connection::open(dir.join("s.db")).unwrap();
     let mut stmt = c
         .prepare(
-            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1
+            "SELECT rowid, -bm25(articles_fts, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ?1
              ORDER BY bm25(articles_fts, 4.0, 1.0), rowid LIMIT ?2",
         )
         .unwrap();
-    stmt.query_map(rusqlite::params![fts, limit as i64], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+    stmt.query_map(rusqlite::params![fts, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// `search_with` under the given bounds: the outcome and its hits' ids.
+fn bounded(
+    store: &news_ingest::store::SqliteStore,
+    query: &str,
+    limit: usize,
+    (rank_window, title_pool): (usize, usize),
+) -> (news_ingest::store::SearchOutcome, Vec<i64>) {
+    let q = ParsedQuery::parse(query);
+    let limits = news_ingest::config::SearchConfig { rank_window, idf_sample: 1000, title_pool };
+    let out = store.search_with(&q, &Default::default(), limit, &limits).unwrap();
+    let ids = out.hits.iter().map(|h| h.id).collect();
+    (out, ids)
 }
 
 #[test]
 fn bounded_search_equals_bm25_when_everything_fits() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with(dir.path(), 300);
-    let q = news_ingest::store::ParsedQuery::parse("hoi dam");
-    let limits = news_ingest::config::SearchConfig { rank_window: 1000, idf_sample: 1000, title_pool: 50 };
-    let out = store.search_with(&q, &Default::default(), 25, &limits).unwrap();
+    let (out, got) = bounded(&store, "hoi dam", 25, (1000, 50));
     assert_eq!(out.window_full, None);
-    let got: Vec<i64> = out.hits.iter().map(|h| h.id).collect();
-    assert_eq!(got, builtin_order(dir.path(), &q.to_fts(), 25));
-    // Scores are the bm25 scores too (negated: higher is better).
-    assert!(out.hits.windows(2).all(|w| w[0].score >= w[1].score));
+    let reference = builtin_ranking(dir.path(), &ParsedQuery::parse("hoi dam").to_fts(), 25);
+    assert_eq!(got, reference.iter().map(|r| r.0).collect::<Vec<_>>());
+    // The scores are bm25's too (IDFs exact: the sample holds every article).
+    for (hit, (_, score)) in out.hits.iter().zip(&reference) {
+        assert!((hit.score - score).abs() < 1e-9, "{} vs {score}", hit.score);
+    }
 }
 
 #[test]
 fn bounded_search_ranks_the_window_and_old_title_matches() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with(dir.path(), 300);
-    let q = news_ingest::store::ParsedQuery::parse("hội đàm");
     // Window of the 20 newest matches (ids 281..=300) plus the 50 best title matches.
-    let limits = news_ingest::config::SearchConfig { rank_window: 20, idf_sample: 1000, title_pool: 50 };
-    let out = store.search_with(&q, &Default::default(), 10, &limits).unwrap();
+    let (out, got) = bounded(&store, "hội đàm", 10, (20, 50));
     assert_eq!(out.window_full, Some(20));
-    let got: Vec<i64> = out.hits.iter().map(|h| h.id).collect();
     // Title matches dominate bm25 (title weight 4): the top 10 are title matches,
     // most of them older than the window, in the reference order.
     assert!(got.iter().all(|id| id % 10 == 0), "{got:?}");
     assert!(got.iter().filter(|&&id| id <= 280).count() >= 8, "{got:?}");
-    let reference = builtin_order(dir.path(), &q.to_fts(), 10);
-    assert_eq!(got, reference);
+    let reference = builtin_ranking(dir.path(), &ParsedQuery::parse("hội đàm").to_fts(), 10);
+    assert_eq!(got, reference.iter().map(|r| r.0).collect::<Vec<_>>());
     // Without the title pool only the window is ranked.
-    let window_only = news_ingest::config::SearchConfig { title_pool: 0, ..limits };
-    let out = store.search_with(&q, &Default::default(), 10, &window_only).unwrap();
-    assert!(out.hits.iter().all(|h| h.id > 280), "{:?}", out.hits.iter().map(|h| h.id).collect::<Vec<_>>());
+    let (_, window_only) = bounded(&store, "hội đàm", 10, (20, 0));
+    assert!(window_only.iter().all(|&id| id > 280), "{window_only:?}");
 }
 
 #[test]
