@@ -39,7 +39,8 @@ for line in open(sys.argv[1]):
         continue
     f = r.get("fields", {})
     if f.get("message") == "progress":
-        rows.append((f["files"], f["seconds"], f["index_articles"], f["index_bytes"], f.get("candidates_verified", 0), f.get("candidates_prefiltered", 0)))
+        rows.append((f["files"], f["seconds"], f["index_articles"], f["index_bytes"], f.get("candidates_verified", 0), f.get("candidates_prefiltered", 0),
+                     f.get("near_seconds", 0.0), f.get("commit_seconds", 0.0), f.get("idle_seconds", 0.0)))
 if len(rows) < 3:
     sys.exit("not enough progress lines (need N >= 30000)")
 first = rows[0][1] / rows[0][0] * 1e6
@@ -48,11 +49,14 @@ print(f"wall {float(sys.argv[2]):.1f} s, peak RSS {int(sys.argv[3]) / 1024:.0f} 
 print(f"per-article cost: first {rows[0][0]} files {first:.0f} us, last 10k ({rows[-2][0]}-{rows[-1][0]}) {last:.0f} us, ratio {last / first:.2f}")
 print(f"near-dup index: {rows[-1][2]} articles, {rows[-1][3] / max(rows[-1][2], 1):.0f} bytes per article")
 print(f"candidates verified per file: first {rows[0][0]} files {rows[0][4] / rows[0][0]:.2f}, last 10k {(rows[-1][4] - rows[-2][4]) / (rows[-1][0] - rows[-2][0]):.2f}")
-print("per 10k files (files, us per file, candidates verified / dropped by signature per file):")
-prev = (0, 0.0, 0, 0, 0, 0)
+print("per 10k files: us per file; candidates verified, dropped by signature per file;")
+print("writer us per file spent on near-dup candidates, in commits, and idle (waiting for workers)")
+print(f"  {'files':>8} {'us':>6} {'verif':>6} {'dropped':>7} {'near':>6} {'commit':>6} {'idle':>6}")
+prev = (0, 0.0, 0, 0, 0, 0, 0.0, 0.0, 0.0)
 for r in rows:
     n = r[0] - prev[0]
-    print(f"  {r[0]:>8} {(r[1] - prev[1]) / n * 1e6:7.0f} {(r[4] - prev[4]) / n:6.2f} {(r[5] - prev[5]) / n:6.2f}")
+    us = lambda i: (r[i] - prev[i]) / n * 1e6
+    print(f"  {r[0]:>8} {us(1):6.0f} {(r[4] - prev[4]) / n:6.2f} {(r[5] - prev[5]) / n:7.2f} {us(6):6.0f} {us(7):6.0f} {us(8):6.0f}")
     prev = r
 PY
 # watch start-up on the big database: time until the index is loaded.

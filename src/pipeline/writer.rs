@@ -62,6 +62,14 @@ pub struct Writer {
     verified: u64,
     /// Candidates dropped by their stored signature ([`NearDupIndex::plausible`]).
     prefiltered: u64,
+    /// Time spent finding and checking near-duplicate candidates, and committing:
+    /// logged with the progress lines, so a slow-down on a large store can be
+    /// attributed (benches/scale.sh prints them per 10 k files).
+    near_time: std::time::Duration,
+    commit_time: std::time::Duration,
+    /// Time spent waiting for the workers: near zero when the writer is the
+    /// bottleneck.
+    idle_time: std::time::Duration,
 }
 
 impl Writer {
@@ -80,6 +88,9 @@ impl Writer {
             pending: Vec::new(),
             verified: 0,
             prefiltered: 0,
+            near_time: std::time::Duration::ZERO,
+            commit_time: std::time::Duration::ZERO,
+            idle_time: std::time::Duration::ZERO,
             on_commit,
             summary: Summary::default(),
             progress,
@@ -91,7 +102,10 @@ impl Writer {
     /// none of that batch is recorded, so those files are read again next time.
     pub fn run(mut self, mut rx: mpsc::Receiver<WriterMsg>) -> Result<Summary> {
         load_index(&self.store, &mut self.near)?;
-        while let Some(msg) = rx.blocking_recv() {
+        loop {
+            let waited = std::time::Instant::now();
+            let Some(msg) = rx.blocking_recv() else { break };
+            self.idle_time += waited.elapsed();
             let result = match msg {
                 WriterMsg::File(p) => self.handle(*p),
                 WriterMsg::Tick => self.commit(),
@@ -150,6 +164,9 @@ impl Writer {
                 index_bytes = self.near.heap_bytes(),
                 candidates_verified = self.verified,
                 candidates_prefiltered = self.prefiltered,
+                near_seconds = self.near_time.as_secs_f64(),
+                commit_seconds = self.commit_time.as_secs_f64(),
+                idle_seconds = self.idle_time.as_secs_f64(),
                 seconds = self.started.elapsed().as_secs_f64(),
                 "progress"
             );
@@ -193,6 +210,7 @@ impl Writer {
         }
         // Near copies: verified exactly against canonical articles only, so copies
         // never chain two different stories together.
+        let near_started = std::time::Instant::now();
         let (store, near) = (&self.store, &self.near);
         let (verified, prefiltered) = (&mut self.verified, &mut self.prefiltered);
         let matched = near.best_match(fp, |id| {
@@ -210,6 +228,7 @@ impl Writer {
                 _ => None,
             }
         });
+        self.near_time += near_started.elapsed();
         if let Some((article_id, s)) = matched {
             let evidence = NearEvidence {
                 jaccard: s.jaccard,
@@ -260,7 +279,9 @@ impl Writer {
     }
 
     fn commit(&mut self) -> Result<()> {
+        let started = std::time::Instant::now();
         self.store.commit().context("commit failed; the batch was rolled back")?;
+        self.commit_time += started.elapsed();
         if let Some(tx) = &self.on_commit {
             for c in self.pending.drain(..) {
                 // The receiver may be gone during shutdown; the commit stands anyway.
