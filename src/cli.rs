@@ -75,8 +75,14 @@ impl Context {
 
     /// Opens the database for writing with the configured writer settings.
     pub fn open_writer(&self) -> anyhow::Result<crate::store::SqliteStore> {
-        let store = crate::store::SqliteStore::open_writer(&self.db, self.busy_timeout())?;
-        store.set_cache_mib(self.config.database.writer_cache_mib)?;
+        let mut store = crate::store::SqliteStore::open_writer(&self.db, self.busy_timeout())?;
+        let db = &self.config.database;
+        store.set_cache_mib(db.writer_cache_mib)?;
+        if db.background_checkpoint {
+            store.checkpoint_in_background(db.checkpoint_pages)?;
+        } else {
+            store.checkpoint_inline(db.checkpoint_pages)?;
+        }
         Ok(store)
     }
 }

@@ -43,6 +43,10 @@ pub struct DatabaseConfig {
     pub busy_timeout_ms: u64,
     /// Page cache of the writing connection (MiB).
     pub writer_cache_mib: u64,
+    /// WAL size (pages) at which a checkpoint runs.
+    pub checkpoint_pages: u32,
+    /// Checkpoint on a background thread rather than in the writer's commit.
+    pub background_checkpoint: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

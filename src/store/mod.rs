@@ -4,6 +4,7 @@
 //! the program sees, so a second backend (PostgreSQL, for workers on several hosts)
 //! is a new sibling of [`sqlite`], not a rewrite of its callers.
 
+mod checkpoint;
 mod query;
 mod rank;
 pub mod sqlite;

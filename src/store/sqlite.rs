@@ -102,6 +102,9 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 /// A connection to the news database.
 pub struct SqliteStore {
+    /// Background WAL checkpoints, if started; declared before `conn` so it stops
+    /// (and closes its connection) before the writer's connection closes.
+    checkpointer: Option<super::checkpoint::Checkpointer>,
     /// Visible to sibling files of `store/` that add query methods in their own
     /// `impl SqliteStore` blocks; nothing outside `store/` touches SQL.
     pub(in crate::store) conn: Connection,
@@ -135,7 +138,13 @@ impl SqliteStore {
                 path.display()
             );
         }
-        let mut store = SqliteStore { conn, path: path.to_path_buf(), _lock: Some(lock), in_tx: false };
+        let mut store = SqliteStore {
+            checkpointer: None,
+            conn,
+            path: path.to_path_buf(),
+            _lock: Some(lock),
+            in_tx: false,
+        };
         store.configure(busy_timeout)?;
         store
             .conn
@@ -158,7 +167,8 @@ impl SqliteStore {
         .with_context(|| format!("cannot open database {}", path.display()))?;
         conn.busy_timeout(busy_timeout)?;
         super::rank::register(&conn).with_context(|| format!("cannot open database {}", path.display()))?;
-        let store = SqliteStore { conn, path: path.to_path_buf(), _lock: None, in_tx: false };
+        let store =
+            SqliteStore { checkpointer: None, conn, path: path.to_path_buf(), _lock: None, in_tx: false };
         let version = store.schema_version()?;
         if version > MIGRATIONS.len() as i64 {
             bail!(
@@ -187,6 +197,26 @@ impl SqliteStore {
         self.conn
             .execute_batch(&format!("PRAGMA cache_size=-{kib};"))
             .with_context(|| format!("cannot set the page cache of {}", self.path.display()))
+    }
+
+    /// Moves WAL checkpoints to a background thread (see `checkpoint.rs`): it copies
+    /// the WAL back once it holds `pages` pages. Writers only.
+    pub fn checkpoint_in_background(&mut self, pages: u32) -> Result<()> {
+        if self._lock.is_none() {
+            bail!("background checkpoints need a writer ({})", self.path.display());
+        }
+        self.checkpointer = None;
+        self.checkpointer = Some(super::checkpoint::Checkpointer::start(&mut self.conn, &self.path, pages)?);
+        Ok(())
+    }
+
+    /// Checkpoints on the writer's own thread once the WAL holds `pages` pages
+    /// (SQLite's default behaviour; `0` turns automatic checkpoints off).
+    pub fn checkpoint_inline(&mut self, pages: u32) -> Result<()> {
+        self.checkpointer = None;
+        self.conn
+            .execute_batch(&format!("PRAGMA wal_autocheckpoint={pages};"))
+            .with_context(|| format!("cannot configure checkpoints of {}", self.path.display()))
     }
 
     fn configure(&mut self, busy_timeout: Duration) -> Result<()> {
@@ -608,5 +638,40 @@ mod tests {
             assert!(stmt.get_status(rusqlite::StatementStatus::Run) >= 5, "{sql}");
             assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "{sql}");
         }
+    }
+
+    /// The checkpoint thread copies the WAL back while the writer keeps writing,
+    /// so the database file grows before the writer closes and the WAL stays small.
+    #[test]
+    fn background_checkpoints_copy_the_wal_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let mut store = SqliteStore::open_writer(&db, Duration::from_secs(1)).unwrap();
+        store.checkpoint_in_background(8).unwrap();
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let wal = dir.path().join("t.db-wal");
+        let start = size(&db);
+        let mut biggest_wal = 0;
+        for batch in 0..20 {
+            store.begin().unwrap();
+            for i in 0..50 {
+                let k = key(&format!("{batch}/{i}"));
+                store.insert_source(&rejected(&k, &format!("{batch}-{i}"), &"x".repeat(500))).unwrap();
+            }
+            store.commit().unwrap();
+            biggest_wal = biggest_wal.max(size(&wal));
+        }
+        // The thread runs on its own clock: give it up to 10 s to catch up.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while size(&db) <= start && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(size(&db) > start, "nothing was checkpointed while the writer was open");
+        // 20 batches of ~30 pages each: without checkpoints the WAL would hold them all.
+        assert!(biggest_wal < 400 * 4096, "WAL grew to {biggest_wal} bytes");
+        drop(store);
+        assert_eq!(size(&wal), 0, "the WAL is checkpointed and removed on close");
+        let reader = SqliteStore::open_reader(&db, Duration::from_secs(1)).unwrap();
+        assert_eq!(reader.counts().unwrap().rejected, 1000);
     }
 }
