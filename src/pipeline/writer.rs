@@ -167,6 +167,7 @@ impl Writer {
                 near_seconds = self.near_time.as_secs_f64(),
                 commit_seconds = self.commit_time.as_secs_f64(),
                 idle_seconds = self.idle_time.as_secs_f64(),
+                background_checkpoints = self.store.background_checkpoints().unwrap_or(0),
                 seconds = self.started.elapsed().as_secs_f64(),
                 "progress"
             );

@@ -14,7 +14,7 @@
 //! writer checkpoints itself as SQLite would, so the WAL stays bounded.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -33,6 +33,7 @@ const IDLE_INTERVAL: Duration = Duration::from_secs(5);
 pub(super) struct Checkpointer {
     stop: Arc<AtomicBool>,
     nudge: SyncSender<()>,
+    done: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -46,10 +47,18 @@ impl Checkpointer {
         )
         .with_context(|| format!("cannot open {} for background checkpoints", path.display()))?;
         conn.busy_timeout(Duration::from_secs(1))?;
+        // A connection learns the database is in WAL mode when it first reads it;
+        // until then a checkpoint is a no-op (it reports -1 frames).
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            anyhow::bail!("{} is not in WAL mode ({mode}): no background checkpoints", path.display());
+        }
         let (nudge, rx) = sync_channel::<()>(1);
         let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicU64::new(0));
         let thread = {
             let stop = Arc::clone(&stop);
+            let done = Arc::clone(&done);
             let path: PathBuf = path.to_path_buf();
             std::thread::Builder::new()
                 .name("checkpoint".into())
@@ -58,9 +67,13 @@ impl Checkpointer {
                     if stop.load(Ordering::Acquire) || woken == Err(RecvTimeoutError::Disconnected) {
                         return;
                     }
-                    if let Err(e) = conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+                    match conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+                        Ok((_, copied)) if copied > 0 => {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(_) => {}
                         // Not fatal: the writer falls back to checkpointing itself.
-                        warn!(db = %path.display(), error = %e, "background checkpoint failed");
+                        Err(e) => warn!(db = %path.display(), error = %e, "background checkpoint failed"),
                     }
                 })
                 .context("cannot start the checkpoint thread")?
@@ -69,14 +82,21 @@ impl Checkpointer {
         let threshold = i32::try_from(pages.max(1)).unwrap_or(i32::MAX);
         writer.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames: i32| {
             if frames >= threshold.saturating_mul(4) {
-                wal.checkpoint()?;
+                // Never an error from here: SQLite would report it as the result of
+                // a COMMIT that did happen. Busy means the thread is on it anyway.
+                let _ = wal.checkpoint();
             } else if frames >= threshold {
                 // Full means a nudge is already pending: nothing to add.
                 let _ = hook_nudge.try_send(());
             }
             Ok(())
         }))?;
-        Ok(Checkpointer { stop, nudge, thread: Some(thread) })
+        Ok(Checkpointer { stop, nudge, done, thread: Some(thread) })
+    }
+
+    /// Checkpoints the thread has run that copied pages back.
+    pub(super) fn done(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
     }
 }
 

@@ -210,6 +210,12 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Background checkpoints that copied pages back so far (`None` when they are
+    /// not running).
+    pub fn background_checkpoints(&self) -> Option<u64> {
+        self.checkpointer.as_ref().map(|c| c.done())
+    }
+
     /// Checkpoints on the writer's own thread once the WAL holds `pages` pages
     /// (SQLite's default behaviour; `0` turns automatic checkpoints off).
     pub fn checkpoint_inline(&mut self, pages: u32) -> Result<()> {
@@ -647,7 +653,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("t.db");
         let mut store = SqliteStore::open_writer(&db, Duration::from_secs(1)).unwrap();
-        store.checkpoint_in_background(8).unwrap();
+        store.checkpoint_in_background(50).unwrap();
         let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         let wal = dir.path().join("t.db-wal");
         let start = size(&db);
@@ -658,15 +664,18 @@ mod tests {
                 let k = key(&format!("{batch}/{i}"));
                 store.insert_source(&rejected(&k, &format!("{batch}-{i}"), &"x".repeat(500))).unwrap();
             }
-            store.commit().unwrap();
+            if let Err(e) = store.commit() {
+                panic!("{e:#}");
+            }
             biggest_wal = biggest_wal.max(size(&wal));
         }
         // The thread runs on its own clock: give it up to 10 s to catch up.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while size(&db) <= start && std::time::Instant::now() < deadline {
+        while store.background_checkpoints() == Some(0) && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         assert!(size(&db) > start, "nothing was checkpointed while the writer was open");
+        assert!(store.background_checkpoints().unwrap() > 0, "the checkpoints ran on the writer");
         // 20 batches of ~30 pages each: without checkpoints the WAL would hold them all.
         assert!(biggest_wal < 400 * 4096, "WAL grew to {biggest_wal} bytes");
         drop(store);
