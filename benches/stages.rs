@@ -1,6 +1,7 @@
 //! Per-stage costs of the pipeline that have no bench of their own: decoding, and the
-//! writer's per-article work (exact lookups, near-dup verification, article + FTS row +
-//! fingerprint + ledger row) in batched transactions on a real SQLite file.
+//! writer's per-article work (exact lookups, near-dup prefilter and verification,
+//! article + FTS rows + fingerprint + signature + ledger row) in batched transactions
+//! on a real SQLite file, with the writer configured as `run` configures it.
 //! (`benches/clean.rs`, `benches/dedup.rs` and `benches/search.rs` cover the others.)
 //!
 //! Reads up to 2,000 files of `../shared/corpus/vietnews/` (or `NEWS_INGEST_CORPUS`);
@@ -66,20 +67,27 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
 
+    // Configured as `news-ingest run` configures its writer (page cache, background
+    // checkpoints, batch size), from the embedded config.
+    let batch = config.pipeline.batch_size.max(1);
     let mut group = c.benchmark_group("write");
     group.throughput(Throughput::Elements(prepared.len() as u64));
     group.sample_size(10);
-    group.bench_function(format!("{} articles, batches of 500", prepared.len()), |b| {
+    group.bench_function(format!("{} articles, batches of {batch}", prepared.len()), |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let mut store =
                     SqliteStore::open_writer(&dir.path().join("b.db"), Duration::from_secs(5)).expect("open");
+                store.set_cache_mib(config.database.writer_cache_mib).expect("cache");
+                if config.database.background_checkpoint {
+                    store.checkpoint_in_background(config.database.checkpoint_pages).expect("checkpoints");
+                }
                 let mut near = NearDupIndex::new(&config.dedup);
                 let start = Instant::now();
                 for (i, (doc, fp)) in prepared.iter().enumerate() {
-                    if i % 500 == 0 {
+                    if i % batch == 0 {
                         store.commit().expect("commit");
                         store.begin().expect("begin");
                     }
@@ -98,6 +106,11 @@ fn bench(c: &mut Criterion) {
                     }
                     let matched =
                         near.best_match(fp, |id| {
+                            if let Ok(Some((n, sig))) = store.signature(id) {
+                                if !near.plausible(fp, n, &sig) {
+                                    return None;
+                                }
+                            }
                             store.article_body(id).ok().flatten().map(|b| {
                                 near.shingles(&b.split("\n\n").map(str::to_string).collect::<Vec<_>>())
                             })
@@ -107,6 +120,7 @@ fn bench(c: &mut Criterion) {
                     }
                     let id = store.insert_article(doc, &fp.content_sha256).expect("insert");
                     store.insert_fingerprint(id, &near.persisted_form(fp)).expect("insert");
+                    store.insert_signature(id, fp.shingles.len(), &near.signature_bytes(fp)).expect("insert");
                     near.insert(id, fp).expect("index");
                     store
                         .insert_source(&NewSource {
