@@ -79,7 +79,11 @@ impl Context {
         let db = &self.config.database;
         store.set_cache_mib(db.writer_cache_mib)?;
         if db.background_checkpoint {
-            store.checkpoint_in_background(db.checkpoint_pages)?;
+            if let Err(e) = store.checkpoint_in_background(db.checkpoint_pages) {
+                // Slower, not wrong: the writer checkpoints as SQLite does by default.
+                tracing::warn!(error = %format!("{e:#}"), "background checkpoints unavailable; the writer checkpoints itself");
+                store.checkpoint_inline(db.checkpoint_pages)?;
+            }
         } else {
             store.checkpoint_inline(db.checkpoint_pages)?;
         }

@@ -138,6 +138,26 @@ fn user_config_overrides_and_bad_config_is_fatal() {
         .stderr(predicate::str::contains("pipeline.batch_sise").and(predicate::str::contains("my.toml")));
 }
 
+/// Both checkpoint modes store the same and leave no WAL behind after the run.
+#[test]
+fn checkpoint_modes_store_the_same() {
+    for background in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(
+            &cfg,
+            format!("[database]\ncheckpoint_pages = 1\nbackground_checkpoint = {background}\n"),
+        )
+        .unwrap();
+        let db = dir.path().join("t.db");
+        bin().arg("--config").arg(&cfg).arg("--db").arg(&db).arg("run").arg(seeds()).assert().success();
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM articles"), 5, "background = {background}");
+        let wal = dir.path().join("t.db-wal");
+        let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(wal_len, 0, "background = {background}: WAL left behind");
+    }
+}
+
 #[test]
 fn missing_input_path_and_unwritable_database_are_fatal_and_named() {
     let dir = tempfile::tempdir().unwrap();
