@@ -62,21 +62,28 @@ pub fn normalize(text: &str) -> Cow<'_, str> {
     }
     let nfc: Cow<'_, str> = if needs_nfc { Cow::Owned(text.nfc().collect()) } else { Cow::Borrowed(text) };
     let mut out = String::with_capacity(nfc.len());
-    let mut chars = nfc.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in unify_line_ends(nfc.chars()) {
         match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push('\n');
-            }
             c if is_zero_width(c) => {}
             c if is_odd_space(c) => out.push(' '),
             c => out.push(c),
         }
     }
     Cow::Owned(out)
+}
+
+/// `\r\n` and lone `\r` as `\n` (decoding and cleaning both need it: cleaning also
+/// takes text that did not come through `decode`).
+pub fn unify_line_ends(chars: impl Iterator<Item = char>) -> impl Iterator<Item = char> {
+    let mut chars = chars.peekable();
+    std::iter::from_fn(move || {
+        let c = chars.next()?;
+        if c == '\r' {
+            chars.next_if_eq(&'\n');
+            return Some('\n');
+        }
+        Some(c)
+    })
 }
 
 fn is_odd_space(c: char) -> bool {

@@ -316,15 +316,8 @@ fn tidy(s: String) -> String {
         return s;
     }
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in crate::clean::text::unify_line_ends(s.chars()) {
         match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push('\n');
-            }
             '\u{0C}' => out.push('\n'),
             c if is_stray_control(c) => {}
             c => out.push(c),
