@@ -5,10 +5,15 @@
 # start-up time of `watch` (index load) on the resulting database.
 #
 #   benches/scale.sh [N] [CORPUS_DIR]      (work files under target/scale/)
+#
+# SCALE_UNIT=sentence mixes sentences instead of paragraphs (see benches/scale_gen.py):
+# near-duplicate candidates then stay rare, so the run shows how the store's own costs
+# grow; the default, paragraph mixes, also makes candidates grow with the store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
 corpus="${2:-${NEWS_INGEST_CORPUS:-../shared/corpus/vietnews}}"
+unit="${SCALE_UNIT:-paragraph}"
 if [ ! -d "$corpus" ]; then
   echo "corpus not found: $corpus (give a directory of .txt articles or set NEWS_INGEST_CORPUS)" >&2
   exit 1
@@ -16,11 +21,12 @@ fi
 cargo build --release --quiet
 bin=$PWD/target/release/news-ingest
 work=target/scale/$n
+if [ "$unit" != paragraph ]; then work="$work-$unit"; fi
 mkdir -p "$work"
 if [ ! -f "$work/in.done" ]; then
   rm -rf "$work/in"
   echo "generating $n articles into $work/in ..."
-  python3 benches/scale_gen.py "$corpus" "$work/in" "$n"
+  python3 benches/scale_gen.py "$corpus" "$work/in" "$n" 1 "$unit"
   touch "$work/in.done"
 fi
 rm -f "$work"/scale.db*

@@ -11,6 +11,9 @@
 //! - `NEWS_INGEST_BENCH_WINDOW`: `search.rank_window` (default: the embedded config).
 //! - `NEWS_INGEST_BENCH_QUALITY=0`: skip comparing windowed results with exhaustive
 //!   bm25 (top-20 overlap).
+//! - `NEWS_INGEST_BENCH_DB=PATH`: time the queries on an existing database instead,
+//!   e.g. one built by `news-ingest run` (whose index is merged as it grows, not
+//!   optimised once like the built one).
 
 use std::path::{Path, PathBuf};
 
@@ -127,11 +130,19 @@ fn main() {
     // `cargo bench` passes `--bench`; a filter argument is not used.
     let n: usize =
         std::env::var("NEWS_INGEST_BENCH_ARTICLES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-search-{n}.db"));
-    let ready = path.exists() && std::env::var_os("NEWS_INGEST_BENCH_REBUILD").is_none() && {
-        let s = SqliteStore::open_reader(&path, Duration::from_secs(5)).expect("open");
-        s.counts().map(|c| c.articles as usize == n).unwrap_or(false)
-    };
+    let given = std::env::var_os("NEWS_INGEST_BENCH_DB").map(PathBuf::from);
+    let path = given
+        .clone()
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-search-{n}.db")));
+    if given.is_some() && !path.exists() {
+        eprintln!("search bench: NEWS_INGEST_BENCH_DB={} does not exist", path.display());
+        std::process::exit(1);
+    }
+    let ready = given.is_some()
+        || path.exists() && std::env::var_os("NEWS_INGEST_BENCH_REBUILD").is_none() && {
+            let s = SqliteStore::open_reader(&path, Duration::from_secs(5)).expect("open");
+            s.counts().map(|c| c.articles as usize == n).unwrap_or(false)
+        };
     if ready {
         eprintln!("reusing {}", path.display());
     } else {
@@ -210,6 +221,7 @@ fn main() {
     }
     dated.sort();
     all.sort();
+    let n = store.counts().map(|c| c.articles).unwrap_or(n as u64);
     println!(
         "\n{n} articles, {:.1} GiB: search (limit 20, with snippets) p50 {:.2} ms, p95 {:.2} ms over {} runs; \
          with --since p50 {:.2} ms",

@@ -78,6 +78,7 @@ impl Context {
         let mut store = crate::store::SqliteStore::open_writer(&self.db, self.busy_timeout())?;
         let db = &self.config.database;
         store.set_cache_mib(db.writer_cache_mib)?;
+        store.set_fts_automerge(db.fts_automerge)?;
         if db.background_checkpoint {
             if let Err(e) = store.checkpoint_in_background(db.checkpoint_pages) {
                 // Slower, not wrong: the writer checkpoints as SQLite does by default.

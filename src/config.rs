@@ -47,6 +47,8 @@ pub struct DatabaseConfig {
     pub checkpoint_pages: u32,
     /// Checkpoint on a background thread rather than in the writer's commit.
     pub background_checkpoint: bool,
+    /// FTS5 `automerge`: segments of one size before they are merged (2-16).
+    pub fts_automerge: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -194,6 +196,12 @@ impl Config {
         if self.pipeline.batch_size == 0 {
             bail!("pipeline.batch_size must be greater than 0");
         }
+        if !(2..=16).contains(&self.database.fts_automerge) {
+            bail!(
+                "database.fts_automerge must be between 2 and 16 (FTS5's limits), got {}",
+                self.database.fts_automerge
+            );
+        }
         let w = &self.watch;
         if w.rescan_interval_ms == 0 {
             bail!("watch.rescan_interval_ms must be greater than 0");
@@ -291,5 +299,10 @@ mod tests {
         assert!(msg.contains("batch_size") && msg.contains("u.toml"), "{msg}");
         let e = Config::from_layers(Some((Path::new("u.toml"), "[dedup]\nbands = 5\n"))).unwrap_err();
         assert!(format!("{e:#}").contains("dedup.bands"));
+        for bad in [0, 1, 17] {
+            let layer = format!("[database]\nfts_automerge = {bad}\n");
+            let e = Config::from_layers(Some((Path::new("u.toml"), layer.as_str()))).unwrap_err();
+            assert!(format!("{e:#}").contains("database.fts_automerge"), "{bad}");
+        }
     }
 }

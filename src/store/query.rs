@@ -409,6 +409,20 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// How many segments of one size FTS5 lets accumulate before merging them
+    /// (its `automerge` option, stored in the index; FTS5's default is 4). Each
+    /// merge rewrites the postings, so a larger value means less writing per article
+    /// on a growing store, and at most that many segments per level for a query.
+    pub fn set_fts_automerge(&self, segments: u32) -> Result<()> {
+        let n = segments.clamp(2, 16); // FTS5 accepts 0 (off) or 2-16.
+        self.conn
+            .execute_batch(&format!(
+                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', {n});
+                 INSERT INTO articles_title_fts(articles_title_fts, rank) VALUES ('automerge', {n});"
+            ))
+            .with_context(|| format!("cannot configure the search index of {}", self.path().display()))
+    }
+
     /// After migration 2 on a database with articles: build the index once.
     pub(super) fn reindex_if_stale(&mut self) -> Result<()> {
         if self.meta_get(FTS_STALE_KEY)?.is_some() {

@@ -683,4 +683,19 @@ mod tests {
         let reader = SqliteStore::open_reader(&db, Duration::from_secs(1)).unwrap();
         assert_eq!(reader.counts().unwrap().rejected, 1000);
     }
+
+    /// The FTS5 merge setting reaches both indexes (FTS5 keeps it in `<table>_config`).
+    #[test]
+    fn fts_automerge_is_stored_in_both_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_writer(&dir.path().join("t.db"), Duration::from_secs(1)).unwrap();
+        store.set_fts_automerge(16).unwrap();
+        for table in ["articles_fts_config", "articles_title_fts_config"] {
+            let v: i64 = store
+                .conn
+                .query_row(&format!("SELECT v FROM {table} WHERE k = 'automerge'"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, 16, "{table}");
+        }
+    }
 }
