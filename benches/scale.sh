@@ -55,6 +55,24 @@ print(f"wall {float(sys.argv[2]):.1f} s, peak RSS {int(sys.argv[3]) / 1024:.0f} 
 print(f"per-article cost: first {rows[0][0]} files {first:.0f} us, last 10k ({rows[-2][0]}-{rows[-1][0]}) {last:.0f} us, ratio {last / first:.2f}")
 print(f"near-dup index: {rows[-1][2]} articles, {rows[-1][3] / max(rows[-1][2], 1):.0f} bytes per article")
 print(f"candidates verified per file: first {rows[0][0]} files {rows[0][4] / rows[0][0]:.2f}, last 10k {(rows[-1][4] - rows[-2][4]) / (rows[-1][0] - rows[-2][0]):.2f}")
+# Single windows are noisy on a shared machine: the README quotes the median of the
+# first ten windows against the median of the last ten.
+import statistics
+per, prev = [], rows[0][:0] or (0, 0.0, 0, 0, 0, 0, 0.0, 0.0, 0.0)
+for r in rows:
+    n = r[0] - prev[0]
+    per.append([(r[i] - prev[i]) / n * 1e6 for i in (1, 6, 7, 8)])  # total, near, commit, idle
+    prev = r
+k = min(10, len(per) // 2)
+def ratio(name, f):
+    a = statistics.median(f(p) for p in per[:k])
+    b = statistics.median(f(p) for p in per[-k:])
+    print(f"  {name}: {a:.0f} -> {b:.0f} us ({b / a:.2f}x)" if a > 0 else f"  {name}: {a:.0f} -> {b:.0f} us")
+print(f"median of the first {k} windows vs the last {k}, us per file:")
+ratio("per-article cost", lambda p: p[0])
+ratio("writer, near-dup candidate checks", lambda p: p[1])
+ratio("writer, commits", lambda p: p[2])
+ratio("writer, everything but candidate checks", lambda p: p[0] - p[3] - p[1])
 print("per 10k files: us per file; candidates verified, dropped by signature per file;")
 print("writer us per file spent on near-dup candidates, in commits, and idle (waiting for workers)")
 print(f"  {'files':>8} {'us':>6} {'verif':>6} {'dropped':>7} {'near':>6} {'commit':>6} {'idle':>6}")
