@@ -58,7 +58,7 @@ print(f"candidates verified per file: first {rows[0][0]} files {rows[0][4] / row
 # Single windows are noisy on a shared machine: the README quotes the median of the
 # first ten windows against the median of the last ten.
 import statistics
-per, prev = [], rows[0][:0] or (0, 0.0, 0, 0, 0, 0, 0.0, 0.0, 0.0)
+per, prev = [], (0, 0.0, 0, 0, 0, 0, 0.0, 0.0, 0.0)
 for r in rows:
     n = r[0] - prev[0]
     per.append([(r[i] - prev[i]) / n * 1e6 for i in (1, 6, 7, 8)])  # total, near, commit, idle
