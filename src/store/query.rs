@@ -414,11 +414,13 @@ impl SqliteStore {
     /// merge rewrites the postings, so a larger value means less writing per article
     /// on a growing store, and at most that many segments per level for a query.
     pub fn set_fts_automerge(&self, segments: u32) -> Result<()> {
-        let n = segments.clamp(2, 16); // FTS5 accepts 0 (off) or 2-16.
+        if !(2..=16).contains(&segments) {
+            bail!("FTS5 automerge must be between 2 and 16, got {segments}");
+        }
         self.conn
             .execute_batch(&format!(
-                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', {n});
-                 INSERT INTO articles_title_fts(articles_title_fts, rank) VALUES ('automerge', {n});"
+                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', {segments});
+                 INSERT INTO articles_title_fts(articles_title_fts, rank) VALUES ('automerge', {segments});"
             ))
             .with_context(|| format!("cannot configure the search index of {}", self.path().display()))
     }

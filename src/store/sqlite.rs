@@ -690,6 +690,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open_writer(&dir.path().join("t.db"), Duration::from_secs(1)).unwrap();
         store.set_fts_automerge(16).unwrap();
+        assert!(store.set_fts_automerge(1).is_err() && store.set_fts_automerge(17).is_err());
         for table in ["articles_fts_config", "articles_title_fts_config"] {
             let v: i64 = store
                 .conn
