@@ -1,7 +1,7 @@
 //! Command-line front end: parses arguments, loads the configuration, and hands off
 //! to one module per command in [`crate::commands`].
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -93,12 +93,37 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
+    ensure_standard_fds();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A reader that stopped reading (`| head`) is a normal end, not an error.
+        Err(e) if crate::commands::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Not `eprintln!`: it panics when stderr is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Opens `/dev/null` on any of the descriptors 0, 1 and 2 that the caller closed
+/// (`news-ingest export >&-`). Without this, the first file the program opens gets
+/// descriptor 1, and output meant for stdout would be written into it (an input file
+/// or the database); with it, output to a closed stdout is discarded and the command
+/// ends normally.
+fn ensure_standard_fds() {
+    for fd in 0..=2 {
+        // SAFETY: F_GETFD only queries the descriptor table; open() on a C string
+        // literal; a descriptor opened here is deliberately kept for the process's life.
+        unsafe {
+            if libc::fcntl(fd, libc::F_GETFD) == -1 {
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                if null >= 0 && null != fd {
+                    libc::dup2(null, fd);
+                    libc::close(null);
+                }
+            }
         }
     }
 }
@@ -139,9 +164,41 @@ fn init_logging(format: LogFormat, progress_bar: bool) {
     use tracing_subscriber::EnvFilter;
     let default = if progress_bar { "warn" } else { "info" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.with_writer(std::io::stderr).json().try_init(),
+        // Text logs carry file names, which may hold terminal escapes: every control
+        // character is written escaped, so colours (ANSI sequences of our own) are off.
+        LogFormat::Text => builder.with_ansi(false).with_writer(|| EscapingStderr).try_init(),
     };
+}
+
+/// stderr with control characters escaped (`\x1b`), except newline and tab: a file
+/// named with ESC or BEL sequences cannot drive the terminal through a log line.
+/// C1 controls (U+0080-U+009F, two bytes in UTF-8) are escaped as well.
+struct EscapingStderr;
+
+impl std::io::Write for EscapingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len());
+        let mut i = 0;
+        while i < buf.len() {
+            let b = buf[i];
+            if (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f {
+                out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+            } else if b == 0xc2 && matches!(buf.get(i + 1), Some(0x80..=0x9f)) {
+                out.extend_from_slice(format!("\\u{{{:x}}}", buf[i + 1]).as_bytes());
+                i += 1;
+            } else {
+                out.push(b);
+            }
+            i += 1;
+        }
+        std::io::stderr().write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }

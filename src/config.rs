@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 /// The default configuration, as shipped in `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
+/// The largest `input.max_file_size` accepted (1 GiB): cleaning holds a few times a
+/// file's size, so anything larger is not an article a news pipeline should load.
+pub const MAX_FILE_SIZE_LIMIT: u64 = 1 << 30;
+
 /// Environment variable that overrides `database.path`.
 pub const DB_ENV: &str = "NEWS_INGEST_DB";
 
@@ -181,42 +185,20 @@ impl Config {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.input.max_file_size == 0 {
-            bail!("input.max_file_size must be greater than 0");
+        for (key, value, (lo, hi)) in self.numeric_values() {
+            if !(lo..=hi).contains(&value) {
+                bail!("{key} must be between {lo} and {hi} (see the Limits table in README.md), got {value}");
+            }
         }
         if self.input.include.is_empty() {
             bail!("input.include must list at least one pattern (e.g. \"*.txt\")");
         }
-        if self.pipeline.channel_capacity == 0 {
-            bail!("pipeline.channel_capacity must be greater than 0");
-        }
-        if self.pipeline.max_bytes_in_flight == 0 {
-            bail!("pipeline.max_bytes_in_flight must be greater than 0");
-        }
-        if self.pipeline.batch_size == 0 {
-            bail!("pipeline.batch_size must be greater than 0");
-        }
-        if !(2..=16).contains(&self.database.fts_automerge) {
-            bail!(
-                "database.fts_automerge must be between 2 and 16 (FTS5's limits), got {}",
-                self.database.fts_automerge
-            );
-        }
         let w = &self.watch;
-        if w.rescan_interval_ms == 0 {
-            bail!("watch.rescan_interval_ms must be greater than 0");
-        }
         if w.delete_processed && !w.done_dir.as_os_str().is_empty() {
             bail!("watch.delete_processed and watch.done_dir exclude each other: set one of them");
         }
-        if self.search.rank_window == 0 || self.search.idf_sample == 0 {
-            bail!("search.rank_window and search.idf_sample must be greater than 0");
-        }
         let d = &self.dedup;
-        if d.shingle_size == 0 {
-            bail!("dedup.shingle_size must be greater than 0");
-        }
-        if d.bands == 0 || d.rows == 0 || d.bands * d.rows != d.num_perm {
+        if d.bands * d.rows != d.num_perm {
             bail!(
                 "dedup.bands ({}) * dedup.rows ({}) must equal dedup.num_perm ({})",
                 d.bands,
@@ -233,7 +215,53 @@ impl Config {
                 bail!("{key} must be in (0, 1], got {v}");
             }
         }
+        if !(-1.0..=1.0).contains(&d.prefilter_margin) {
+            bail!(
+                "dedup.prefilter_margin must be between -1 and 1 (negative: off), got {}",
+                d.prefilter_margin
+            );
+        }
         Ok(())
+    }
+
+    /// Every integer setting with its allowed range, inclusive. The ranges are the
+    /// README's "Limits" table: wide enough for any real use, narrow enough that no
+    /// value can overflow a conversion (SQLite's busy timeout is a C `int` of
+    /// milliseconds, tokio's channels cap their capacity, `Instant + Duration` panics
+    /// on overflow) or make a stage allocate without bound.
+    pub fn numeric_values(&self) -> Vec<(&'static str, u64, (u64, u64))> {
+        const HOUR_MS: u64 = 3_600_000;
+        const DAY_MS: u64 = 24 * HOUR_MS;
+        let (i, db, p, d, w, s) =
+            (&self.input, &self.database, &self.pipeline, &self.dedup, &self.watch, &self.search);
+        let n = |v: usize| v as u64;
+        vec![
+            ("input.max_file_size", i.max_file_size, (1, MAX_FILE_SIZE_LIMIT)),
+            ("database.busy_timeout_ms", db.busy_timeout_ms, (0, HOUR_MS)),
+            ("database.writer_cache_mib", db.writer_cache_mib, (1, 65_536)),
+            ("database.checkpoint_pages", u64::from(db.checkpoint_pages), (1, 10_000_000)),
+            ("database.fts_automerge", u64::from(db.fts_automerge), (2, 16)),
+            ("pipeline.channel_capacity", n(p.channel_capacity), (1, 65_536)),
+            ("pipeline.workers", n(p.workers), (0, 256)),
+            ("pipeline.batch_size", n(p.batch_size), (1, 1_000_000)),
+            ("pipeline.batch_interval_ms", p.batch_interval_ms, (0, HOUR_MS)),
+            ("pipeline.max_bytes_in_flight", p.max_bytes_in_flight, (1, 1 << 40)),
+            ("dedup.shingle_size", n(d.shingle_size), (1, 64)),
+            ("dedup.num_perm", n(d.num_perm), (1, 4096)),
+            ("dedup.bands", n(d.bands), (1, 4096)),
+            ("dedup.rows", n(d.rows), (1, 4096)),
+            ("dedup.min_shingles", n(d.min_shingles), (0, 1_000_000)),
+            ("dedup.min_numeric_shingles", n(d.min_numeric_shingles), (0, 1_000_000)),
+            ("dedup.max_candidates", n(d.max_candidates), (1, 100_000)),
+            ("watch.rescan_interval_ms", w.rescan_interval_ms, (1, DAY_MS)),
+            ("watch.settle_ms", w.settle_ms, (0, DAY_MS)),
+            ("watch.shutdown_timeout_ms", w.shutdown_timeout_ms, (0, HOUR_MS)),
+            ("watch.summary_interval_ms", w.summary_interval_ms, (0, DAY_MS)),
+            ("watch.max_backoff_ms", w.max_backoff_ms, (0, DAY_MS)),
+            ("search.rank_window", n(s.rank_window), (1, 100_000_000)),
+            ("search.idf_sample", n(s.idf_sample), (1, 1_000_000_000)),
+            ("search.title_pool", n(s.title_pool), (0, 1_000_000)),
+        ]
     }
 
     /// The number of CPU workers to use for cleaning and fingerprinting.

@@ -387,27 +387,35 @@ fn file_deleted_or_changed_between_discovery_and_read() {
     use news_ingest::source::read::{read, ReadResult};
     use news_ingest::source::Candidate;
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("gone.txt");
+    let root: std::sync::Arc<Path> = std::sync::Arc::from(dir.path().canonicalize().unwrap().as_path());
+    let p = root.join("gone.txt");
     std::fs::write(&p, "Tin mới.\n").unwrap();
-    let c = Candidate::new(p.clone(), &std::fs::metadata(&p).unwrap());
+    let mut c = Candidate::new(p.clone(), &std::fs::metadata(&p).unwrap(), root.clone());
     std::fs::remove_file(&p).unwrap();
-    assert!(matches!(read(&c, 1 << 20), ReadResult::Vanished));
+    assert!(matches!(read(&mut c, 1 << 20), ReadResult::Vanished));
 
     // Grown past the limit after discovery: refused, not read whole.
     std::fs::write(&p, "x").unwrap();
-    let c = Candidate::new(p.clone(), &std::fs::metadata(&p).unwrap());
+    let mut c = Candidate::new(p.clone(), &std::fs::metadata(&p).unwrap(), root.clone());
     std::fs::write(&p, vec![b'x'; 4096]).unwrap();
-    match read(&c, 1000) {
+    match read(&mut c, 1000) {
         ReadResult::Unusable { reason, .. } => assert!(reason.starts_with("file too large"), "{reason}"),
         other => panic!("{other:?}"),
     }
-    // Replaced by a directory.
+    // Replaced by a directory, a FIFO or a symlink: no longer an input file (the
+    // next scan applies the discovery rules to what is there now); never read, and
+    // a FIFO never blocks the open.
     std::fs::remove_file(&p).unwrap();
     std::fs::create_dir(&p).unwrap();
-    match read(&c, 1000) {
-        ReadResult::Unusable { reason, .. } => assert_eq!(reason, "is a directory"),
-        other => panic!("{other:?}"),
-    }
+    assert!(matches!(read(&mut c, 1000), ReadResult::Vanished));
+    std::fs::remove_dir(&p).unwrap();
+    let cp = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mkfifo on a path we own.
+    assert_eq!(unsafe { libc::mkfifo(cp.as_ptr(), 0o644) }, 0);
+    assert!(matches!(read(&mut c, 1000), ReadResult::Vanished));
+    std::fs::remove_file(&p).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", &p).unwrap();
+    assert!(matches!(read(&mut c, 1000), ReadResult::Vanished));
 }
 
 #[test]

@@ -258,20 +258,30 @@ impl Cleaner {
         let rules = &*self.rules;
         let mut changed = false;
         if let Some(re) = rules.lead_re.as_ref() {
-            while let Some(first) = paragraphs.first_mut() {
-                while let Some(m) = re.find(first) {
+            // Offsets, not copies: a paragraph of a million repeated prefixes is cut
+            // once at the end (copying the rest after each prefix was quadratic), and
+            // emptied paragraphs are drained at once (not `remove(0)` each).
+            let mut drop = 0;
+            for first in paragraphs.iter_mut() {
+                let mut pos = 0;
+                while let Some(m) = re.find(&first[pos..]) {
                     if m.end() == 0 {
                         break;
                     }
-                    *first = first[m.end()..].trim_start().to_string();
+                    pos += m.end();
+                    pos = first.len() - first[pos..].trim_start().len();
                     changed = true;
+                }
+                if pos > 0 {
+                    first.drain(..pos);
                 }
                 if first.chars().any(char::is_alphanumeric) {
                     break;
                 }
-                paragraphs.remove(0);
+                drop += 1;
                 changed = true;
             }
+            paragraphs.drain(..drop);
         }
         changed
     }

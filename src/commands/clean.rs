@@ -1,11 +1,13 @@
 //! `news-ingest clean FILE [--json]`: clean one file, print the result, touch no database.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 
+use super::escape_controls as esc;
 use crate::clean::Cleaner;
 use crate::cli::Context;
 use crate::decode;
@@ -34,20 +36,22 @@ pub fn run(ctx: &Context, args: CleanArgs) -> Result<ExitCode> {
     let text = decode::decode(&bytes).map_err(|r| anyhow::anyhow!("{}: {r}", args.file.display()))?;
     let cleaner = Cleaner::from_config(&ctx.config.clean)?;
     let doc = cleaner.clean(&text);
+    let mut out = super::stdout();
     if args.json {
-        println!("{}", serde_json::to_string(&doc)?);
+        writeln!(out, "{}", serde_json::to_string(&doc)?)?;
     } else {
         let none = "-";
-        println!("title:     {}", doc.title.as_deref().unwrap_or(none));
-        println!("published: {}", doc.published.as_deref().unwrap_or(none));
-        println!("author:    {}", doc.author.as_deref().unwrap_or(none));
+        writeln!(out, "title:     {}", esc(doc.title.as_deref().unwrap_or(none)))?;
+        writeln!(out, "published: {}", esc(doc.published.as_deref().unwrap_or(none)))?;
+        writeln!(out, "author:    {}", esc(doc.author.as_deref().unwrap_or(none)))?;
         for c in &doc.captions {
-            println!("caption:   {c}");
+            writeln!(out, "caption:   {}", esc(c))?;
         }
-        println!();
+        writeln!(out)?;
         for p in &doc.body {
-            println!("{p}\n");
+            writeln!(out, "{}\n", esc(p))?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -76,7 +76,7 @@ pub fn run(ctx: &Context, args: DupesArgs) -> Result<ExitCode> {
         Ok(())
     })();
     if !args.json && n == 0 && result.is_ok() {
-        eprintln!("no duplicate clusters of {} or more files", args.min_size);
+        super::note(&format!("no duplicate clusters of {} or more files", args.min_size));
     }
     finish_output(result)
 }

@@ -73,15 +73,50 @@ pub fn output_width() -> usize {
         .max(20)
 }
 
-/// At most `width` characters of `s` (one line), with `…` when cut.
+/// `s` with every control character (C0, DEL, C1: ESC, BEL, backspace, ...) written
+/// as a visible escape (`\u{1b}`), so text from outside (file names, titles) can
+/// never drive the terminal. Tabs and newlines are kept; JSON output is escaped by
+/// serde and does not need this.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// At most `width` characters of `s` (one line, control characters escaped), with
+/// `…` when cut.
 pub fn truncate(s: &str, width: usize) -> String {
-    let s = s.replace(['\n', '\r', '\t'], " ");
+    let s = escape_controls(&s.replace(['\n', '\r', '\t'], " ")).into_owned();
     if s.chars().count() <= width {
         return s;
     }
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// Standard output, buffered, for a command's results. Write with `write!`/`writeln!`
+/// and `?` (never `println!`, which panics when the pipe is closed or the disk is
+/// full); a closed pipe then surfaces as a `BrokenPipe` error that [`finish_output`]
+/// and `cli::main` turn into a quiet exit 0.
+pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// A note for the user on stderr. Not `eprintln!`, which panics when stderr is a
+/// closed pipe: a note that cannot be shown is dropped.
+pub fn note(msg: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(io::stderr(), "{msg}");
 }
 
 /// Ends a command whose output went to stdout: a closed pipe (`| head`) is a normal
@@ -94,6 +129,12 @@ pub fn finish_output(result: anyhow::Result<()>) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+/// True when `e` is (or wraps) a write to a closed pipe, also inside a serde_json
+/// error (whose `source()` skips the `io::Error` itself).
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
+    })
 }

@@ -1,5 +1,6 @@
 //! `news-ingest reindex`: rebuild the full-text search index from `articles`.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -16,6 +17,8 @@ pub fn run(ctx: &Context, _args: ReindexArgs) -> Result<ExitCode> {
     // Opening as the writer migrates an old database (and builds the index once).
     let mut store = ctx.open_writer()?;
     let n = store.reindex(|n| tracing::info!(articles = n, "indexing"))?;
-    println!("reindexed {n} articles in {:.1} s", started.elapsed().as_secs_f64());
+    let mut out = super::stdout();
+    writeln!(out, "reindexed {n} articles in {:.1} s", started.elapsed().as_secs_f64())?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

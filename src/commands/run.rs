@@ -1,6 +1,6 @@
 //! `news-ingest run [PATH ...]`: the batch job.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,16 +63,28 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
                 }
             })
         });
-        discovery.await.context("discovery failed")?;
+        let unlisted = discovery.await.context("discovery failed")?;
         let mut summary = pipeline.finish().await?;
         summary.unchanged += skipped.load(Ordering::Relaxed);
+        summary.unlisted = unlisted;
         anyhow::Ok(summary)
     })?;
 
+    let mut out = super::stdout();
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
     } else {
-        print!("{}", summary.report());
+        write!(out, "{}", summary.report())?;
+    }
+    out.flush()?;
+    if summary.unlisted > 0 {
+        // Files under those entries were neither processed nor recorded: the run is
+        // not complete, and a script must be able to tell.
+        super::note(&format!(
+            "error: {} entries under the input paths could not be listed or examined (see the warnings above); the files under them were not processed",
+            summary.unlisted
+        ));
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -37,10 +37,10 @@ pub fn run(ctx: &Context, args: SearchArgs) -> Result<ExitCode> {
     let query = ParsedQuery::parse(&args.query.join(" "));
     let outcome = store.search_with(&query, &dates, args.limit as usize, &ctx.config.search)?;
     if let Some(n) = outcome.window_full {
-        eprintln!(
+        super::note(&format!(
             "note: {n} or more articles match; the newest {n} were ranked \
              (narrow the search with a \"quoted phrase\", --since or --until, or raise search.rank_window)"
-        );
+        ));
     }
     let hits = outcome.hits;
     if args.json {
@@ -49,9 +49,9 @@ pub fn run(ctx: &Context, args: SearchArgs) -> Result<ExitCode> {
     }
     if hits.is_empty() {
         if query.is_empty() {
-            eprintln!("no matches: the query has no words to search for");
+            super::note("no matches: the query has no words to search for");
         } else {
-            eprintln!("no matches");
+            super::note("no matches");
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -134,7 +134,12 @@ fn print_human(hits: &[SearchHit]) -> Result<()> {
         writeln!(out, "{head}{}", truncate(h.title.as_deref().unwrap_or("(no title)"), room))?;
         let indent = " ".repeat(id_width + 2);
         let room = width.saturating_sub(indent.len()).max(10);
-        writeln!(out, "{indent}{}", render_fitted(&h.snippet, room, bold))?;
+        let snippet: Vec<Segment> = h
+            .snippet
+            .iter()
+            .map(|g| Segment { text: super::escape_controls(&g.text).into_owned(), hit: g.hit })
+            .collect();
+        writeln!(out, "{indent}{}", render_fitted(&snippet, room, bold))?;
     }
     out.flush()?;
     Ok(())

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::{finish_output, output_width, truncate};
+use super::{escape_controls as esc, finish_output, output_width, truncate};
 use crate::cli::Context;
 use crate::store::SqliteStore;
 
@@ -49,17 +49,17 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
             let width = output_width();
             let none = "-";
             writeln!(out, "id:          {}", article.id)?;
-            writeln!(out, "title:       {}", article.title.as_deref().unwrap_or(none))?;
-            writeln!(out, "published:   {}", article.published.as_deref().unwrap_or(none))?;
-            writeln!(out, "author:      {}", article.author.as_deref().unwrap_or(none))?;
+            writeln!(out, "title:       {}", esc(article.title.as_deref().unwrap_or(none)))?;
+            writeln!(out, "published:   {}", esc(article.published.as_deref().unwrap_or(none)))?;
+            writeln!(out, "author:      {}", esc(article.author.as_deref().unwrap_or(none)))?;
             writeln!(out, "ingested at: {}", article.ingested_at)?;
             writeln!(out, "sha256:      {}", article.content_sha256)?;
             for c in &article.captions {
-                writeln!(out, "caption:     {c}")?;
+                writeln!(out, "caption:     {}", esc(c))?;
             }
             writeln!(out)?;
             for p in &article.body {
-                writeln!(out, "{p}\n")?;
+                writeln!(out, "{}\n", esc(p))?;
             }
             writeln!(out, "seen in {} file(s):", sources.len())?;
             for s in &sources {

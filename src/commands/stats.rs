@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
             v["size_bytes"] = serde_json::json!(extra.db_bytes + extra.wal_bytes);
             writeln!(out, "{v}")?;
         } else {
-            writeln!(out, "database          {}", ctx.db.display())?;
+            writeln!(out, "database          {}", super::escape_controls(&ctx.db.display().to_string()))?;
             writeln!(
                 out,
                 "size              {} ({} bytes file + {} bytes WAL)",

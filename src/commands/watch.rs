@@ -27,7 +27,7 @@ use crate::clean::Cleaner;
 use crate::cli::Context;
 use crate::pipeline::{Committed, Options, Pipeline};
 use crate::source::discover::Filter;
-use crate::source::watch::{Actions, Counters, End, Outcome, Shared, WatchSettings, WatchSource};
+use crate::source::watch::{Actions, Counters, End, Expect, Outcome, Shared, WatchSettings, WatchSource};
 use crate::store::SqliteStore;
 
 #[derive(Debug, Args)]
@@ -42,6 +42,18 @@ const EXIT_TIMEOUT: u8 = 1;
 const EXIT_SECOND_SIGNAL: u8 = 130;
 
 pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
+    // Signal handlers first, before anything slow (opening and migrating the
+    // database, loading the near-duplicate index): a SIGTERM that arrives while the
+    // daemon starts is then queued and handled as a clean stop, not the default
+    // disposition that kills the process with 143.
+    let runtime = crate::pipeline::runtime(&ctx.config)?;
+    let signals = {
+        let _entered = runtime.enter();
+        Signals {
+            term: signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?,
+            int: signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?,
+        }
+    };
     let w = &ctx.config.watch;
     let dir = match args.dir {
         Some(d) => d,
@@ -76,8 +88,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
         actions,
         counters: Arc::new(Counters::default()),
     };
-    let runtime = crate::pipeline::runtime(&ctx.config)?;
-    runtime.block_on(Daemon { ctx, settings, started: Instant::now() }.run(store))
+    runtime.block_on(Daemon { ctx, settings, started: Instant::now() }.run(store, signals))
 }
 
 /// done_dir and error_dir must exist (they are created) and lie outside DIR, or
@@ -127,11 +138,7 @@ impl Signals {
 }
 
 impl Daemon<'_> {
-    async fn run(self, first: SqliteStore) -> Result<ExitCode> {
-        let mut signals = Signals {
-            term: signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?,
-            int: signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?,
-        };
+    async fn run(self, first: SqliteStore, mut signals: Signals) -> Result<ExitCode> {
         let cfg = &self.ctx.config;
         info!(
             dir = %self.settings.root.display(),
@@ -299,20 +306,17 @@ impl Daemon<'_> {
             return;
         }
         // Not sent by this source (or forgotten): a rescan finishes it from the ledger.
-        let Some(key) = key else { return };
-        // Never move a file that changed after it was read: that is a new version.
-        match std::fs::metadata(&c.path) {
-            Ok(m) => {
-                let now = crate::source::file_key(&c.path, &m);
-                if now.size != key.size || now.mtime_ns != key.mtime_ns {
-                    debug!(path = %c.path.display(), "changed since it was read; left for the next rescan");
-                    return;
-                }
-            }
-            Err(_) => return,
+        if key.is_none() {
+            return;
         }
-        match actions.apply(&self.settings.root, &c.path, c.status) {
+        // Only the file that was read, unchanged (same device, inode, size, mtime):
+        // a new version or a replaced file is left for the next rescan.
+        let expect = Expect { file_id: c.file_id, size: c.size, mtime_ns: c.mtime_ns };
+        match actions.apply(&self.settings.root, &c.path, c.status, expect) {
             Ok(Outcome::Left) => {}
+            Ok(Outcome::Changed) => {
+                debug!(path = %c.path.display(), "changed since it was read; left for the next rescan");
+            }
             Ok(outcome) => {
                 debug!(path = %c.path.display(), ?outcome, "post-commit action");
                 counters.count_outcome(&outcome);

@@ -4,6 +4,7 @@
 //! exactly as the pipeline would). Prints Jaccard, containment both ways, shared
 //! shingles, the decision under the current thresholds and the longest shared passage.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -66,8 +67,10 @@ pub fn run(ctx: &Context, args: WhyArgs) -> Result<ExitCode> {
             min_shingles: cfg.min_shingles,
         },
     };
+    let mut w = super::stdout();
     if args.json {
-        println!("{}", serde_json::to_string(&out)?);
+        writeln!(w, "{}", serde_json::to_string(&out)?)?;
+        w.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let s = &out.explanation.similarity;
@@ -78,14 +81,15 @@ pub fn run(ctx: &Context, args: WhyArgs) -> Result<ExitCode> {
     } else {
         "different: they would be kept apart"
     };
-    println!("A: {}  ({} shingles)", args.a, s.len_a);
-    println!("B: {}  ({} shingles)", args.b, s.len_b);
-    println!("shared shingles        {}", s.shared);
-    println!("jaccard                {:.3}   (merge at >= {})", s.jaccard, cfg.jaccard);
-    println!("containment (shorter)  {:.3}   (merge at >= {})", s.containment, cfg.containment);
-    println!("  A in B               {:.3}", s.containment_a_in_b);
-    println!("  B in A               {:.3}", s.containment_b_in_a);
-    println!(
+    writeln!(w, "A: {}  ({} shingles)", super::escape_controls(&args.a), s.len_a)?;
+    writeln!(w, "B: {}  ({} shingles)", super::escape_controls(&args.b), s.len_b)?;
+    writeln!(w, "shared shingles        {}", s.shared)?;
+    writeln!(w, "jaccard                {:.3}   (merge at >= {})", s.jaccard, cfg.jaccard)?;
+    writeln!(w, "containment (shorter)  {:.3}   (merge at >= {})", s.containment, cfg.containment)?;
+    writeln!(w, "  A in B               {:.3}", s.containment_a_in_b)?;
+    writeln!(w, "  B in A               {:.3}", s.containment_b_in_a)?;
+    writeln!(
+        w,
         "numbers shared         {:.3}   ({} of {}/{} numeric shingles; must be >= {} when both have {}+)",
         s.numeric_containment,
         s.numeric_shared,
@@ -93,20 +97,22 @@ pub fn run(ctx: &Context, args: WhyArgs) -> Result<ExitCode> {
         s.numeric_len_b,
         cfg.numeric_containment,
         cfg.min_numeric_shingles
-    );
-    println!("verdict                {verdict}");
+    )?;
+    writeln!(w, "verdict                {verdict}")?;
     if s.len_a.min(s.len_b) < cfg.min_shingles {
-        println!(
+        writeln!(
+            w,
             "                       (a text under {} shingles only merges as an exact copy)",
             cfg.min_shingles
-        );
+        )?;
     }
     let passage = &out.explanation.longest_shared_passage;
     if passage.is_empty() {
-        println!("longest shared passage (none)");
+        writeln!(w, "longest shared passage (none)")?;
     } else {
-        println!("longest shared passage ({} words)\n  {passage}", passage.split_whitespace().count());
+        writeln!(w, "longest shared passage ({} words)\n  {passage}", passage.split_whitespace().count())?;
     }
+    w.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -167,7 +167,8 @@ async fn prepare(candidate: Candidate, work: Arc<Work>) -> Prepared {
     };
     let w = Arc::clone(&work);
     let result = tokio::task::spawn_blocking(move || {
-        let outcome = match read(&candidate, w.max_size) {
+        let mut candidate = candidate;
+        let outcome = match read(&mut candidate, w.max_size) {
             ReadResult::Vanished => return Prepared::Vanished { candidate },
             ReadResult::Unusable { sha256, reason } => {
                 return Prepared::Rejected { candidate, file_sha256: sha256, reason }

@@ -18,6 +18,9 @@ pub struct Summary {
     pub unchanged: u64,
     /// Files that disappeared between discovery and reading.
     pub vanished: u64,
+    /// Directory entries discovery could not list or examine (unreadable
+    /// directories, over-long paths): the files under them were not processed.
+    pub unlisted: u64,
     pub seconds: f64,
 }
 
@@ -55,13 +58,18 @@ impl Summary {
     /// The human end-of-run report.
     pub fn report(&self) -> String {
         format!(
-            "files        {}\n  stored     {}\n  duplicates {}\n  near dups  {}\n  rejected   {}\nunchanged    {} (already in the database)\nseconds      {:.2}\nfiles/s      {:.1}\n",
+            "files        {}\n  stored     {}\n  duplicates {}\n  near dups  {}\n  rejected   {}\nunchanged    {} (already in the database)\n{}seconds      {:.2}\nfiles/s      {:.1}\n",
             self.files,
             self.stored,
             self.duplicates,
             self.near_duplicates,
             self.rejected,
             self.unchanged,
+            if self.unlisted > 0 {
+                format!("NOT LISTED   {} (unreadable directories or over-long paths; see the warnings)\n", self.unlisted)
+            } else {
+                String::new()
+            },
             self.seconds,
             self.articles_per_second()
         )

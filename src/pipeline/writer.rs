@@ -42,6 +42,11 @@ pub enum WriterMsg {
 pub struct Committed {
     pub path: PathBuf,
     pub status: Status,
+    /// Size and mtime of the file as read, and its device and inode (`None` when it
+    /// was not opened): a post-commit action touches only this same file.
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub file_id: Option<(u64, u64)>,
 }
 
 /// A progress log line every this many files.
@@ -174,7 +179,13 @@ impl Writer {
         }
         self.progress.inc(1);
         self.progress.set_message(self.summary.short());
-        self.pending.push(Committed { path: candidate.path, status });
+        self.pending.push(Committed {
+            size: candidate.key.size,
+            mtime_ns: candidate.key.mtime_ns,
+            file_id: candidate.file_id,
+            path: candidate.path,
+            status,
+        });
         if self.pending.len() >= self.batch_size {
             self.commit()?;
         }

@@ -2,6 +2,7 @@
 //! include/exclude patterns select, and skip those the ledger already has unchanged.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -63,17 +64,27 @@ pub fn check_roots(roots: &[PathBuf]) -> Result<()> {
 ///
 /// Symbolic links are not followed into directories (no loops); a link to a file is
 /// taken only when the file lies inside the same root.
-pub fn walk(roots: &[PathBuf], filter: &Filter, mut found: impl FnMut(Candidate) -> bool) {
+///
+/// Returns how many entries could not be listed or examined (an unreadable
+/// directory, a path longer than the system allows): files under them were not seen,
+/// which the caller must report rather than pretend the run was complete.
+pub fn walk(roots: &[PathBuf], filter: &Filter, mut found: impl FnMut(Candidate) -> bool) -> u64 {
+    let mut unlisted = 0u64;
     for root in roots {
-        let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-        let explicit_file = root.is_file();
-        let walker = WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter();
+        // Walk the resolved root: every candidate path is then the canonical root
+        // joined with the path below it, however the root was typed (`in`, `./in`,
+        // `/abs/in`, `.` from inside it), which is the ledger's identity of the file.
+        let canonical_root = super::resolve_root(root);
+        let shared_root: Arc<Path> = Arc::from(canonical_root.as_path());
+        let explicit_file = canonical_root.is_file();
+        let walker = WalkDir::new(&canonical_root).follow_links(false).sort_by_file_name().into_iter();
         let walker = walker
             .filter_entry(|e| e.depth() == 0 || !e.file_type().is_dir() || !filter.skips_dir(e.file_name()));
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
+                    unlisted += 1;
                     warn!(path = %e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string()), error = %e, "cannot list directory entry; skipped");
                     continue;
                 }
@@ -85,7 +96,8 @@ pub fn walk(roots: &[PathBuf], filter: &Filter, mut found: impl FnMut(Candidate)
             if !named_on_command_line && !filter.accepts(entry.file_name()) {
                 continue;
             }
-            let meta = if ft.is_symlink() {
+            let via_link = ft.is_symlink();
+            let meta = if via_link {
                 match resolve_link(path, &canonical_root) {
                     Some(m) => m,
                     None => continue,
@@ -94,6 +106,7 @@ pub fn walk(roots: &[PathBuf], filter: &Filter, mut found: impl FnMut(Candidate)
                 match entry.metadata() {
                     Ok(m) => m,
                     Err(e) => {
+                        unlisted += 1;
                         warn!(path = %path.display(), error = %e, "cannot stat file; skipped");
                         continue;
                     }
@@ -101,11 +114,14 @@ pub fn walk(roots: &[PathBuf], filter: &Filter, mut found: impl FnMut(Candidate)
             } else {
                 continue;
             };
-            if !found(Candidate::new(path.to_path_buf(), &meta)) {
-                return;
+            let mut c = Candidate::new(path.to_path_buf(), &meta, Arc::clone(&shared_root));
+            c.via_link = via_link;
+            if !found(c) {
+                return unlisted;
             }
         }
     }
+    unlisted
 }
 
 /// Follows a symlink to a regular file inside `root`; anything else is skipped.

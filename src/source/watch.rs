@@ -30,6 +30,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use super::discover::{self, Filter};
+use super::fd::{self, Dir};
 use super::Candidate;
 use crate::config::WatchConfig;
 use crate::store::{FileKey, SqliteStore, Status};
@@ -51,6 +52,8 @@ pub struct Actions {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     Left,
+    /// The name no longer refers to the file that was read (changed, replaced): left.
+    Changed,
     Moved(PathBuf),
     Deleted,
 }
@@ -73,36 +76,194 @@ impl Actions {
     /// Moves or deletes `path` (found under `root`) whose committed fate is `status`.
     /// Only ever called after the commit. Rejected files go to `error_dir` or stay;
     /// they are never deleted.
-    pub fn apply(&self, root: &Path, path: &Path, status: Status) -> std::io::Result<Outcome> {
+    ///
+    /// The file is reached from a descriptor of `root`, one directory at a time
+    /// without following symlinks ([`Dir::parent_beneath`]), and acted on only when
+    /// the name still refers to `expect` (the file that was read): a directory
+    /// swapped for a symlink, or a file replaced after it was read, is left alone.
+    pub fn apply(
+        &self,
+        root: &Path,
+        path: &Path,
+        status: Status,
+        expect: Expect,
+    ) -> std::io::Result<Outcome> {
         let target =
             if status == Status::Rejected { self.error_dir.as_ref() } else { self.done_dir.as_ref() };
+        if target.is_none() && !(self.delete_processed && status != Status::Rejected) {
+            return Ok(Outcome::Left);
+        }
+        let rel = match path.strip_prefix(root) {
+            Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
+            _ => return Err(std::io::Error::other("file is not below the watched directory")),
+        };
+        let (src_dir, name) = Dir::parent_beneath(root, &rel)?;
+        let st = src_dir.stat(&name)?;
+        if (st.st_mode & libc::S_IFMT) != libc::S_IFREG || !expect.matches(&st) {
+            // A new version, or another file now has this name: not what was committed.
+            return Ok(Outcome::Changed);
+        }
         if let Some(dir) = target {
-            let rel = match path.strip_prefix(root) {
-                Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
-                _ => PathBuf::from(path.file_name().unwrap_or(path.as_os_str())),
-            };
-            let dest = free_name(&dir.join(rel));
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            match std::fs::rename(path, &dest) {
+            let dest = free_name(&dir.join(&rel));
+            let parent = dest.parent().unwrap_or(dir);
+            std::fs::create_dir_all(parent)?;
+            let dest_dir = Dir::open(parent)?;
+            let dest_name = fd::name(dest.file_name().unwrap_or(dest.as_os_str()))?;
+            match src_dir.rename(&name, &dest_dir, &dest_name) {
                 Ok(()) => {}
-                // Another filesystem: copy, flush, then remove the original.
                 Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
-                    std::fs::copy(path, &dest)?;
-                    std::fs::File::open(&dest)?.sync_all()?;
-                    std::fs::remove_file(path)?;
+                    return copy_across(&src_dir, &name, &st, &dest, &expect);
                 }
                 Err(e) => return Err(e),
             }
             return Ok(Outcome::Moved(dest));
         }
-        if self.delete_processed && status != Status::Rejected {
-            std::fs::remove_file(path)?;
-            return Ok(Outcome::Deleted);
-        }
-        Ok(Outcome::Left)
+        src_dir.unlink(&name)?;
+        Ok(Outcome::Deleted)
     }
+}
+
+/// Which file a post-commit action may touch: the one that was read, unchanged.
+#[derive(Debug, Clone, Copy)]
+pub struct Expect {
+    /// Device and inode of the descriptor that was read (`None` for a recorded file
+    /// found again by a rescan, which was not read this time).
+    pub file_id: Option<(u64, u64)>,
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+impl Expect {
+    // `stat`'s field types differ between platforms; the casts are not no-ops everywhere.
+    #[allow(clippy::unnecessary_cast)]
+    fn matches(&self, st: &libc::stat) -> bool {
+        let m = (st.st_mtime as i64).saturating_mul(1_000_000_000).saturating_add(st.st_mtime_nsec as i64);
+        st.st_size as u64 == self.size
+            && m == self.mtime_ns
+            && self.file_id.map_or(true, |id| id == (st.st_dev as u64, st.st_ino as u64))
+    }
+}
+
+/// Temporary name of a copy in progress in the destination directory.
+fn partial_name(final_name: &std::ffi::OsStr) -> std::ffi::OsString {
+    let mut n = std::ffi::OsString::from(".");
+    n.push(final_name);
+    n.push(".news-ingest-partial");
+    n
+}
+
+/// A move to another filesystem: copy to a temporary name in the destination,
+/// fsync, rename to the final name, fsync the directory, then remove the source.
+/// A crash leaves either the source and a partial temporary (overwritten by the
+/// retry), or the source and a complete copy, which the retry recognises (same size
+/// and bytes) and finishes by removing the source: never a duplicate.
+#[allow(clippy::unnecessary_cast)] // `stat` field types differ between platforms
+fn copy_across(
+    src_dir: &Dir,
+    name: &std::ffi::CString,
+    st: &libc::stat,
+    dest: &Path,
+    expect: &Expect,
+) -> std::io::Result<Outcome> {
+    use std::io::{Read, Write};
+    let mut src = src_dir.open_file(name)?;
+    let meta = src.metadata()?;
+    if !expect.matches(st) || fd::identity(&meta) != (st.st_dev as u64, st.st_ino as u64) {
+        return Ok(Outcome::Changed);
+    }
+    // A complete copy from an interrupted earlier attempt, under the name it would
+    // have been given (`free_name` skips it because it exists): finish that move.
+    if let Some(done) = existing_copy(dest, &mut src, meta.len())? {
+        src_dir.unlink(name)?;
+        return Ok(Outcome::Moved(done));
+    }
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    let dest_dir = Dir::open(parent)?;
+    let final_name = dest.file_name().unwrap_or(dest.as_os_str());
+    let tmp = fd::name(&partial_name(final_name))?;
+    let mut out = dest_dir.create_file(&tmp)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match src.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        out.write_all(&buf[..n])?;
+    }
+    out.sync_all()?;
+    drop(out);
+    dest_dir.rename(&tmp, &dest_dir, &fd::name(final_name)?)?;
+    dest_dir.sync()?;
+    src_dir.unlink(name)?;
+    Ok(Outcome::Moved(dest.to_path_buf()))
+}
+
+/// The first of `dest`'s predecessors under [`free_name`]'s numbering (`a.txt`,
+/// `a.1.txt`, ...) holding exactly the bytes of `src`. `dest` is the free name.
+fn existing_copy(dest: &Path, src: &mut std::fs::File, len: u64) -> std::io::Result<Option<PathBuf>> {
+    use std::io::Seek;
+    let stem = dest.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = dest.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    // Recover the base stem: `a.3` -> `a` when dest is a numbered free name.
+    let base = match stem.rsplit_once('.') {
+        Some((b, n)) if n.bytes().all(|c| c.is_ascii_digit()) && !n.is_empty() => b.to_string(),
+        _ => stem.clone(),
+    };
+    let mut names = vec![dest.with_file_name(format!("{base}{ext}"))];
+    for n in 1u32.. {
+        let p = dest.with_file_name(format!("{base}.{n}{ext}"));
+        if p == dest || n > 10_000 {
+            break;
+        }
+        names.push(p);
+    }
+    for p in names {
+        if p == dest {
+            break;
+        }
+        let Ok(m) = std::fs::symlink_metadata(&p) else { continue };
+        if !m.is_file() || m.len() != len {
+            continue;
+        }
+        let mut other = std::fs::File::open(&p)?;
+        src.rewind()?;
+        if same_bytes(src, &mut other)? {
+            src.rewind()?;
+            return Ok(Some(p));
+        }
+    }
+    src.rewind()?;
+    Ok(None)
+}
+
+fn same_bytes(a: &mut std::fs::File, b: &mut std::fs::File) -> std::io::Result<bool> {
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = read_full(a, &mut x)?;
+        let m = read_full(b, &mut y)?;
+        if n != m || x[..n] != y[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// `dest`, or `stem.N.ext` with the first free N when `dest` exists (an older
@@ -164,7 +325,7 @@ impl Counters {
         match outcome {
             Outcome::Moved(_) => self.moved.fetch_add(1, Ordering::Relaxed),
             Outcome::Deleted => self.deleted.fetch_add(1, Ordering::Relaxed),
-            Outcome::Left => 0,
+            Outcome::Left | Outcome::Changed => 0,
         };
     }
 
@@ -326,12 +487,15 @@ pub struct WatchSource {
     last_scan_cost: Duration,
     /// Time spent waiting for the pipeline to accept files during this scan.
     send_wait: Duration,
+    /// `cfg.root` (resolved by the command), shared by the candidates.
+    root_arc: Arc<Path>,
 }
 
 impl WatchSource {
     /// `ledger` is a read connection to the database the pipeline writes.
     pub fn new(cfg: WatchSettings, ledger: SqliteStore) -> (WatchSource, Arc<Shared>) {
         let (wake, wake_rx) = sync_channel(1);
+        let cfg_root = cfg.root.clone();
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             in_flight: Mutex::new(HashMap::new()),
@@ -352,6 +516,7 @@ impl WatchSource {
             counts: ScanCounts::default(),
             last_scan_cost: Duration::ZERO,
             send_wait: Duration::ZERO,
+            root_arc: Arc::from(cfg_root.as_path()),
         };
         (source, shared)
     }
@@ -533,7 +698,7 @@ impl WatchSource {
         if !meta.is_file() || !self.cfg.filter.accepts(name) {
             return Ok(false);
         }
-        let c = Candidate::new(path.to_path_buf(), &meta);
+        let c = Candidate::new(path.to_path_buf(), &meta, Arc::clone(&self.root_arc));
         self.consider(c, Some(&meta), input)?;
         Ok(true)
     }
@@ -661,8 +826,9 @@ impl WatchSource {
             Ok(Some(s)) => s,
             _ => return,
         };
-        match self.cfg.actions.apply(&self.cfg.root, &c.path, status) {
-            Ok(Outcome::Left) => {}
+        let expect = Expect { file_id: None, size: c.key.size, mtime_ns: c.key.mtime_ns };
+        match self.cfg.actions.apply(&self.cfg.root, &c.path, status, expect) {
+            Ok(Outcome::Left | Outcome::Changed) => {}
             Ok(outcome) => {
                 debug!(path = %c.path.display(), ?outcome, "finished post-commit action of a recorded file");
                 self.cfg.counters.count_outcome(&outcome);
@@ -760,12 +926,17 @@ mod tests {
         std::fs::write(&f, "x").unwrap();
         let actions =
             Actions { done_dir: Some(dir.path().join("done")), delete_processed: false, error_dir: None };
-        let out = actions.apply(&root, &f, Status::Stored).unwrap();
+        let expect = |f: &Path| {
+            let m = std::fs::metadata(f).unwrap();
+            let key = crate::source::file_key(f, &m);
+            Expect { file_id: Some((m.dev(), m.ino())), size: key.size, mtime_ns: key.mtime_ns }
+        };
+        let out = actions.apply(&root, &f, Status::Stored, expect(&f)).unwrap();
         assert_eq!(out, Outcome::Moved(dir.path().join("done/sub/a.txt")));
         assert!(!f.exists());
         // Rejected with no error_dir: left in place.
         std::fs::write(&f, "y").unwrap();
-        assert_eq!(actions.apply(&root, &f, Status::Rejected).unwrap(), Outcome::Left);
+        assert_eq!(actions.apply(&root, &f, Status::Rejected, expect(&f)).unwrap(), Outcome::Left);
         assert!(f.exists());
     }
 }

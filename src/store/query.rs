@@ -195,6 +195,9 @@ impl ParsedQuery {
 
 // ---- snippets ---------------------------------------------------------------------
 
+/// Articles read per short read transaction by `export` (see `for_each_article`).
+const EXPORT_CHUNK: i64 = 256;
+
 /// A piece of a snippet; `hit` when it matched the query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
@@ -526,8 +529,8 @@ impl SqliteStore {
         // 4. Rank the window (one pass over the doclists, newest first: the inner
         // query stops after `window` matches) and the title matches older than it,
         // then keep the best `limit`.
-        let idf_args: String = (0..idfs.len()).map(|i| format!(", ?{}", i + 7)).collect();
-        let rank = format!("{RANK_FN}(articles_fts, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}{idf_args})");
+        // One BLOB of IDFs (see `rank.rs`): any number of phrases, one argument.
+        let rank = format!("{RANK_FN}(articles_fts, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}, ?7)");
         let sql = format!(
             "WITH w AS MATERIALIZED (
                  SELECT articles_fts.rowid AS id, {rank} AS score
@@ -556,7 +559,7 @@ impl SqliteStore {
             window.into(),
             pool.into(),
         ];
-        values.extend(idfs.into_iter().map(rusqlite::types::Value::from));
+        values.push(idfs.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>().into());
         let mut rows = stmt.query(rusqlite::params_from_iter(values)).with_context(failed)?;
         let mut ranked = 0i64;
         let mut hits = Vec::new();
@@ -592,14 +595,20 @@ impl SqliteStore {
              JOIN articles a ON a.id = c.article_id
              ORDER BY c.n DESC, a.id",
         )?;
-        let mut rows = heads.query([i64::try_from(min_size).unwrap_or(i64::MAX)])?;
-        while let Some(row) = rows.next()? {
-            let head = ClusterHead {
-                id: row.get(0)?,
-                title: row.get(1)?,
-                published: row.get(2)?,
-                size: row.get::<_, i64>(3)?.max(0) as u64,
-            };
+        // The heads are collected first (small rows), so no read transaction stays
+        // open while clusters are printed (a paused pipe would pin the WAL); each
+        // cluster's files are then one short read of their own.
+        let heads: Vec<ClusterHead> = heads
+            .query_map([i64::try_from(min_size).unwrap_or(i64::MAX)], |row| {
+                Ok(ClusterHead {
+                    id: row.get(0)?,
+                    title: row.get(1)?,
+                    published: row.get(2)?,
+                    size: row.get::<_, i64>(3)?.max(0) as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for head in heads {
             let mut sources = self.sources_of(head.id)?;
             // The original first, then copies in the order they were seen.
             sources.sort_by_key(|s| (s.status != Status::Stored, s.id));
@@ -612,51 +621,69 @@ impl SqliteStore {
 
     /// Every article (optionally within `dates`) in id order with its non-rejected
     /// source files, one article in memory at a time.
+    ///
+    /// Read in chunks of [`EXPORT_CHUNK`] articles keyed by id, each chunk its own
+    /// short read transaction that ends before `f` sees its articles: a reader that
+    /// stalls (`export | slow-consumer`, a paused pipe) holds no snapshot, so the
+    /// writer's checkpoints can keep resetting the WAL. Articles committed while the
+    /// export runs with a higher id than the last chunk read are included.
     pub fn for_each_article(
         &self,
         dates: &DateRange,
         mut f: impl FnMut(&ArticleRow, &[SourceBrief]) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut after = i64::MIN;
+        loop {
+            let chunk = self.article_chunk(dates, after)?;
+            let Some(last) = chunk.last() else { return Ok(()) };
+            after = last.0.id;
+            for (a, sources) in &chunk {
+                f(a, sources)?;
+            }
+        }
+    }
+
+    fn article_chunk(&self, dates: &DateRange, after: i64) -> Result<Vec<(ArticleRow, Vec<SourceBrief>)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT a.id, a.title, a.published, a.author, a.captions, a.body, a.content_sha256,
                     a.ingested_at, s.path, s.status, s.similarity
-             FROM articles a LEFT JOIN sources s ON s.article_id = a.id
-             WHERE (?1 IS NULL OR {DAY_EXPR} >= ?1) AND (?2 IS NULL OR {DAY_EXPR} <= ?2)
+             FROM (SELECT * FROM articles a
+                   WHERE a.id > ?3
+                     AND (?1 IS NULL OR {DAY_EXPR} >= ?1) AND (?2 IS NULL OR {DAY_EXPR} <= ?2)
+                   ORDER BY a.id LIMIT ?4) AS a
+             LEFT JOIN sources s ON s.article_id = a.id
              ORDER BY a.id, s.id"
         ))?;
-        let mut rows = stmt.query(params![dates.since, dates.until])?;
-        let mut current: Option<ArticleRow> = None;
-        let mut sources: Vec<SourceBrief> = Vec::new();
+        let mut rows = stmt.query(params![dates.since, dates.until, after, EXPORT_CHUNK])?;
+        let mut chunk: Vec<(ArticleRow, Vec<SourceBrief>)> = Vec::new();
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            if current.as_ref().map(|a| a.id) != Some(id) {
-                if let Some(a) = current.take() {
-                    f(&a, &sources)?;
-                }
-                sources.clear();
+            if chunk.last().map(|(a, _)| a.id) != Some(id) {
                 let captions: String = row.get(4)?;
                 let body: String = row.get(5)?;
-                current = Some(ArticleRow {
-                    id,
-                    title: row.get(1)?,
-                    published: row.get(2)?,
-                    author: row.get(3)?,
-                    captions: serde_json::from_str(&captions).unwrap_or_default(),
-                    body: body.split("\n\n").map(str::to_string).collect(),
-                    content_sha256: row.get(6)?,
-                    ingested_at: row.get(7)?,
-                });
+                chunk.push((
+                    ArticleRow {
+                        id,
+                        title: row.get(1)?,
+                        published: row.get(2)?,
+                        author: row.get(3)?,
+                        captions: serde_json::from_str(&captions).unwrap_or_default(),
+                        body: body.split("\n\n").map(str::to_string).collect(),
+                        content_sha256: row.get(6)?,
+                        ingested_at: row.get(7)?,
+                    },
+                    Vec::new(),
+                ));
             }
             let path: Option<String> = row.get(8)?;
             let status: Option<String> = row.get(9)?;
-            if let (Some(path), Some(status)) = (path, status.as_deref().and_then(Status::parse)) {
+            if let (Some(path), Some(status), Some((_, sources))) =
+                (path, status.as_deref().and_then(Status::parse), chunk.last_mut())
+            {
                 sources.push(SourceBrief { path, status, similarity: row.get(10)? });
             }
         }
-        if let Some(a) = current.take() {
-            f(&a, &sources)?;
-        }
-        Ok(())
+        Ok(chunk)
     }
 
     // ---- statistics -----------------------------------------------------------------

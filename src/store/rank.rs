@@ -12,7 +12,9 @@
 //! database is no larger than the sample.
 //!
 //! Usage: `ni_bm25(articles_fts, w_title, w_body, idf_0, ..., idf_{n-1})` with one IDF
-//! per query phrase, in the order the phrases appear in the MATCH expression.
+//! per query phrase, in the order the phrases appear in the MATCH expression, or
+//! `ni_bm25(articles_fts, w_title, w_body, idfs)` with `idfs` a BLOB of n
+//! little-endian f64s (no limit on the number of phrases; `search` uses this form).
 //! Registered per connection through the `fts5_api` pointer (the documented way:
 //! `SELECT fts5(?1)` with a bound pointer of type "fts5_api_ptr").
 
@@ -101,9 +103,31 @@ unsafe extern "C" fn ni_bm25(
     let args: &[*mut ffi::sqlite3_value] =
         if n_val == 0 || ap_val.is_null() { &[] } else { std::slice::from_raw_parts(ap_val, n_val) };
     let n_phrase = usize::try_from(phrase_count(fts)).unwrap_or(0);
-    if args.len() != COLUMNS + n_phrase {
+    // The IDFs come either as one BLOB of little-endian f64s (what `search` passes:
+    // a SQL function takes at most 127 arguments, a query may have a thousand
+    // phrases) or as one REAL argument per phrase.
+    let blob: Option<&[u8]> =
+        if args.len() == COLUMNS + 1 && ffi::sqlite3_value_type(args[COLUMNS]) == ffi::SQLITE_BLOB {
+            let len = usize::try_from(ffi::sqlite3_value_bytes(args[COLUMNS])).unwrap_or(0);
+            let ptr = ffi::sqlite3_value_blob(args[COLUMNS]).cast::<u8>();
+            if len != n_phrase * 8 || (len > 0 && ptr.is_null()) {
+                return fail(ctx, c"ni_bm25: the IDF blob must hold one f64 per phrase");
+            }
+            Some(if len == 0 { &[] } else { std::slice::from_raw_parts(ptr, len) })
+        } else {
+            None
+        };
+    if blob.is_none() && args.len() != COLUMNS + n_phrase {
         return fail(ctx, c"ni_bm25: expects the column weights and one IDF per phrase");
     }
+    let idf_at = |i: usize| match blob {
+        Some(b) => {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(&b[i * 8..i * 8 + 8]);
+            f64::from_le_bytes(le)
+        }
+        None => ffi::sqlite3_value_double(args[COLUMNS + i]),
+    };
     let weight = |c: usize| ffi::sqlite3_value_double(args[c]);
     // Average document length (FTS5 keeps these totals in memory per statement).
     let (mut rows, mut tokens) = (0i64, 0i64);
@@ -141,7 +165,7 @@ unsafe extern "C" fn ni_bm25(
     let d = f64::from(n_tok);
     let mut score = 0.0;
     for (i, &f) in freq.iter().enumerate() {
-        let idf = ffi::sqlite3_value_double(args[COLUMNS + i]);
+        let idf = idf_at(i);
         score += idf * (f * (K1 + 1.0)) / (f + K1 * (1.0 - B + B * d / avgdl));
     }
     ffi::sqlite3_result_double(ctx, -score);
@@ -196,6 +220,17 @@ mod tests {
                 assert!((builtin - ours).abs() < 1e-9, "{q} row {id}: bm25 {builtin} vs ni_bm25 {ours}");
             }
         }
+        // The BLOB form gives the same scores, for any number of phrases.
+        let q = "\"hoi\" \"dam\"";
+        let blob: Vec<u8> = [0.5f64, 1.5].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let (a, b): (f64, f64) = conn
+            .query_row(
+                "SELECT ni_bm25(t, 4.0, 1.0, 0.5, 1.5), ni_bm25(t, 4.0, 1.0, ?2) FROM t WHERE t MATCH ?1 LIMIT 1",
+                rusqlite::params![q, blob],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
         // A wrong argument count is an SQL error, not a crash.
         let err = conn
             .query_row("SELECT ni_bm25(t, 4.0) FROM t WHERE t MATCH 'hoi'", [], |r| r.get::<_, f64>(0))

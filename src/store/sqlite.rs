@@ -96,6 +96,17 @@ const MIGRATIONS: &[&str] = &[
         data       BLOB NOT NULL
     );
     "#,
+    // issue 14: the ledger records canonical (absolute, resolved) paths from now on.
+    // Rows written before with a path as typed (`in/a.txt`, `./a.txt`) are flagged so
+    // the writer can recognise those files instead of ingesting them a second time
+    // (see `seen_same_bytes`).
+    r#"
+    INSERT INTO meta(key, value)
+        SELECT 'legacy_relative_paths',
+               CASE WHEN EXISTS (SELECT 1 FROM sources WHERE substr(path, 1, 1) <> '/') THEN '1' ELSE '0' END
+        WHERE true
+        ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+    "#,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -112,6 +123,8 @@ pub struct SqliteStore {
     /// Held by writers for as long as they live: one writer per database.
     _lock: Option<WriterLock>,
     in_tx: bool,
+    /// The ledger holds paths recorded as typed, from before canonical paths.
+    legacy_paths: bool,
 }
 
 impl SqliteStore {
@@ -144,6 +157,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             _lock: Some(lock),
             in_tx: false,
+            legacy_paths: false,
         };
         store.configure(busy_timeout)?;
         store
@@ -151,6 +165,7 @@ impl SqliteStore {
             .execute_batch(Self::WRITER_PRAGMAS)
             .with_context(|| format!("cannot configure database {}", path.display()))?;
         store.migrate()?;
+        store.legacy_paths = store.meta_get("legacy_relative_paths")?.as_deref() == Some("1");
         store.reindex_if_stale()?;
         Ok(store)
     }
@@ -166,9 +181,16 @@ impl SqliteStore {
         )
         .with_context(|| format!("cannot open database {}", path.display()))?;
         conn.busy_timeout(busy_timeout)?;
+        check_is_database(&conn, path)?;
         super::rank::register(&conn).with_context(|| format!("cannot open database {}", path.display()))?;
-        let store =
-            SqliteStore { checkpointer: None, conn, path: path.to_path_buf(), _lock: None, in_tx: false };
+        let store = SqliteStore {
+            checkpointer: None,
+            conn,
+            path: path.to_path_buf(),
+            _lock: None,
+            in_tx: false,
+            legacy_paths: false,
+        };
         let version = store.schema_version()?;
         if version > MIGRATIONS.len() as i64 {
             bail!(
@@ -228,6 +250,7 @@ impl SqliteStore {
     fn configure(&mut self, busy_timeout: Duration) -> Result<()> {
         let ctx = || format!("cannot configure database {}", self.path.display());
         self.conn.busy_timeout(busy_timeout).with_context(ctx)?;
+        check_is_database(&self.conn, &self.path)?;
         self.conn
             .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
             .with_context(ctx)?;
@@ -330,6 +353,14 @@ impl SqliteStore {
 
     /// True when this path was already recorded with these bytes. Refreshes the
     /// recorded size and mtime so the next cheap check skips the file.
+    ///
+    /// On a database from before canonical paths (`legacy_relative_paths` in `meta`),
+    /// a row with the same bytes whose relative path is a suffix of this canonical
+    /// path (`in/a.txt` of `/data/in/a.txt`) is taken to be this file: it is
+    /// rewritten to the canonical path, so the file is neither ingested again nor
+    /// read again by the next run. (Two directories holding the same bytes under the
+    /// same relative name cannot be told apart from such a row; the first one seen
+    /// inherits it.)
     pub fn seen_same_bytes(&self, key: &FileKey, file_sha256: &str) -> Result<bool> {
         let n = self
             .conn
@@ -337,7 +368,30 @@ impl SqliteStore {
                 "UPDATE sources SET size = ?3, mtime_ns = ?4 WHERE path_bytes = ?1 AND file_sha256 = ?2",
             )?
             .execute(params![key.path_bytes, file_sha256, key.size as i64, key.mtime_ns])?;
-        Ok(n > 0)
+        if n > 0 {
+            return Ok(true);
+        }
+        if !self.legacy_paths || !key.path_bytes.starts_with(b"/") {
+            return Ok(false);
+        }
+        let mut stmt =
+            self.conn.prepare_cached("SELECT id, path_bytes FROM sources WHERE file_sha256 = ?1")?;
+        let rows = stmt.query_map([file_sha256], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut legacy = None;
+        for row in rows {
+            let (id, old) = row?;
+            if legacy_suffix_of(&old, &key.path_bytes) {
+                legacy = Some(id);
+                break;
+            }
+        }
+        let Some(id) = legacy else { return Ok(false) };
+        self.conn
+            .prepare_cached(
+                "UPDATE sources SET path = ?2, path_bytes = ?3, size = ?4, mtime_ns = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, key.path, key.path_bytes, key.size as i64, key.mtime_ns])?;
+        Ok(true)
     }
 
     /// The first recorded fate of these bytes under any path:
@@ -567,8 +621,12 @@ struct WriterLock {
 }
 
 impl WriterLock {
+    /// The lock sits next to the real database file: `db` with its symbolic links
+    /// resolved, so `--db link.db` and `--db real.db` (or `./real.db`, or the same file
+    /// from another directory) take the same lock.
     fn acquire(db: &Path) -> Result<WriterLock> {
-        let mut lock_path = db.as_os_str().to_owned();
+        let real = real_path(db);
+        let mut lock_path = real.as_os_str().to_owned();
         lock_path.push(".lock");
         let lock_path = PathBuf::from(lock_path);
         let mut file = OpenOptions::new()
@@ -595,6 +653,70 @@ impl WriterLock {
         let _ = write!(file, "{}", std::process::id());
         Ok(WriterLock { _file: file })
     }
+}
+
+/// True when `old`, a path recorded relative to wherever an old run started
+/// (`in/a.txt`, `./a.txt`), names the file at the canonical path `canonical`.
+fn legacy_suffix_of(old: &[u8], canonical: &[u8]) -> bool {
+    if old.starts_with(b"/") {
+        return false;
+    }
+    let mut rel = old;
+    while let Some(rest) = rel.strip_prefix(b"./") {
+        rel = rest;
+    }
+    if rel.is_empty() || rel.split(|&b| b == b'/').any(|part| part == b"..") {
+        return false;
+    }
+    canonical.len() > rel.len()
+        && canonical.ends_with(rel)
+        && canonical[canonical.len() - rel.len() - 1] == b'/'
+}
+
+/// Reads the schema once so that a file which is not a SQLite database (or a
+/// damaged, truncated one) is reported as such, before anything else fails on it
+/// with a misleading message (registering the ranking function was the first to
+/// touch the schema and said "no FTS5").
+fn check_is_database(conn: &Connection, path: &Path) -> Result<()> {
+    let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) else {
+        return Ok(());
+    };
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => bail!(
+            "{} is not a SQLite database (SQLite: {e}): it is another kind of file, or a database whose header is damaged; check --db / NEWS_INGEST_DB / database.path",
+            path.display()
+        ),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => bail!(
+            "database {} is damaged or truncated (SQLite: {e}): restore it from a backup, or use --db for another database",
+            path.display()
+        ),
+        _ => Err(e).with_context(|| format!("cannot read the schema of database {}", path.display())),
+    }
+}
+
+/// `path` with every symbolic link resolved, also when the final file does not exist
+/// yet (a dangling link to a database SQLite is about to create): the directory is
+/// canonicalised and a final link is followed by hand, at most 40 times (the kernel's
+/// limit). Falls back to the path as given when its directory cannot be resolved.
+pub(crate) fn real_path(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        let dir = match current.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(d) => d.to_path_buf(),
+            None => PathBuf::from("."),
+        };
+        let Some(name) = current.file_name().map(|n| n.to_os_string()) else { return current };
+        let Ok(dir) = std::fs::canonicalize(&dir) else { return current };
+        let joined = dir.join(&name);
+        match std::fs::read_link(&joined) {
+            Ok(target) => current = dir.join(target),
+            Err(_) => return joined,
+        }
+    }
+    current
 }
 
 #[cfg(test)]
