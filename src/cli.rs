@@ -93,8 +93,13 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
+    // Held back until the daemon's handlers exist (see `block_stop_signals`).
+    block_stop_signals(true);
     ensure_standard_fds();
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Watch(_)) {
+        block_stop_signals(false);
+    }
     match run(cli) {
         Ok(code) => code,
         // A reader that stopped reading (`| head`) is a normal end, not an error.
@@ -104,6 +109,25 @@ pub fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Blocks (or unblocks) SIGTERM and SIGINT for the calling thread and the threads it
+/// starts from now on. `main` blocks them first thing; every command but `watch`
+/// unblocks them at once (default disposition). `watch` unblocks them only once its
+/// handlers are installed: a signal that arrives while the daemon starts (opening the
+/// database, loading the index) stays pending and becomes a clean stop instead of
+/// killing the process with 143. Threads started while blocked keep them blocked, so
+/// the signal is delivered to the main thread, whose handler forwards it to the runtime.
+pub fn block_stop_signals(blocked: bool) {
+    // SAFETY: sigset manipulation on a local set; pthread_sigmask on this thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        let how = if blocked { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
     }
 }
 

@@ -595,3 +595,121 @@ fn paths_that_cannot_be_listed_make_the_run_say_so() {
     // The other files are processed all the same.
     assert_eq!(count(&db, "SELECT count(*) FROM sources"), 5);
 }
+
+// ---- 8. crash during a cross-device move -------------------------------------------
+
+fn spawn_watch(cfg: &Path, db: &Path, dir: &Path, log: &Path) -> std::process::Child {
+    Command::new(exe())
+        .env_remove("NEWS_INGEST_DB")
+        .env("RUST_LOG", "info")
+        .arg("--config")
+        .arg(cfg)
+        .arg("--db")
+        .arg(db)
+        .arg("watch")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(start.elapsed() < limit, "daemon did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `done_dir` on another filesystem (tmpfs `/dev/shm`), the daemon SIGKILLed again
+/// and again while it moves files: every file ends up in done_dir exactly once,
+/// complete, with no leftover partial copy.
+#[test]
+fn sigkills_during_cross_device_moves_never_duplicate_or_truncate() {
+    let work = tempfile::tempdir().unwrap();
+    let shm = tempfile::tempdir_in("/dev/shm").expect("this test needs /dev/shm (tmpfs)");
+    let dev = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p).unwrap().dev()
+    };
+    assert_ne!(dev(work.path()), dev(shm.path()), "/dev/shm must be another filesystem than the temp dir");
+    let dir = work.path().join("in");
+    const N: u64 = 200;
+    write_articles(&dir, 0..N);
+    let done = shm.path().join("done");
+    let cfg = work.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[pipeline]\nbatch_interval_ms = 50\nbatch_size = 8\n[watch]\nrescan_interval_ms = 200\nsettle_ms = 0\nshutdown_timeout_ms = 20000\ndone_dir = \"{}\"\n",
+            done.display()
+        ),
+    )
+    .unwrap();
+    let db = work.path().join("t.db");
+    let log = work.path().join("watch.log");
+    let left = |d: &Path| std::fs::read_dir(d).map(|r| r.count()).unwrap_or(0);
+    for i in 0..8u64 {
+        let mut child = spawn_watch(&cfg, &db, &dir, &log);
+        std::thread::sleep(Duration::from_millis(250 + 90 * i));
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
+        wait_exit(&mut child, Duration::from_secs(30));
+        if left(&dir) == 0 {
+            break;
+        }
+    }
+    let mut child = spawn_watch(&cfg, &db, &dir, &log);
+    let start = Instant::now();
+    while left(&dir) > 0 {
+        assert!(start.elapsed() < Duration::from_secs(90), "files left in DIR: {}", left(&dir));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert!(wait_exit(&mut child, Duration::from_secs(30)).success());
+    let mut names: Vec<String> = std::fs::read_dir(&done)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len() as u64, N, "done_dir holds {} files for {N}: {names:?}", names.len());
+    for i in 0..N {
+        let name = format!("a{i:05}.txt");
+        let got = std::fs::read_to_string(done.join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got, article(i, ""), "{name} is not a complete copy");
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM sources"), N as i64);
+}
+
+// ---- 10. SIGTERM while the daemon starts ---------------------------------------------
+
+#[test]
+fn sigterm_during_start_up_is_a_clean_exit() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("in");
+    write_articles(&dir, 0..50);
+    let cfg = work.path().join("c.toml");
+    std::fs::write(&cfg, "[watch]\nsettle_ms = 0\n").unwrap();
+    let db = work.path().join("t.db");
+    // From 10 ms on: before that the process may still be in exec and the dynamic
+    // loader, before any of our code runs.
+    for delay_ms in [10u64, 20, 40, 80, 150, 300] {
+        let log = work.path().join(format!("w{delay_ms}.log"));
+        let mut child = spawn_watch(&cfg, &db, &dir, &log);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        let status = wait_exit(&mut child, Duration::from_secs(30));
+        assert!(
+            status.success(),
+            "SIGTERM {delay_ms} ms after start: {status:?}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+}

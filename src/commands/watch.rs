@@ -54,6 +54,8 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
             int: signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?,
         }
     };
+    // Blocked since `main` started: a signal that came meanwhile is delivered now.
+    crate::cli::block_stop_signals(false);
     let w = &ctx.config.watch;
     let dir = match args.dir {
         Some(d) => d,

@@ -939,4 +939,85 @@ mod tests {
         assert_eq!(actions.apply(&root, &f, Status::Rejected, expect(&f)).unwrap(), Outcome::Left);
         assert!(f.exists());
     }
+
+    fn expect_of(f: &Path) -> Expect {
+        let m = std::fs::symlink_metadata(f).unwrap();
+        let key = crate::source::file_key(f, &m);
+        Expect { file_id: Some((m.dev(), m.ino())), size: key.size, mtime_ns: key.mtime_ns }
+    }
+
+    /// A parent directory swapped for a symlink after the read: the delete (or move)
+    /// never reaches the file outside the root it now points to.
+    #[test]
+    fn symlinked_parent_never_lets_an_action_leave_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        let f = root.join("sub/a.txt");
+        std::fs::write(&f, "inside").unwrap();
+        let victim = outside.join("a.txt");
+        std::fs::hard_link(&f, &victim).unwrap_or_else(|_| std::fs::write(&victim, "inside").unwrap());
+        // Even with the expectation of the very inode the outside name refers to.
+        let expect = expect_of(&victim);
+        std::fs::remove_file(&f).unwrap();
+        std::fs::remove_dir(root.join("sub")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("sub")).unwrap();
+        let delete = Actions { done_dir: None, delete_processed: true, error_dir: None };
+        assert!(delete.apply(&root, &f, Status::Stored, expect).is_err());
+        let done =
+            Actions { done_dir: Some(dir.path().join("done")), delete_processed: false, error_dir: None };
+        assert!(done.apply(&root, &f, Status::Stored, expect).is_err());
+        assert!(victim.exists(), "a file outside the root was deleted or moved");
+    }
+
+    /// A file replaced after it was read (another inode under the name) is left.
+    #[test]
+    fn replaced_file_is_left_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        std::fs::create_dir_all(&root).unwrap();
+        let f = root.join("a.txt");
+        std::fs::write(&f, "first").unwrap();
+        let expect = expect_of(&f);
+        std::fs::remove_file(&f).unwrap();
+        std::fs::write(root.join(".new"), "other").unwrap();
+        std::fs::rename(root.join(".new"), &f).unwrap();
+        let delete = Actions { done_dir: None, delete_processed: true, error_dir: None };
+        assert_eq!(delete.apply(&root, &f, Status::Stored, expect).unwrap(), Outcome::Changed);
+        assert!(f.exists());
+    }
+
+    /// The cross-device path, resumed after a crash at each point: never a duplicate.
+    #[test]
+    fn copy_across_resumes_without_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        let done = dir.path().join("done");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&done).unwrap();
+        let f = root.join("a.txt");
+        std::fs::write(&f, "the article").unwrap();
+        let expect = expect_of(&f);
+        // Crashed after the rename, before removing the source: the complete copy
+        // is recognised and the move finished.
+        std::fs::write(done.join("a.txt"), "the article").unwrap();
+        let (src_dir, name) = Dir::parent_beneath(&root, Path::new("a.txt")).unwrap();
+        let st = src_dir.stat(&name).unwrap();
+        let out = copy_across(&src_dir, &name, &st, &free_name(&done.join("a.txt")), &expect).unwrap();
+        assert_eq!(out, Outcome::Moved(done.join("a.txt")));
+        assert!(!f.exists());
+        assert!(!done.join("a.1.txt").exists());
+        // Crashed mid-copy: a stale partial is overwritten, the copy completes.
+        std::fs::write(&f, "second version").unwrap();
+        let expect = expect_of(&f);
+        std::fs::write(done.join(".b.txt.news-ingest-partial"), "sec").unwrap();
+        let (src_dir, name) = Dir::parent_beneath(&root, Path::new("a.txt")).unwrap();
+        let st = src_dir.stat(&name).unwrap();
+        let dest = done.join("b.txt");
+        assert_eq!(copy_across(&src_dir, &name, &st, &dest, &expect).unwrap(), Outcome::Moved(dest.clone()));
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "second version");
+        assert!(!done.join(".b.txt.news-ingest-partial").exists());
+    }
 }
