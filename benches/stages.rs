@@ -96,6 +96,7 @@ fn bench(c: &mut Criterion) {
                         path_bytes: format!("f{i}.txt").into_bytes(),
                         size: 1,
                         mtime_ns: 1,
+                        access: 0,
                     };
                     let sha = format!("{i:064x}");
                     // The writer's lookups, then the writes of a new article.

@@ -713,3 +713,42 @@ fn sigterm_during_start_up_is_a_clean_exit() {
         );
     }
 }
+
+// ---- 10. a permission error is retried when the mode changes -------------------------
+
+/// Runs as an unprivileged user (`setpriv`), since root reads any file: a file rejected
+/// for "Permission denied" is read again after `chmod`, and not before.
+#[test]
+fn a_permission_rejection_is_retried_after_chmod() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let dir = work.path().join("in");
+    write_articles(&dir, 0..3);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let locked = dir.join("locked.txt");
+    std::fs::write(&locked, article(77, "")).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let db = work.path().join("t.db");
+    let as_nobody = || {
+        let out = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", exe(), "--db"])
+            .arg(&db)
+            .args(["run", "--json"])
+            .arg(&dir)
+            .output()
+            .expect("this test needs setpriv (util-linux)");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let first = as_nobody();
+    // As root the file is readable anyway; the test only means something unprivileged.
+    assert_eq!(first["rejected"], 1, "{first}");
+    assert_eq!(count(&db, "SELECT count(*) FROM sources WHERE error LIKE '%Permission denied%'"), 1);
+    // Unchanged mode: still skipped without a new row.
+    let again = as_nobody();
+    assert_eq!(again["files"], 0, "{again}");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let after = as_nobody();
+    assert_eq!(after["stored"], 1, "the file was not retried after chmod: {after}");
+}

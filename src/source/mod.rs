@@ -50,7 +50,14 @@ pub fn file_key(path: &Path, meta: &std::fs::Metadata) -> FileKey {
         path_bytes: path.as_os_str().as_bytes().to_vec(),
         size: meta.len(),
         mtime_ns: mtime_ns(meta),
+        access: access_stamp(meta),
     }
+}
+
+/// Mode bits, uid and gid of a file folded into one number (see `FileKey::access`).
+pub fn access_stamp(meta: &std::fs::Metadata) -> i64 {
+    use std::os::unix::fs::MetadataExt;
+    ((i64::from(meta.uid())) << 32) ^ ((i64::from(meta.gid())) << 12) ^ i64::from(meta.mode() & 0o7777)
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i64 {

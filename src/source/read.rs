@@ -54,6 +54,7 @@ pub fn read(c: &mut Candidate, max_size: u64) -> ReadResult {
     let fresh = super::file_key(&c.path, &meta);
     c.key.size = fresh.size;
     c.key.mtime_ns = fresh.mtime_ns;
+    c.key.access = fresh.access;
     c.file_id = Some(fd::identity(&meta));
     if meta.len() > max_size {
         return unusable(format!(

@@ -60,6 +60,9 @@ pub struct FileKey {
     pub size: u64,
     /// Modification time, nanoseconds since the epoch (0 when unknown).
     pub mtime_ns: i64,
+    /// Mode, owner and group folded into one number: a rejection for a permission
+    /// error is a property of these, not of the bytes, and is retried once they change.
+    pub access: i64,
 }
 
 /// Evidence kept for a near duplicate, so a user can see why two texts were merged.

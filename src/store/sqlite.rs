@@ -100,7 +100,10 @@ const MIGRATIONS: &[&str] = &[
     // Rows written before with a path as typed (`in/a.txt`, `./a.txt`) are flagged so
     // the writer can recognise those files instead of ingesting them a second time
     // (see `seen_same_bytes`).
+    // Also: rejections for permission errors record the file's mode/owner stamp, and
+    // are no longer "seen" once it changes (`seen_unchanged`).
     r#"
+    ALTER TABLE sources ADD COLUMN access_stamp INTEGER;
     INSERT INTO meta(key, value)
         SELECT 'legacy_relative_paths',
                CASE WHEN EXISTS (SELECT 1 FROM sources WHERE substr(path, 1, 1) <> '/') THEN '1' ELSE '0' END
@@ -344,11 +347,15 @@ impl SqliteStore {
 
     /// True when this path was already recorded with this size and mtime: the cheap
     /// check that lets a re-run skip a file without reading it.
+    ///
+    /// A rejection for a permission error counts only while the file's mode, owner
+    /// and group are those it was rejected with: after a `chmod` it is read again.
     pub fn seen_unchanged(&self, key: &FileKey) -> Result<bool> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT 1 FROM sources WHERE path_bytes = ?1 AND size = ?2 AND mtime_ns = ?3 LIMIT 1",
+            "SELECT 1 FROM sources WHERE path_bytes = ?1 AND size = ?2 AND mtime_ns = ?3
+               AND (access_stamp IS NULL OR access_stamp = ?4) LIMIT 1",
         )?;
-        Ok(stmt.exists(params![key.path_bytes, key.size as i64, key.mtime_ns])?)
+        Ok(stmt.exists(params![key.path_bytes, key.size as i64, key.mtime_ns, key.access])?)
     }
 
     /// True when this path was already recorded with these bytes. Refreshes the
@@ -449,9 +456,16 @@ impl SqliteStore {
     pub fn insert_source(&self, s: &NewSource<'_>) -> Result<i64> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "INSERT INTO sources(path, path_bytes, size, mtime_ns, file_sha256, status, article_id,
-                                 similarity, jaccard, containment, shared_shingles, error, processed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {NOW})"
+                                 similarity, jaccard, containment, shared_shingles, error, access_stamp,
+                                 processed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {NOW})"
         ))?;
+        // A permission error is a property of the file's mode and owner, not of its
+        // bytes: remember them, so a change lets the file be read again.
+        let access = s
+            .error
+            .filter(|e| e.contains("Permission denied") || e.contains("Operation not permitted"))
+            .map(|_| s.key.access);
         stmt.execute(params![
             s.key.path,
             s.key.path_bytes,
@@ -465,6 +479,7 @@ impl SqliteStore {
             s.evidence.map(|e| e.containment),
             s.evidence.map(|e| e.shared_shingles as i64),
             s.error,
+            access,
         ])?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -724,7 +739,7 @@ mod tests {
     use super::*;
 
     fn key(path: &str) -> FileKey {
-        FileKey { path: path.into(), path_bytes: path.as_bytes().to_vec(), size: 1, mtime_ns: 1 }
+        FileKey { path: path.into(), path_bytes: path.as_bytes().to_vec(), size: 1, mtime_ns: 1, access: 0 }
     }
 
     fn rejected<'a>(key: &'a FileKey, sha: &'a str, error: &'a str) -> NewSource<'a> {

@@ -11,10 +11,11 @@ impl SqliteStore {
     pub fn status_unchanged(&self, key: &FileKey) -> Result<Option<Status>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT status FROM sources WHERE path_bytes = ?1 AND size = ?2 AND mtime_ns = ?3
+               AND (access_stamp IS NULL OR access_stamp = ?4)
              ORDER BY id DESC LIMIT 1",
         )?;
         let status: Option<String> = stmt
-            .query_row(params![key.path_bytes, key.size as i64, key.mtime_ns], |r| r.get(0))
+            .query_row(params![key.path_bytes, key.size as i64, key.mtime_ns, key.access], |r| r.get(0))
             .optional()?;
         Ok(status.and_then(|s| Status::parse(&s)))
     }
