@@ -22,6 +22,7 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub log: LogConfig,
     pub clean: CleanConfig,
+    pub html: HtmlConfig,
     pub dedup: DedupConfig,
     pub watch: WatchConfig,
     pub search: SearchConfig,
@@ -73,6 +74,15 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlConfig {
+    /// User HTML rules file extending config/html.toml (empty: none).
+    pub rules: PathBuf,
+    /// Largest inflated size of a gzipped page (bytes).
+    pub max_decompressed_size: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -186,6 +196,9 @@ impl Config {
         }
         if self.input.include.is_empty() {
             bail!("input.include must list at least one pattern (e.g. \"*.txt\")");
+        }
+        if self.html.max_decompressed_size == 0 {
+            bail!("html.max_decompressed_size must be greater than 0");
         }
         if self.pipeline.channel_capacity == 0 {
             bail!("pipeline.channel_capacity must be greater than 0");
