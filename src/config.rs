@@ -83,6 +83,8 @@ pub struct HtmlConfig {
     pub rules: PathBuf,
     /// Largest inflated size of a gzipped page (bytes).
     pub max_decompressed_size: u64,
+    /// Deepest element nesting a page may ask for.
+    pub max_depth: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -199,6 +201,9 @@ impl Config {
         }
         if self.html.max_decompressed_size == 0 {
             bail!("html.max_decompressed_size must be greater than 0");
+        }
+        if !(16..=100_000).contains(&self.html.max_depth) {
+            bail!("html.max_depth must be between 16 and 100000, got {}", self.html.max_depth);
         }
         if self.pipeline.channel_capacity == 0 {
             bail!("pipeline.channel_capacity must be greater than 0");

@@ -120,6 +120,11 @@ impl Block {
     }
 }
 
+/// A scored element: (good − bad, first block, end).
+pub type Scored = (f64, usize, usize);
+/// The blocks, the best element, and the forced element's block range.
+pub type Walked = (Vec<Block>, Option<Scored>, Option<(usize, usize)>);
+
 /// What the extractor found.
 #[derive(Debug, Clone, Default)]
 pub struct Extracted {
@@ -150,6 +155,10 @@ struct Frame {
     /// blocks become skipped and its text counts as bad. Sites do call their main
     /// column "sidebar-1" or wrap the whole page in a `form`.
     chrome: bool,
+    /// Chrome by its tag only (`header`, `footer`, `aside`, `form`): kept when it holds
+    /// more than `tag_chrome_max_chars` of good text (sites put articles in a `header`
+    /// section, or the whole page in an ASP.NET `form`).
+    tag_chrome: bool,
     anchor: bool,
     caption: bool,
     lead: bool,
@@ -273,7 +282,10 @@ impl Walk<'_> {
         if e.attr("hidden").is_some() {
             f.skip = true;
         }
-        if CHROME.contains(&name)
+        if matches!(name, "header" | "footer" | "aside" | "form") {
+            f.chrome = true;
+            f.tag_chrome = true;
+        } else if CHROME.contains(&name)
             || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
             || e.attr("role").is_some_and(|r| {
                 matches!(
@@ -342,6 +354,7 @@ impl Walk<'_> {
                 f.byline = true;
             } else if has_hint(a, &r.boilerplate) {
                 f.chrome = true;
+                f.tag_chrome = false;
             } else if has_hint(a, &r.lead) {
                 f.lead = true;
             } else if has_hint(a, &r.date) {
@@ -373,6 +386,9 @@ impl Walk<'_> {
         self.date -= u32::from(f.date);
         self.link -= u32::from(f.link);
         self.bold -= u32::from(f.bold);
+        if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
+            f.chrome = false;
+        }
         if f.chrome && !f.anchor {
             for b in &mut self.blocks[f.first_block..] {
                 b.skip = true;
@@ -394,11 +410,7 @@ impl Walk<'_> {
 
 /// The blocks of a page, the best-scoring element's block range and score, and the
 /// range of the `forced` element (for `examples/html_eval.rs --debug` and [`extract`]).
-pub fn walk(
-    doc: &Html,
-    rules: &HtmlRules,
-    forced: Option<NodeId>,
-) -> (Vec<Block>, Option<(f64, usize, usize)>, Option<(usize, usize)>) {
+pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
     let mut w = Walk {
         rules,
         stack: Vec::with_capacity(64),
@@ -444,7 +456,7 @@ pub fn walk(
     w.flush();
     let mut best: Option<(f64, usize, usize)> = None;
     for &c in &w.candidates {
-        if best.is_none_or(|(s, _, _)| c.0 > s) {
+        if best.map_or(true, |(s, _, _)| c.0 > s) {
             best = Some(c);
         }
     }
@@ -456,12 +468,18 @@ pub fn walk(
 pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Option<&str>) -> Extracted {
     let (blocks, best, forced_range) = walk(doc, rules, forced);
 
-    let mut out = Extracted::default();
-    out.largest_block_words = blocks.iter().filter(|b| !b.skip).map(|b| b.words).max().unwrap_or(0);
-    out.h1 = blocks.iter().find(|b| b.heading == 1 && !b.skip).map(|b| b.text.clone());
-    out.byline = blocks.iter().find(|b| b.byline && b.words <= 12).map(|b| b.text.clone());
-    out.datelines =
-        blocks.iter().filter(|b| b.date && b.words <= 20).take(8).map(|b| b.text.clone()).collect();
+    let mut out = Extracted {
+        largest_block_words: blocks.iter().filter(|b| !b.skip).map(|b| b.words).max().unwrap_or(0),
+        h1: blocks.iter().find(|b| b.heading == 1 && !b.skip).map(|b| b.text.clone()),
+        byline: blocks.iter().find(|b| b.byline && b.words <= 12).map(|b| b.text.clone()),
+        datelines: blocks
+            .iter()
+            .filter(|b| b.date && b.words <= 20)
+            .take(8)
+            .map(|b| b.text.clone())
+            .collect(),
+        ..Extracted::default()
+    };
 
     let (start, end) = match (forced_range, best) {
         (Some(r), _) => r,
@@ -482,7 +500,7 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
         if b.link_density() > max_ld {
             continue;
         }
-        if b.heading == 1 && title_key.as_ref().is_none_or(|t| *t == key(&b.text) || b.words <= 30) {
+        if b.heading == 1 && title_key.as_ref().map_or(true, |t| *t == key(&b.text) || b.words <= 30) {
             continue;
         }
         body_idx.push(i);

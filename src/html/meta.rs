@@ -84,15 +84,11 @@ pub fn read(doc: &Html) -> Meta {
     for node in doc.tree.nodes() {
         let Node::Element(e) = node.value() else { continue };
         match e.name() {
-            "html" => {
-                if m.lang.is_none() {
-                    m.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).map(str::to_string);
-                }
+            "html" if m.lang.is_none() => {
+                m.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).map(str::to_string);
             }
-            "title" => {
-                if m.title_tag.is_none() {
-                    m.title_tag = non_empty(text_of(node));
-                }
+            "title" if m.title_tag.is_none() => {
+                m.title_tag = non_empty(text_of(node));
             }
             "link" => {
                 let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
@@ -122,13 +118,12 @@ pub fn read(doc: &Html) -> Meta {
                     }
                 }
             }
-            "script" => {
-                if e.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json")) {
-                    let raw: String =
-                        node.children().filter_map(|c| c.value().as_text().map(|t| &**t)).collect();
-                    if let Ok(v) = serde_json::from_str::<Value>(raw.trim()) {
-                        jsonld(&v, &mut m, &mut jsonld_site, &mut jsonld_url, &mut jsonld_lang);
-                    }
+            "script"
+                if e.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json")) =>
+            {
+                let raw: String = node.children().filter_map(|c| c.value().as_text().map(|t| &**t)).collect();
+                if let Ok(v) = serde_json::from_str::<Value>(raw.trim()) {
+                    jsonld(&v, &mut m, &mut jsonld_site, &mut jsonld_url, &mut jsonld_lang);
                 }
             }
             "time" => {

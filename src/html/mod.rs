@@ -27,6 +27,9 @@ pub struct Page {
     pub captions: Vec<String>,
     /// Resolved metadata (see [`meta`] for the order).
     pub title: Option<String>,
+    /// The title came from `<title>` only (no JSON-LD, OpenGraph or `h1`): a headline
+    /// the text cleaner finds at the top of the body is better evidence.
+    pub title_weak: bool,
     /// `YYYY-MM-DD` from the metadata, when any source carried a date.
     pub published: Option<String>,
     /// A person's name: JSON-LD Person, the visible byline, a right-aligned signature.
@@ -60,6 +63,7 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
         .or_else(|| m.og_title.clone())
         .map(|t| meta::strip_site(&t, site.as_deref(), false));
     let ex = extract::extract(&doc, rules, forced, pre_title.as_deref());
+    let title_weak = pre_title.is_none() && ex.h1.is_none();
     let title = pre_title
         .or_else(|| ex.h1.clone())
         .or_else(|| m.title_tag.as_deref().map(|t| meta::strip_site(t, site.as_deref(), true)))
@@ -88,6 +92,7 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
         blocks: ex.body,
         captions: ex.captions,
         title,
+        title_weak,
         published,
         author,
         meta_author,
@@ -118,6 +123,49 @@ fn byline_text(s: &str) -> Option<String> {
         return None;
     }
     Some(t.to_string())
+}
+
+/// Elements with no end tag, or whose end tag is optional: they do not nest.
+const NO_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
+    "colgroup", "rb", "rt", "rp", "!doctype",
+];
+
+/// The deepest element nesting the markup asks for, counted over the tags (an
+/// upper-bound estimate, linear time, no parse). html5ever's tree builder checks
+/// element scopes by walking its stack of open elements, so a page of a million
+/// nested `div`s costs it quadratic time; such pages are refused before parsing
+/// (browsers cap the depth for the same reason).
+pub fn nesting_depth(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        i += off + 1;
+        let close = b.get(i) == Some(&b'/');
+        let start = i + usize::from(close);
+        let len = b[start..].iter().take(16).take_while(|c| c.is_ascii_alphanumeric()).count();
+        if len == 0 {
+            continue;
+        }
+        let name = text[start..start + len].to_ascii_lowercase();
+        if NO_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        if close {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        // "<x ... />": self-closing (only meaningful in SVG/MathML, cheap to honour).
+        let end = b[start..].iter().take(4096).position(|&c| c == b'>').map(|e| start + e);
+        if end.is_some_and(|e| e > 0 && b[e - 1] == b'/') {
+            continue;
+        }
+        depth += 1;
+        max = max.max(depth);
+    }
+    max
 }
 
 /// gzip's magic bytes.

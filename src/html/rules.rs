@@ -54,6 +54,7 @@ pub struct Scoring {
     pub short_words: usize,
     pub short_weight: f64,
     pub min_block_words: usize,
+    pub tag_chrome_max_chars: usize,
 }
 
 /// One per-site rule: the body selector for a host.

@@ -35,6 +35,7 @@ pub struct Reader {
     cleaner: Cleaner,
     html: Arc<HtmlRules>,
     max_inflated: u64,
+    max_depth: usize,
 }
 
 impl Reader {
@@ -42,11 +43,11 @@ impl Reader {
     pub fn from_config(config: &Config) -> Result<Reader> {
         let cleaner = Cleaner::from_config(&config.clean)?;
         let html = HtmlRules::load(Some(&config.html.rules))?;
-        Ok(Reader::new(cleaner, html, config.html.max_decompressed_size))
+        Ok(Reader::new(cleaner, html, config.html.max_decompressed_size, config.html.max_depth))
     }
 
-    pub fn new(cleaner: Cleaner, html: HtmlRules, max_inflated: u64) -> Reader {
-        Reader { cleaner, html: Arc::new(html), max_inflated }
+    pub fn new(cleaner: Cleaner, html: HtmlRules, max_inflated: u64, max_depth: usize) -> Reader {
+        Reader { cleaner, html: Arc::new(html), max_inflated, max_depth }
     }
 
     pub fn cleaner(&self) -> &Cleaner {
@@ -82,8 +83,16 @@ impl Reader {
     /// The page's own metadata wins over what the cleaner reads from the text (it is
     /// exact); the cleaner's findings fill the gaps (a dateline or byline in the body
     /// text). A first paragraph the cleaner took for a headline goes back into the
-    /// body when the page has its own title.
+    /// body when the page has its own title (JSON-LD, OpenGraph, `h1`); a `<title>`
+    /// alone yields to it.
     fn html_document(&self, text: &str) -> Result<Document, String> {
+        let depth = html::nesting_depth(text);
+        if depth > self.max_depth {
+            return Err(format!(
+                "HTML nested deeper than {} elements ({depth}; html.max_depth)",
+                self.max_depth
+            ));
+        }
         let page = html::read(text, &self.html);
         let min = self.html.scoring.min_block_words as u32;
         let no_text =
@@ -92,8 +101,12 @@ impl Reader {
             return Err(no_text());
         }
         let mut doc = self.cleaner.clean(&page.blocks.join("\n\n"));
-        if let (Some(t), Some(_)) = (doc.title.take(), page.title.as_ref()) {
-            doc.body.insert(0, t);
+        let cleaner_title = doc.title.take();
+        let keep_cleaner_title = page.title.is_none() || page.title_weak;
+        match cleaner_title {
+            Some(t) if keep_cleaner_title => doc.title = Some(t),
+            Some(t) => doc.body.insert(0, t),
+            None => {}
         }
         if doc.is_empty() {
             return Err(no_text());
@@ -106,7 +119,9 @@ impl Reader {
                 s.nfc().collect()
             }
         };
-        doc.title = page.title.as_ref().map(nfc).or(doc.title);
+        if doc.title.is_none() {
+            doc.title = page.title.as_ref().map(nfc);
+        }
         let mut dateline_date = None;
         if page.published.is_none() && doc.published.is_none() {
             // Visible datelines read with the text rules ("Thứ tư, 22/10/2025, 19:25 (GMT+7)").

@@ -586,7 +586,7 @@ impl SqliteStore {
         mut f: impl FnMut(&ClusterHead, &[super::SourceRow]) -> Result<()>,
     ) -> Result<()> {
         let mut heads = self.conn.prepare(
-            "SELECT a.id, a.title, a.published, c.n
+            "SELECT a.id, a.title, a.published, c.n, a.url
              FROM (SELECT article_id, COUNT(*) AS n FROM sources
                    WHERE article_id IS NOT NULL GROUP BY article_id HAVING COUNT(*) >= ?1) AS c
              JOIN articles a ON a.id = c.article_id
@@ -599,6 +599,7 @@ impl SqliteStore {
                 title: row.get(1)?,
                 published: row.get(2)?,
                 size: row.get::<_, i64>(3)?.max(0) as u64,
+                url: row.get(4)?,
             };
             let mut sources = self.sources_of(head.id)?;
             // The original first, then copies in the order they were seen.
@@ -619,7 +620,7 @@ impl SqliteStore {
     ) -> Result<()> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT a.id, a.title, a.published, a.author, a.captions, a.body, a.content_sha256,
-                    a.ingested_at, s.path, s.status, s.similarity
+                    a.ingested_at, s.path, s.status, s.similarity, a.url, a.site_name, a.lang
              FROM articles a LEFT JOIN sources s ON s.article_id = a.id
              WHERE (?1 IS NULL OR {DAY_EXPR} >= ?1) AND (?2 IS NULL OR {DAY_EXPR} <= ?2)
              ORDER BY a.id, s.id"
@@ -645,6 +646,9 @@ impl SqliteStore {
                     body: body.split("\n\n").map(str::to_string).collect(),
                     content_sha256: row.get(6)?,
                     ingested_at: row.get(7)?,
+                    url: row.get(11)?,
+                    site_name: row.get(12)?,
+                    lang: row.get(13)?,
                 });
             }
             let path: Option<String> = row.get(8)?;

@@ -96,6 +96,13 @@ const MIGRATIONS: &[&str] = &[
         data       BLOB NOT NULL
     );
     "#,
+    // issue 13: HTML pages carry their canonical URL, the outlet's name and their
+    // language; text dumps leave them NULL.
+    r#"
+    ALTER TABLE articles ADD COLUMN url TEXT;
+    ALTER TABLE articles ADD COLUMN site_name TEXT;
+    ALTER TABLE articles ADD COLUMN lang TEXT;
+    "#,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -382,10 +389,21 @@ impl SqliteStore {
         let captions = serde_json::to_string(&doc.captions)?;
         let body = doc.body_text();
         let mut stmt = self.conn.prepare_cached(&format!(
-            "INSERT INTO articles(title, published, author, body, captions, content_sha256, ingested_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"
+            "INSERT INTO articles(title, published, author, body, captions, content_sha256, url, site_name,
+                                  lang, ingested_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW})"
         ))?;
-        stmt.execute(params![doc.title, doc.published, doc.author, body, captions, content_sha256])?;
+        stmt.execute(params![
+            doc.title,
+            doc.published,
+            doc.author,
+            body,
+            captions,
+            content_sha256,
+            doc.url,
+            doc.site_name,
+            doc.lang
+        ])?;
         let id = self.conn.last_insert_rowid();
         self.index_article(id, search)?;
         Ok(id)
@@ -499,7 +517,8 @@ impl SqliteStore {
 
     pub fn article(&self, id: i64) -> Result<Option<ArticleRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, title, published, author, captions, body, content_sha256, ingested_at
+            "SELECT id, title, published, author, captions, body, content_sha256, ingested_at, url,
+                    site_name, lang
              FROM articles WHERE id = ?1",
         )?;
         Ok(stmt.query_row([id], article_from_row).optional()?)
@@ -539,6 +558,9 @@ fn article_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
         body: body.split("\n\n").map(str::to_string).collect(),
         content_sha256: r.get(6)?,
         ingested_at: r.get(7)?,
+        url: r.get(8)?,
+        site_name: r.get(9)?,
+        lang: r.get(10)?,
     })
 }
 
