@@ -26,6 +26,7 @@ pub struct Config {
     pub pipeline: PipelineConfig,
     pub log: LogConfig,
     pub clean: CleanConfig,
+    pub html: HtmlConfig,
     pub dedup: DedupConfig,
     pub watch: WatchConfig,
     pub search: SearchConfig,
@@ -77,6 +78,17 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlConfig {
+    /// User HTML rules file extending config/html.toml (empty: none).
+    pub rules: PathBuf,
+    /// Largest inflated size of a gzipped page (bytes).
+    pub max_decompressed_size: u64,
+    /// Deepest element nesting a page may ask for.
+    pub max_depth: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -232,8 +244,8 @@ impl Config {
     pub fn numeric_values(&self) -> Vec<(&'static str, u64, (u64, u64))> {
         const HOUR_MS: u64 = 3_600_000;
         const DAY_MS: u64 = 24 * HOUR_MS;
-        let (i, db, p, d, w, s) =
-            (&self.input, &self.database, &self.pipeline, &self.dedup, &self.watch, &self.search);
+        let (i, db, p, d, w, s, h) =
+            (&self.input, &self.database, &self.pipeline, &self.dedup, &self.watch, &self.search, &self.html);
         let n = |v: usize| v as u64;
         vec![
             ("input.max_file_size", i.max_file_size, (1, MAX_FILE_SIZE_LIMIT)),
@@ -261,6 +273,8 @@ impl Config {
             ("search.rank_window", n(s.rank_window), (1, 100_000_000)),
             ("search.idf_sample", n(s.idf_sample), (1, 1_000_000_000)),
             ("search.title_pool", n(s.title_pool), (0, 1_000_000)),
+            ("html.max_decompressed_size", h.max_decompressed_size, (1, MAX_FILE_SIZE_LIMIT)),
+            ("html.max_depth", n(h.max_depth), (16, 100_000)),
         ]
     }
 

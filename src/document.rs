@@ -18,6 +18,15 @@ pub struct Document {
     pub captions: Vec<String>,
     /// Article text, one string per paragraph, NFC-normalised.
     pub body: Vec<String>,
+    /// The page's canonical URL (`<link rel=canonical>`, `og:url`), for HTML pages.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The outlet's name (`og:site_name`, JSON-LD publisher), for HTML pages.
+    #[serde(default)]
+    pub site_name: Option<String>,
+    /// The page's language (`<html lang>`, JSON-LD `inLanguage`, `og:locale`), for HTML pages.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 impl Document {

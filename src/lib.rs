@@ -11,6 +11,7 @@ pub mod config;
 pub mod decode;
 pub mod dedup;
 pub mod document;
+pub mod html;
 pub mod nfc;
 pub mod pipeline;
 pub mod source;

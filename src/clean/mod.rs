@@ -247,6 +247,7 @@ impl Cleaner {
             author,
             captions: caption_list,
             body: paragraphs,
+            ..Document::default()
         };
         (doc, dirty)
     }

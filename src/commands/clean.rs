@@ -8,9 +8,9 @@ use anyhow::{bail, Context as _, Result};
 use clap::Args;
 
 use super::escape_controls as esc;
-use crate::clean::Cleaner;
 use crate::cli::Context;
 use crate::decode;
+use crate::pipeline::Reader;
 
 #[derive(Debug, Args)]
 pub struct CleanArgs {
@@ -33,9 +33,17 @@ pub fn run(ctx: &Context, args: CleanArgs) -> Result<ExitCode> {
         );
     }
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
-    let text = decode::decode(&bytes).map_err(|r| anyhow::anyhow!("{}: {r}", args.file.display()))?;
-    let cleaner = Cleaner::from_config(&ctx.config.clean)?;
-    let doc = cleaner.clean(&text);
+    let reader = Reader::from_config(&ctx.config)?;
+    let doc = match reader.document(&bytes) {
+        Ok(doc) => doc,
+        // A text without article text prints as an empty document (as before); any
+        // other rejection (binary, HTML without article text, …) is an error.
+        Err(r) if r == "no article text" => {
+            let text = decode::decode(&bytes).map_err(|r| anyhow::anyhow!("{}: {r}", args.file.display()))?;
+            reader.cleaner().clean(&text)
+        }
+        Err(r) => bail!("{}: {r}", args.file.display()),
+    };
     let mut out = super::stdout();
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&doc)?)?;
@@ -44,6 +52,13 @@ pub fn run(ctx: &Context, args: CleanArgs) -> Result<ExitCode> {
         writeln!(out, "title:     {}", esc(doc.title.as_deref().unwrap_or(none)))?;
         writeln!(out, "published: {}", esc(doc.published.as_deref().unwrap_or(none)))?;
         writeln!(out, "author:    {}", esc(doc.author.as_deref().unwrap_or(none)))?;
+        for (label, v) in
+            [("url:      ", &doc.url), ("site:     ", &doc.site_name), ("lang:     ", &doc.lang)]
+        {
+            if let Some(v) = v {
+                writeln!(out, "{label} {}", esc(v))?;
+            }
+        }
         for c in &doc.captions {
             writeln!(out, "caption:   {}", esc(c))?;
         }

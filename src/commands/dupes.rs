@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, args: DupesArgs) -> Result<ExitCode> {
                 let v = serde_json::json!({
                     "id": head.id,
                     "title": head.title,
+                    "url": head.url,
                     "published": head.published,
                     "size": head.size,
                     "sources": sources.iter().map(|s| serde_json::json!({
@@ -59,6 +60,9 @@ pub fn run(ctx: &Context, args: DupesArgs) -> Result<ExitCode> {
                     "{head_line}{}",
                     truncate(head.title.as_deref().unwrap_or("(no title)"), room)
                 )?;
+                if let Some(url) = &head.url {
+                    writeln!(out, "  {}", truncate(url, width.saturating_sub(2).max(10)))?;
+                }
                 for s in sources {
                     let sim = s.similarity.map(|x| format!("  {x:.3}")).unwrap_or_default();
                     let head = format!("  {:<14} ", s.status.as_str());

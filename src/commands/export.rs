@@ -34,6 +34,9 @@ struct Line<'a> {
     body: &'a [String],
     content_sha256: &'a str,
     ingested_at: &'a str,
+    url: &'a Option<String>,
+    site_name: &'a Option<String>,
+    lang: &'a Option<String>,
     sources: &'a [crate::store::SourceBrief],
 }
 
@@ -53,6 +56,9 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
                 body: &a.body,
                 content_sha256: &a.content_sha256,
                 ingested_at: &a.ingested_at,
+                url: &a.url,
+                site_name: &a.site_name,
+                lang: &a.lang,
                 sources,
             };
             serde_json::to_writer(&mut out, &line)?;

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use clap::Args;
 
-use crate::clean::Cleaner;
 use crate::cli::Context;
 use crate::dedup::NearDupIndex;
 use crate::pipeline::writer::check_dedup_params;
+use crate::pipeline::Reader;
 use crate::pipeline::{Options, Pipeline};
 use crate::source::discover::{self, Filter};
 use crate::store::SqliteStore;
@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let roots = if args.paths.is_empty() { ctx.config.input.paths.clone() } else { args.paths };
     discover::check_roots(&roots)?;
     let filter = Filter::from_config(&ctx.config.input)?;
-    let cleaner = Cleaner::from_config(&ctx.config.clean)?;
+    let cleaner = Reader::from_config(&ctx.config)?;
     let store = ctx.open_writer()?;
     check_dedup_params(&store, &NearDupIndex::new(&ctx.config.dedup))?;
     // Discovery asks the ledger through its own read connection (WAL lets it read

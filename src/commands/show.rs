@@ -52,6 +52,12 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
             writeln!(out, "title:       {}", esc(article.title.as_deref().unwrap_or(none)))?;
             writeln!(out, "published:   {}", esc(article.published.as_deref().unwrap_or(none)))?;
             writeln!(out, "author:      {}", esc(article.author.as_deref().unwrap_or(none)))?;
+            if let Some(url) = &article.url {
+                writeln!(out, "url:         {}", esc(url))?;
+            }
+            if let Some(site) = &article.site_name {
+                writeln!(out, "site:        {}", esc(site))?;
+            }
             writeln!(out, "ingested at: {}", article.ingested_at)?;
             writeln!(out, "sha256:      {}", article.content_sha256)?;
             for c in &article.captions {

@@ -23,8 +23,8 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
-use crate::clean::Cleaner;
 use crate::cli::Context;
+use crate::pipeline::Reader;
 use crate::pipeline::{Committed, Options, Pipeline};
 use crate::source::discover::Filter;
 use crate::source::watch::{Actions, Counters, End, Expect, Outcome, Shared, WatchSettings, WatchSource};
@@ -76,8 +76,8 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     let mut exclude = ctx.config.input.exclude.clone();
     exclude.extend(w.ignore.iter().cloned());
     let filter = Filter::new(&ctx.config.input.include, &exclude)?;
-    Cleaner::from_config(&ctx.config.clean)?; // a bad rules file is an error now, not at the first restart
-                                              // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
+    Reader::from_config(&ctx.config)?; // a bad rules file is an error now, not at the first restart
+                                       // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
     let store = ctx.open_writer()?;
     crate::pipeline::writer::check_dedup_params(&store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
 
@@ -169,7 +169,7 @@ impl Daemon<'_> {
                 None => self.ctx.open_writer(),
             }
             .and_then(|s| Ok((s, SqliteStore::open_reader(&self.ctx.db, self.ctx.busy_timeout())?)))
-            .and_then(|(s, r)| Ok((s, r, Cleaner::from_config(&cfg.clean)?)));
+            .and_then(|(s, r)| Ok((s, r, Reader::from_config(cfg)?)));
             let (writer, ledger, cleaner) = match opened {
                 Ok(t) => t,
                 Err(e) => {

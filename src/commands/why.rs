@@ -8,14 +8,13 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{anyhow, Context as _, Result};
 use clap::Args;
 use serde::Serialize;
 
-use crate::clean::Cleaner;
 use crate::cli::Context;
-use crate::decode;
 use crate::dedup::{Explanation, NearDupIndex};
+use crate::pipeline::Reader;
 use crate::store::SqliteStore;
 
 #[derive(Debug, Args)]
@@ -130,10 +129,6 @@ fn body_of(ctx: &Context, spec: &str, store: &mut Option<SqliteStore>) -> Result
     }
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read {spec} (not an article id or a readable file)"))?;
-    let text = decode::decode(&bytes).map_err(|r| anyhow!("{spec}: {r}"))?;
-    let doc = Cleaner::from_config(&ctx.config.clean)?.clean(&text);
-    if doc.is_empty() {
-        bail!("{spec}: no article text");
-    }
+    let doc = Reader::from_config(&ctx.config)?.document(&bytes).map_err(|r| anyhow!("{spec}: {r}"))?;
     Ok(doc.body)
 }

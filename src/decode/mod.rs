@@ -53,13 +53,41 @@ pub fn decode(bytes: &[u8]) -> Result<String, Rejection> {
     decode_detailed(bytes).map(|d| d.text)
 }
 
-/// Decodes a file's bytes to text, saying which encoding was used.
+/// Decodes a file's bytes to text, saying which encoding was used. HTML is rejected
+/// ("looks like HTML"): use [`decode_page`] where HTML pages are welcome.
 pub fn decode_detailed(bytes: &[u8]) -> Result<Decoded, Rejection> {
+    let (d, html) = decode_page(bytes)?;
+    if let Some(why) = html {
+        return reject(format!("looks like HTML ({why}); save the article text, not the page"));
+    }
+    Ok(d)
+}
+
+/// Decodes a file's bytes to text and says whether the text is an HTML page (and
+/// why: `Some("starts with <!doctype html…")`). Content decides, not the file name.
+///
+/// For HTML the charset comes from the BOM, then a `<meta charset>` /
+/// `http-equiv` declaration in the first 2 KB, then the detection used for text. One
+/// exception: bytes that are valid UTF-8 with non-ASCII characters are read as UTF-8
+/// whatever the page declares, because scrapers commonly re-encode pages to UTF-8
+/// when saving them and keep the original declaration.
+pub fn decode_page(bytes: &[u8]) -> Result<(Decoded, Option<String>), Rejection> {
     if bytes.is_empty() {
         return reject("empty file");
     }
     if let Some(kind) = magic(bytes) {
         return reject(format!("binary file ({kind})"));
+    }
+    if let Some(enc) = declared_charset(bytes) {
+        let valid_utf8 = std::str::from_utf8(bytes).is_ok_and(|s| !s.is_ascii());
+        if enc != encoding_rs::UTF_8 && !valid_utf8 && !bytes.starts_with(b"\xEF\xBB\xBF") {
+            let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+            let replaced = if had_errors { text.matches('\u{FFFD}').count() } else { 0 };
+            let text = tidy(text.into_owned());
+            if let Some(why) = looks_like_html(&text) {
+                return Ok((Decoded { text, encoding: enc.name(), replaced }, Some(why)));
+            }
+        }
     }
     let (mut raw, mut encoding, replaced) = to_text(bytes)?;
     if encoding == "UTF-8" {
@@ -74,10 +102,30 @@ pub fn decode_detailed(bytes: &[u8]) -> Result<Decoded, Rejection> {
     if text.chars().all(char::is_whitespace) {
         return reject("empty file (only whitespace)");
     }
-    if let Some(why) = looks_like_html(&text) {
-        return reject(format!("looks like HTML ({why}); save the article text, not the page"));
-    }
-    Ok(Decoded { text, encoding, replaced })
+    let html = looks_like_html(&text);
+    Ok((Decoded { text, encoding, replaced }, html))
+}
+
+/// The charset a page declares in its first 2 KB (`<meta charset=…>` or
+/// `<meta http-equiv="Content-Type" content="…; charset=…">`), when encoding_rs knows it.
+fn declared_charset(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = &bytes[..bytes.len().min(2048)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let meta = find(&lower, b"<meta")?;
+    let at = meta + find(&lower[meta..], b"charset")? + b"charset".len();
+    let rest = &lower[at..];
+    let rest = &rest[rest.iter().position(|&b| b != b' ')?..];
+    let rest = rest.strip_prefix(b"=")?;
+    let rest = &rest[rest.iter().position(|&b| !matches!(b, b' ' | b'"' | b'\''))?..];
+    let end = rest
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'\'' | b' ' | b';' | b'>' | b'/'))
+        .unwrap_or(rest.len());
+    encoding_rs::Encoding::for_label(&rest[..end])
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Bytes to text by BOM, NUL pattern, UTF-8 validity and legacy detection.

@@ -22,12 +22,12 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 
-use crate::clean::Cleaner;
 use crate::config::Config;
 use crate::dedup::NearDupIndex;
 use crate::source::read::{read, ReadResult};
 use crate::source::Candidate;
 use crate::store::SqliteStore;
+pub use process::Reader;
 pub use summary::Summary;
 pub use writer::Committed;
 use writer::{Prepared, Writer, WriterMsg};
@@ -69,7 +69,7 @@ pub struct Options {
 
 impl Pipeline {
     /// Starts the stages. Must be called inside a tokio runtime.
-    pub fn start(config: &Config, store: SqliteStore, cleaner: Cleaner, options: Options) -> Pipeline {
+    pub fn start(config: &Config, store: SqliteStore, reader: Reader, options: Options) -> Pipeline {
         let cap = config.pipeline.channel_capacity;
         let workers = config.workers();
         let max_size = config.input.max_file_size;
@@ -97,7 +97,7 @@ impl Pipeline {
         });
 
         let work = Arc::new(Work {
-            cleaner,
+            reader,
             hasher: NearDupIndex::new(&config.dedup),
             max_size,
             budget: Semaphore::new(config.pipeline.max_bytes_in_flight.div_ceil(1024).max(1) as usize),
@@ -142,7 +142,7 @@ impl Pipeline {
 
 /// What the transform stage shares between its workers.
 struct Work {
-    cleaner: Cleaner,
+    reader: Reader,
     /// Only its parameters are used (see [`process::process`]).
     hasher: NearDupIndex,
     max_size: u64,
@@ -173,7 +173,7 @@ async fn prepare(candidate: Candidate, work: Arc<Work>) -> Prepared {
             ReadResult::Unusable { sha256, reason } => {
                 return Prepared::Rejected { candidate, file_sha256: sha256, reason }
             }
-            ReadResult::Bytes { bytes, sha256 } => (process::process(&bytes, &w.cleaner, &w.hasher), sha256),
+            ReadResult::Bytes { bytes, sha256 } => (process::process(&bytes, &w.reader, &w.hasher), sha256),
         };
         match outcome {
             (Ok(cleaned), file_sha256) => {

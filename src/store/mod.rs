@@ -114,6 +114,10 @@ pub struct ArticleRow {
     pub body: Vec<String>,
     pub content_sha256: String,
     pub ingested_at: String,
+    /// Canonical URL, outlet name and language (HTML pages; `None` for text dumps).
+    pub url: Option<String>,
+    pub site_name: Option<String>,
+    pub lang: Option<String>,
 }
 
 /// Counts for `stats`.
@@ -185,6 +189,8 @@ pub struct ClusterHead {
     pub id: i64,
     pub title: Option<String>,
     pub published: Option<String>,
+    /// The canonical article's URL, when its page carried one.
+    pub url: Option<String>,
     /// Number of files in the cluster (the original and its copies).
     pub size: u64,
 }

@@ -589,7 +589,7 @@ impl SqliteStore {
         mut f: impl FnMut(&ClusterHead, &[super::SourceRow]) -> Result<()>,
     ) -> Result<()> {
         let mut heads = self.conn.prepare(
-            "SELECT a.id, a.title, a.published, c.n
+            "SELECT a.id, a.title, a.published, c.n, a.url
              FROM (SELECT article_id, COUNT(*) AS n FROM sources
                    WHERE article_id IS NOT NULL GROUP BY article_id HAVING COUNT(*) >= ?1) AS c
              JOIN articles a ON a.id = c.article_id
@@ -605,6 +605,7 @@ impl SqliteStore {
                     title: row.get(1)?,
                     published: row.get(2)?,
                     size: row.get::<_, i64>(3)?.max(0) as u64,
+                    url: row.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -646,7 +647,7 @@ impl SqliteStore {
     fn article_chunk(&self, dates: &DateRange, after: i64) -> Result<Vec<(ArticleRow, Vec<SourceBrief>)>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT a.id, a.title, a.published, a.author, a.captions, a.body, a.content_sha256,
-                    a.ingested_at, s.path, s.status, s.similarity
+                    a.ingested_at, s.path, s.status, s.similarity, a.url, a.site_name, a.lang
              FROM (SELECT * FROM articles a
                    WHERE a.id > ?3
                      AND (?1 IS NULL OR {DAY_EXPR} >= ?1) AND (?2 IS NULL OR {DAY_EXPR} <= ?2)
@@ -671,6 +672,9 @@ impl SqliteStore {
                         body: body.split("\n\n").map(str::to_string).collect(),
                         content_sha256: row.get(6)?,
                         ingested_at: row.get(7)?,
+                        url: row.get(11)?,
+                        site_name: row.get(12)?,
+                        lang: row.get(13)?,
                     },
                     Vec::new(),
                 ));

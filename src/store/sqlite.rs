@@ -96,6 +96,13 @@ const MIGRATIONS: &[&str] = &[
         data       BLOB NOT NULL
     );
     "#,
+    // issue 13: HTML pages carry their canonical URL, the outlet's name and their
+    // language; text dumps leave them NULL.
+    r#"
+    ALTER TABLE articles ADD COLUMN url TEXT;
+    ALTER TABLE articles ADD COLUMN site_name TEXT;
+    ALTER TABLE articles ADD COLUMN lang TEXT;
+    "#,
     // issue 14: the ledger records canonical (absolute, resolved) paths from now on.
     // Rows written before with a path as typed (`in/a.txt`, `./a.txt`) are flagged so
     // the writer can recognise those files instead of ingesting them a second time
@@ -443,10 +450,21 @@ impl SqliteStore {
         let captions = serde_json::to_string(&doc.captions)?;
         let body = doc.body_text();
         let mut stmt = self.conn.prepare_cached(&format!(
-            "INSERT INTO articles(title, published, author, body, captions, content_sha256, ingested_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW})"
+            "INSERT INTO articles(title, published, author, body, captions, content_sha256, url, site_name,
+                                  lang, ingested_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW})"
         ))?;
-        stmt.execute(params![doc.title, doc.published, doc.author, body, captions, content_sha256])?;
+        stmt.execute(params![
+            doc.title,
+            doc.published,
+            doc.author,
+            body,
+            captions,
+            content_sha256,
+            doc.url,
+            doc.site_name,
+            doc.lang
+        ])?;
         let id = self.conn.last_insert_rowid();
         self.index_article(id, search)?;
         Ok(id)
@@ -568,7 +586,8 @@ impl SqliteStore {
 
     pub fn article(&self, id: i64) -> Result<Option<ArticleRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, title, published, author, captions, body, content_sha256, ingested_at
+            "SELECT id, title, published, author, captions, body, content_sha256, ingested_at, url,
+                    site_name, lang
              FROM articles WHERE id = ?1",
         )?;
         Ok(stmt.query_row([id], article_from_row).optional()?)
@@ -608,6 +627,9 @@ fn article_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
         body: body.split("\n\n").map(str::to_string).collect(),
         content_sha256: r.get(6)?,
         ingested_at: r.get(7)?,
+        url: r.get(8)?,
+        site_name: r.get(9)?,
+        lang: r.get(10)?,
     })
 }
 

@@ -1,0 +1,190 @@
+//! Scores the HTML reader as the WCXB benchmark does, plus the VnExpress page.
+//!
+//! `cargo run --release --example html_eval [-- CORPUS_DIR]` (default
+//! `../shared/corpus/html`). WCXB: word-level F1 of the extracted body against
+//! `ground_truth.main_content` (multisets of lower-cased `\w+` tokens), mean over
+//! pages; `with` snippets found and `without` snippets leaked (case-insensitive
+//! substring of the extracted text). Pages are split by id parity (even: the ones the
+//! rules were tuned on, odd: held out) and both halves are reported. A page the reader
+//! rejects scores F1 0. VnExpress: body F1 against the fundus summary + paragraphs
+//! without the caption paragraph, caption in `captions`, title, date and byline.
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use news_ingest::config::Config;
+use news_ingest::pipeline::Reader;
+use regex::Regex;
+
+fn tokens(re: &Regex, s: &str) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for t in re.find_iter(&s.to_lowercase()) {
+        *m.entry(t.as_str().to_string()).or_insert(0) += 1;
+    }
+    m
+}
+
+fn f1(re: &Regex, got: &str, want: &str) -> f64 {
+    let (g, w) = (tokens(re, got), tokens(re, want));
+    let ng: usize = g.values().sum();
+    let nw: usize = w.values().sum();
+    if ng == 0 || nw == 0 {
+        return if ng == nw { 1.0 } else { 0.0 };
+    }
+    let common: usize = g.iter().map(|(k, c)| (*c).min(*w.get(k).unwrap_or(&0))).sum();
+    if common == 0 {
+        return 0.0;
+    }
+    let p = common as f64 / ng as f64;
+    let r = common as f64 / nw as f64;
+    2.0 * p * r / (p + r)
+}
+
+#[derive(Default)]
+struct Half {
+    pages: usize,
+    f1: f64,
+    with_total: usize,
+    with_found: usize,
+    without_total: usize,
+    without_leaked: usize,
+    rejected: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let root = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "../shared/corpus/html".to_string()));
+    let verbose = std::env::var("HTML_EVAL_VERBOSE").is_ok();
+    let reader = Reader::from_config(&Config::embedded())?;
+    let re = Regex::new(r"\w+")?;
+    let wcxb = root.join("wcxb-dev-articles");
+    if !wcxb.exists() {
+        println!("no corpus at {} (pass its path)", root.display());
+        return Ok(());
+    }
+    let mut halves = [Half::default(), Half::default()];
+    let mut worst: Vec<(f64, String)> = Vec::new();
+    let mut names: Vec<_> =
+        std::fs::read_dir(wcxb.join("html"))?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    names.sort();
+    for path in names {
+        let id =
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("").trim_end_matches(".html.gz").to_string();
+        let gt: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+            wcxb.join("ground-truth").join(format!("{id}.json")),
+        )?)?;
+        let g = &gt["ground_truth"];
+        let want = g["main_content"].as_str().unwrap_or("");
+        let bytes = std::fs::read(&path)?;
+        let half = &mut halves[id.parse::<usize>().unwrap_or(0) % 2];
+        half.pages += 1;
+        let got = match reader.document(&bytes) {
+            Ok(doc) => doc.body.join("\n\n"),
+            Err(e) => {
+                half.rejected += 1;
+                if verbose {
+                    println!("{id}: rejected: {e}");
+                }
+                String::new()
+            }
+        };
+        let score = f1(&re, &got, want);
+        half.f1 += score;
+        let low = got.to_lowercase();
+        for s in g["with"].as_array().into_iter().flatten().filter_map(|s| s.as_str()) {
+            half.with_total += 1;
+            if low.contains(&s.to_lowercase()) {
+                half.with_found += 1;
+            } else if verbose {
+                println!("{id}: missing with: {s}");
+            }
+        }
+        for s in g["without"].as_array().into_iter().flatten().filter_map(|s| s.as_str()) {
+            half.without_total += 1;
+            if low.contains(&s.to_lowercase()) {
+                half.without_leaked += 1;
+                if verbose {
+                    println!("{id}: leaked without: {s}");
+                }
+            }
+        }
+        worst.push((score, id));
+    }
+    worst.sort_by(|a, b| a.0.total_cmp(&b.0));
+    println!("WCXB dev articles (word F1 as the benchmark scores it)");
+    println!("| split | pages | mean F1 | with found | without leaked | rejected |");
+    println!("|---|---|---|---|---|---|");
+    let mut all = Half::default();
+    for (name, h) in [("even ids (tuned on)", &halves[0]), ("odd ids (held out)", &halves[1])] {
+        row(name, h);
+        all.pages += h.pages;
+        all.f1 += h.f1;
+        all.with_total += h.with_total;
+        all.with_found += h.with_found;
+        all.without_total += h.without_total;
+        all.without_leaked += h.without_leaked;
+        all.rejected += h.rejected;
+    }
+    row("all", &all);
+    println!(
+        "worst pages: {}",
+        worst.iter().take(15).map(|(s, id)| format!("{id} {s:.2}")).collect::<Vec<_>>().join(", ")
+    );
+    vnexpress(&reader, &re, &root.join("vnexpress"))?;
+    Ok(())
+}
+
+fn row(name: &str, h: &Half) {
+    let pct = |a: usize, b: usize| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+    println!(
+        "| {name} | {} | {:.3} | {:.1} % ({}/{}) | {:.1} % ({}/{}) | {} |",
+        h.pages,
+        h.f1 / h.pages.max(1) as f64,
+        pct(h.with_found, h.with_total),
+        h.with_found,
+        h.with_total,
+        pct(h.without_leaked, h.without_total),
+        h.without_leaked,
+        h.without_total,
+        h.rejected
+    );
+}
+
+fn vnexpress(reader: &Reader, re: &Regex, dir: &Path) -> anyhow::Result<()> {
+    let page = dir.join("VnExpress_2025_10_22.html.gz");
+    let Ok(bytes) = std::fs::read(&page) else {
+        println!("no VnExpress page at {}", page.display());
+        return Ok(());
+    };
+    let gt: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("VnExpress.json"))?)?;
+    let gt = &gt["V1"];
+    let doc = reader.document(&bytes).map_err(|e| anyhow::anyhow!("VnExpress page rejected: {e}"))?;
+    let mut want: Vec<String> = gt["body"]["summary"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect();
+    let mut caption = None;
+    for sec in gt["body"]["sections"].as_array().into_iter().flatten() {
+        for p in sec["paragraphs"].as_array().into_iter().flatten().filter_map(|s| s.as_str()) {
+            if p.contains("Ảnh:") {
+                caption = Some(p.to_string());
+            } else {
+                want.push(p.to_string());
+            }
+        }
+    }
+    let score = f1(re, &doc.body.join("\n\n"), &want.join("\n\n"));
+    let cap_ok = caption.as_ref().is_some_and(|c| doc.captions.iter().any(|d| d.trim() == c.trim()));
+    let cap_in_body = caption.as_ref().is_some_and(|c| doc.body.iter().any(|p| p.contains(c.trim())));
+    let title_ok = doc.title.as_deref() == gt["title"].as_str();
+    let date_ok = doc
+        .published
+        .as_deref()
+        .is_some_and(|d| gt["publishing_date"].as_str().is_some_and(|g| g.starts_with(d)));
+    let author_ok = doc.author.as_deref() == gt["authors"].get(0).and_then(|a| a.as_str());
+    println!(
+        "VnExpress: body F1 {score:.3}, caption in captions {cap_ok}, caption in body {cap_in_body}, title {title_ok}, date {date_ok} ({:?}), byline {author_ok} ({:?})",
+        doc.published, doc.author
+    );
+    Ok(())
+}

@@ -1,0 +1,534 @@
+//! Main content: the article's text blocks, its captions and its visible byline.
+//!
+//! One iterative pass over the DOM (ego_tree's `traverse`, open/close edges, with an
+//! explicit stack: a page of a million nested `div`s needs no call stack). Text is cut
+//! into blocks at block-level elements, so paragraph structure comes from the DOM,
+//! not from line breaks. Each block is scored where it closes:
+//!
+//! - text outside links is *good*, link text is *bad*;
+//! - a block whose link text exceeds `max_link_density` is all bad (menus, lists of
+//!   related headlines);
+//! - a block in a boilerplate subtree (nav/aside/footer/header, forms' controls,
+//!   class/id hints: comments, related, share, breadcrumb, tags, …) is bad;
+//! - a short block (under `short_words`) counts `short_weight` of its text as bad.
+//!
+//! Every element's score is the sum over the blocks under it (children's totals are
+//! added to the parent when it closes), and the body is the element with the highest
+//! good − bad: the container that takes in all article paragraphs and as little
+//! around them as possible — a maximum-subtree choice by text and link density, not
+//! by any site's class names. Blocks are pushed in document order, so an element's
+//! blocks are one contiguous range: the body is a slice, emitted without its
+//! boilerplate and link-dense blocks, with captions (`figcaption`, caption hints) and
+//! the byline taken apart. A lead/sapo block (class hints) just before the container
+//! is kept: dropping the lead is Readability's most reported bug.
+
+use ego_tree::iter::Edge;
+use ego_tree::NodeId;
+use scraper::node::Node;
+use scraper::Html;
+
+use super::rules::{has_hint, HtmlRules};
+
+/// Elements whose content is never text of the page.
+const DROP: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "canvas",
+    "select", "option", "button", "textarea", "input", "head", "video", "audio", "picture", "map",
+];
+
+/// Elements that are chrome by their tag.
+const CHROME: &[&str] = &["nav", "aside", "footer", "header", "menu", "dialog", "form"];
+
+/// Elements that start a new block of text.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "thead",
+    "tbody",
+    "tfoot",
+    "caption",
+    "figure",
+    "figcaption",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "address",
+    "hr",
+    "br",
+    "center",
+    "form",
+    "fieldset",
+    "details",
+    "summary",
+    "body",
+    "html",
+    "time",
+];
+
+/// Elements never treated as chrome by class/id hints (they often carry page-wide
+/// class names such as "single-post has-comments").
+const NO_HINTS: &[&str] = &["html", "body", "main", "article"];
+
+/// One block of text.
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub text: String,
+    /// Non-space characters, and how many of them are inside links / bold.
+    pub chars: u32,
+    pub link: u32,
+    pub bold: u32,
+    pub words: u32,
+    /// 1-6 for h1-h6, 0 otherwise.
+    pub heading: u8,
+    pub skip: bool,
+    pub caption: bool,
+    pub lead: bool,
+    pub byline: bool,
+    pub date: bool,
+    /// The block's element is right-aligned (`style="text-align:right"`, `align=right`).
+    pub right: bool,
+}
+
+impl Block {
+    fn link_density(&self) -> f64 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            f64::from(self.link) / f64::from(self.chars)
+        }
+    }
+}
+
+/// A scored element: (good − bad, first block, end).
+pub type Scored = (f64, usize, usize);
+/// The blocks, the best element, and the forced element's block range.
+pub type Walked = (Vec<Block>, Option<Scored>, Option<(usize, usize)>);
+
+/// What the extractor found.
+#[derive(Debug, Clone, Default)]
+pub struct Extracted {
+    /// Body blocks in order (the lead first when it sat outside the container).
+    pub body: Vec<String>,
+    pub captions: Vec<String>,
+    /// The visible byline element's text, when there is one.
+    pub byline: Option<String>,
+    /// A right-aligned bold short last paragraph (the Vietnamese byline), removed from the body.
+    pub signature: Option<String>,
+    /// Visible dateline texts (elements with date hints), in order.
+    pub datelines: Vec<String>,
+    /// The first `h1` outside chrome.
+    pub h1: Option<String>,
+    /// Words in the largest block of the page outside chrome (for the rejection reason).
+    pub largest_block_words: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Frame {
+    id: Option<NodeId>,
+    block: bool,
+    drop: bool,
+    /// Hidden (`hidden`, `display:none`): never text of the page.
+    skip: bool,
+    /// Chrome by tag or class/id hint; decided when the element closes: unless it
+    /// holds the page's `h1`, a `main` or an `itemprop=articleBody` (an anchor), its
+    /// blocks become skipped and its text counts as bad. Sites do call their main
+    /// column "sidebar-1" or wrap the whole page in a `form`.
+    chrome: bool,
+    /// Chrome by its tag only (`header`, `footer`, `aside`, `form`): kept when it holds
+    /// more than `tag_chrome_max_chars` of good text (sites put articles in a `header`
+    /// section, or the whole page in an ASP.NET `form`).
+    tag_chrome: bool,
+    anchor: bool,
+    caption: bool,
+    lead: bool,
+    byline: bool,
+    date: bool,
+    link: bool,
+    bold: bool,
+    heading: u8,
+    right: bool,
+    first_block: usize,
+    good: f64,
+    bad: f64,
+}
+
+/// Running state of the walk.
+struct Walk<'r> {
+    rules: &'r HtmlRules,
+    stack: Vec<Frame>,
+    blocks: Vec<Block>,
+    cur: Block,
+    pending_space: bool,
+    // Counters of open flagged frames.
+    drop: u32,
+    skip: u32,
+    caption: u32,
+    lead: u32,
+    byline: u32,
+    date: u32,
+    link: u32,
+    bold: u32,
+    attr_buf: String,
+    /// (score, first block, end) of every closed element with a positive score that
+    /// is not inside chrome.
+    candidates: Vec<(f64, usize, usize)>,
+}
+
+impl Walk<'_> {
+    fn text(&mut self, t: &str) {
+        if self.drop > 0 {
+            return;
+        }
+        let in_link = self.link > 0;
+        let in_bold = self.bold > 0;
+        let before = self.cur.chars;
+        for c in t.chars() {
+            if c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}' {
+                self.pending_space = true;
+                continue;
+            }
+            if self.pending_space && !self.cur.text.is_empty() {
+                self.cur.text.push(' ');
+            }
+            self.pending_space = false;
+            self.cur.text.push(c);
+            self.cur.chars += 1;
+            if in_link {
+                self.cur.link += 1;
+            }
+            if in_bold {
+                self.cur.bold += 1;
+            }
+        }
+        if self.cur.chars > before {
+            // A block is flagged when any of its text is (a span.date inside a div).
+            self.cur.skip |= self.skip > 0;
+            self.cur.caption |= self.caption > 0;
+            self.cur.lead |= self.lead > 0;
+            self.cur.byline |= self.byline > 0;
+            self.cur.date |= self.date > 0;
+        }
+    }
+
+    /// Ends the current block: records it and scores it into the innermost frame.
+    fn flush(&mut self) {
+        self.pending_space = false;
+        if self.cur.chars == 0 {
+            self.cur = Block::default();
+            return;
+        }
+        let mut b = std::mem::take(&mut self.cur);
+        b.words = b.text.split_whitespace().count() as u32;
+        if let Some(top) = self.stack.iter().rev().find(|f| f.block) {
+            b.right = top.right;
+        }
+        b.heading = self.stack.iter().rev().map(|f| f.heading).find(|h| *h > 0).unwrap_or(0);
+        let s = &self.rules.scoring;
+        let chars = f64::from(b.chars);
+        let link = f64::from(b.link);
+        let (good, bad) = if b.skip {
+            (0.0, chars)
+        } else if b.caption || b.byline {
+            (0.0, 0.0)
+        } else if b.link_density() > s.max_link_density {
+            (0.0, chars)
+        } else if (b.words as usize) < s.short_words {
+            (0.0, link + (chars - link) * s.short_weight)
+        } else {
+            (chars - link, link)
+        };
+        if let Some(top) = self.stack.last_mut() {
+            top.good += good;
+            top.bad += bad;
+        }
+        self.blocks.push(b);
+    }
+
+    /// Opens an element: its flags, and a block boundary when it is block-level.
+    fn open(&mut self, id: NodeId, e: &scraper::node::Element) {
+        let name = e.name();
+        let mut f = Frame { id: Some(id), first_block: self.blocks.len(), ..Frame::default() };
+        if DROP.contains(&name) {
+            f.drop = true;
+        }
+        f.block = BLOCKS.contains(&name);
+        if f.block {
+            self.flush();
+            f.first_block = self.blocks.len();
+        } else if !self.cur.text.is_empty() && matches!(name, "img") {
+            self.pending_space = true;
+        }
+        if e.attr("hidden").is_some() {
+            f.skip = true;
+        }
+        if matches!(name, "header" | "footer" | "aside" | "form") {
+            f.chrome = true;
+            f.tag_chrome = true;
+        } else if CHROME.contains(&name)
+            || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            || e.attr("role").is_some_and(|r| {
+                matches!(
+                    r.to_ascii_lowercase().as_str(),
+                    "navigation" | "complementary" | "contentinfo" | "banner"
+                )
+            })
+        {
+            f.chrome = true;
+        }
+        if name == "main"
+            || name == "h1"
+            || e.attr("itemprop").is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
+        {
+            f.anchor = true;
+        }
+        if let Some(style) = e.attr("style") {
+            let st = style.to_ascii_lowercase().replace(' ', "");
+            if st.contains("display:none") || st.contains("visibility:hidden") {
+                f.skip = true;
+            }
+            if st.contains("text-align:right") {
+                f.right = true;
+            }
+        }
+        if e.attr("align").is_some_and(|a| a.eq_ignore_ascii_case("right")) {
+            f.right = true;
+        }
+        if name == "figcaption" {
+            f.caption = true;
+        }
+        if matches!(name, "a") {
+            f.link = true;
+        }
+        if matches!(name, "b" | "strong") {
+            f.bold = true;
+        }
+        if let Some(h) =
+            name.strip_prefix('h').and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=6).contains(d))
+        {
+            f.heading = h;
+        }
+        if name == "address" || e.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("author")) {
+            f.byline = true;
+        }
+        if e.attr("itemprop").is_some_and(|p| p.eq_ignore_ascii_case("author")) {
+            f.byline = true;
+        }
+        let class = e.attr("class");
+        let idattr = e.attr("id");
+        if (class.is_some() || idattr.is_some()) && !NO_HINTS.contains(&name) {
+            self.attr_buf.clear();
+            if let Some(c) = class {
+                self.attr_buf.push_str(c);
+            }
+            self.attr_buf.push(' ');
+            if let Some(i) = idattr {
+                self.attr_buf.push_str(i);
+            }
+            self.attr_buf.make_ascii_lowercase();
+            let a = self.attr_buf.as_str();
+            let r = self.rules;
+            if has_hint(a, &r.caption) {
+                f.caption = true;
+            } else if has_hint(a, &r.byline) && !has_hint(a, &["author-bio".to_string()]) {
+                f.byline = true;
+            } else if has_hint(a, &r.boilerplate) {
+                f.chrome = true;
+                f.tag_chrome = false;
+            } else if has_hint(a, &r.lead) {
+                f.lead = true;
+            } else if has_hint(a, &r.date) {
+                f.date = true;
+            }
+        }
+        self.drop += u32::from(f.drop);
+        self.skip += u32::from(f.skip);
+        self.caption += u32::from(f.caption);
+        self.lead += u32::from(f.lead);
+        self.byline += u32::from(f.byline);
+        self.date += u32::from(f.date);
+        self.link += u32::from(f.link);
+        self.bold += u32::from(f.bold);
+        self.stack.push(f);
+    }
+
+    /// Closes the top element; returns its frame (with its totals).
+    fn close(&mut self) -> Option<Frame> {
+        if self.stack.last().is_some_and(|f| f.block) {
+            self.flush();
+        }
+        let mut f = self.stack.pop()?;
+        self.drop -= u32::from(f.drop);
+        self.skip -= u32::from(f.skip);
+        self.caption -= u32::from(f.caption);
+        self.lead -= u32::from(f.lead);
+        self.byline -= u32::from(f.byline);
+        self.date -= u32::from(f.date);
+        self.link -= u32::from(f.link);
+        self.bold -= u32::from(f.bold);
+        if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
+            f.chrome = false;
+        }
+        if f.chrome && !f.anchor {
+            for b in &mut self.blocks[f.first_block..] {
+                b.skip = true;
+            }
+            f.bad += f.good;
+            f.good = 0.0;
+            while self.candidates.last().is_some_and(|c| c.1 >= f.first_block) {
+                self.candidates.pop();
+            }
+        }
+        if let Some(parent) = self.stack.last_mut() {
+            parent.good += f.good;
+            parent.bad += f.bad;
+            parent.anchor |= f.anchor;
+        }
+        Some(f)
+    }
+}
+
+/// The blocks of a page, the best-scoring element's block range and score, and the
+/// range of the `forced` element (for `examples/html_eval.rs --debug` and [`extract`]).
+pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
+    let mut w = Walk {
+        rules,
+        stack: Vec::with_capacity(64),
+        blocks: Vec::new(),
+        cur: Block::default(),
+        pending_space: false,
+        drop: 0,
+        skip: 0,
+        caption: 0,
+        lead: 0,
+        byline: 0,
+        date: 0,
+        link: 0,
+        bold: 0,
+        attr_buf: String::new(),
+        candidates: Vec::new(),
+    };
+    let mut forced_range: Option<(usize, usize)> = None;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) => w.open(node.id(), e),
+                Node::Text(t) => w.text(t),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if !node.value().is_element() {
+                    continue;
+                }
+                let Some(f) = w.close() else { continue };
+                let range = (f.first_block, w.blocks.len());
+                if forced.is_some() && f.id == forced {
+                    forced_range = Some(range);
+                }
+                let score = f.good - f.bad;
+                if f.skip || f.drop || (f.chrome && !f.anchor) || range.0 == range.1 || score <= 0.0 {
+                    continue;
+                }
+                w.candidates.push((score, range.0, range.1));
+            }
+        }
+    }
+    w.flush();
+    let mut best: Option<(f64, usize, usize)> = None;
+    for &c in &w.candidates {
+        if best.map_or(true, |(s, _, _)| c.0 > s) {
+            best = Some(c);
+        }
+    }
+    (w.blocks, best, forced_range)
+}
+
+/// Extracts the main content of a parsed page. `forced` is the element a site rule
+/// names as the body (its range replaces the density choice).
+pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Option<&str>) -> Extracted {
+    let (blocks, best, forced_range) = walk(doc, rules, forced);
+
+    let mut out = Extracted {
+        largest_block_words: blocks.iter().filter(|b| !b.skip).map(|b| b.words).max().unwrap_or(0),
+        h1: blocks.iter().find(|b| b.heading == 1 && !b.skip).map(|b| b.text.clone()),
+        byline: blocks.iter().find(|b| b.byline && b.words <= 12).map(|b| b.text.clone()),
+        datelines: blocks
+            .iter()
+            .filter(|b| b.date && b.words <= 20)
+            .take(8)
+            .map(|b| b.text.clone())
+            .collect(),
+        ..Extracted::default()
+    };
+
+    let (start, end) = match (forced_range, best) {
+        (Some(r), _) => r,
+        (None, Some((score, a, b))) if score > 0.0 => (a, b),
+        _ => return out,
+    };
+    let max_ld = rules.scoring.max_link_density;
+    let title_key = title.map(key);
+    let mut body_idx: Vec<usize> = Vec::new();
+    for (i, b) in blocks.iter().enumerate().take(end).skip(start) {
+        if b.skip || b.byline || b.date && b.words <= 20 {
+            continue;
+        }
+        if b.caption {
+            out.captions.push(b.text.clone());
+            continue;
+        }
+        if b.link_density() > max_ld {
+            continue;
+        }
+        if b.heading == 1 && title_key.as_ref().map_or(true, |t| *t == key(&b.text) || b.words <= 30) {
+            continue;
+        }
+        body_idx.push(i);
+    }
+    // The lead just before the container (closest first), unless the body has one.
+    if !body_idx.iter().any(|&i| blocks[i].lead) {
+        if let Some(i) = (0..start).rev().take(200).find(|&i| {
+            let b = &blocks[i];
+            b.lead && !b.skip && !b.caption && b.words >= 8 && b.link_density() <= max_ld
+        }) {
+            body_idx.insert(0, i);
+        }
+    }
+    // A short right-aligned bold paragraph among the last ones is the byline.
+    if let Some(pos) = body_idx.iter().rposition(|&i| {
+        let b = &blocks[i];
+        b.right && b.words <= 6 && b.bold * 10 >= b.chars * 8
+    }) {
+        if pos + 3 >= body_idx.len() {
+            out.signature = Some(blocks[body_idx[pos]].text.clone());
+            body_idx.remove(pos);
+        }
+    }
+    out.body = body_idx.into_iter().map(|i| blocks[i].text.clone()).collect();
+    out
+}
+
+/// A comparison key: lower-case letters and digits.
+fn key(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}

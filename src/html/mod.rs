@@ -1,0 +1,245 @@
+//! HTML input: a decoded page in, the article's blocks and metadata out.
+//!
+//! `decode` turns bytes into text and says whether the text is HTML (content
+//! sniffing, not the file name); this module parses it with html5ever (through
+//! `scraper`: a spec-compliant, iterative tree builder), reads the metadata
+//! ([`meta`]), and chooses the main content by text and link density ([`extract`]).
+//! It produces *blocks*, not a `Document`: the text cleaner then runs over them
+//! (`pipeline::process`), so one set of rules (furniture, lists, credits, end marks,
+//! lead prefixes) serves text dumps and HTML pages alike. This module never imports
+//! `clean`, and `decode` never imports either.
+
+pub mod extract;
+pub mod meta;
+pub mod rules;
+
+use std::io::Read;
+
+use scraper::Html;
+
+pub use self::rules::HtmlRules;
+
+/// What a page yields before cleaning.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Body blocks in order, one per DOM block (the lead first).
+    pub blocks: Vec<String>,
+    pub captions: Vec<String>,
+    /// Resolved metadata (see [`meta`] for the order).
+    pub title: Option<String>,
+    /// The title came from `<title>` only (no JSON-LD, OpenGraph or `h1`): a headline
+    /// the text cleaner finds at the top of the body is better evidence.
+    pub title_weak: bool,
+    /// `YYYY-MM-DD` from the metadata, when any source carried a date.
+    pub published: Option<String>,
+    /// A person's name: JSON-LD Person, the visible byline, a right-aligned signature.
+    pub author: Option<String>,
+    /// `<meta name="author">` when it is not the outlet (used only when the text
+    /// cleaner finds no byline either).
+    pub meta_author: Option<String>,
+    pub url: Option<String>,
+    pub site_name: Option<String>,
+    pub lang: Option<String>,
+    /// Visible datelines (tried by the cleaner's date rules when `published` is none).
+    pub datelines: Vec<String>,
+    pub largest_block_words: u32,
+}
+
+/// Parses a page and extracts its article.
+pub fn read(text: &str, rules: &HtmlRules) -> Page {
+    let doc = Html::parse_document(text);
+    let m = meta::read(&doc);
+    let site = m.site_name.clone();
+    let forced = m
+        .url
+        .as_deref()
+        .and_then(meta::host)
+        .and_then(|h| rules.site(&h))
+        .and_then(|s| doc.select(&s.body).next())
+        .map(|e| e.id());
+    let pre_title = m
+        .jsonld_title
+        .clone()
+        .or_else(|| m.og_title.clone())
+        .map(|t| meta::strip_site(&t, site.as_deref(), false));
+    let ex = extract::extract(&doc, rules, forced, pre_title.as_deref());
+    let title_weak = pre_title.is_none() && ex.h1.is_none();
+    let title = pre_title
+        .or_else(|| ex.h1.clone())
+        .or_else(|| m.title_tag.as_deref().map(|t| meta::strip_site(t, site.as_deref(), true)))
+        .filter(|t| !t.is_empty());
+    let published = m
+        .dates
+        .iter()
+        .find_map(|d| meta::parse_date(d))
+        .or_else(|| ex.datelines.iter().find_map(|d| meta::parse_date(d)));
+    let is_outlet = |a: &str| {
+        let al = a.trim().to_lowercase();
+        site.as_deref().is_some_and(|s| {
+            let sl = s.to_lowercase();
+            al == sl || al.replace(' ', "") == sl.replace(' ', "")
+        }) || m.url.as_deref().and_then(meta::host).is_some_and(|h| {
+            let first = h.split('.').next().unwrap_or("").to_string();
+            !first.is_empty() && al.replace([' ', '.'], "") == first
+        })
+    };
+    let authors: Vec<String> = m.jsonld_authors.iter().filter(|a| !is_outlet(a)).cloned().collect();
+    let author = if authors.is_empty() { None } else { Some(authors.join(", ")) }
+        .or_else(|| ex.byline.as_deref().and_then(byline_text).filter(|a| !is_outlet(a)))
+        .or_else(|| ex.signature.clone());
+    let meta_author = m.meta_author.as_deref().and_then(byline_text).filter(|a| !is_outlet(a));
+    Page {
+        blocks: ex.body,
+        captions: ex.captions,
+        title,
+        title_weak,
+        published,
+        author,
+        meta_author,
+        url: m.url,
+        site_name: m.site_name,
+        lang: m.lang,
+        datelines: ex.datelines,
+        largest_block_words: ex.largest_block_words,
+    }
+}
+
+/// A byline element's text as a name: "By Jane Doe" → "Jane Doe"; `None` when it
+/// does not read as one (too long, a date, a sentence).
+fn byline_text(s: &str) -> Option<String> {
+    let mut t = s.trim();
+    for p in ["by ", "By ", "BY ", "Tác giả:", "Tác giả", "Bài:", "Bài và ảnh:", "Written by "] {
+        if let Some(r) = t.strip_prefix(p) {
+            t = r.trim();
+        }
+    }
+    let t = t.trim_matches(|c: char| c == '|' || c == '-' || c == ',' || c.is_whitespace());
+    let words = t.split_whitespace().count();
+    if words == 0
+        || words > 8
+        || t.ends_with('.') && words > 4
+        || t.bytes().filter(u8::is_ascii_digit).count() >= 4
+    {
+        return None;
+    }
+    Some(t.to_string())
+}
+
+/// Elements with no end tag, or whose end tag is optional: they do not nest.
+const NO_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
+    "colgroup", "rb", "rt", "rp", "!doctype",
+];
+
+/// The deepest element nesting the markup asks for, counted over the tags (an
+/// upper-bound estimate, linear time, no parse). html5ever's tree builder checks
+/// element scopes by walking its stack of open elements, so a page of a million
+/// nested `div`s costs it quadratic time; such pages are refused before parsing
+/// (browsers cap the depth for the same reason).
+pub fn nesting_depth(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        i += off + 1;
+        let close = b.get(i) == Some(&b'/');
+        let start = i + usize::from(close);
+        let len = b[start..].iter().take(16).take_while(|c| c.is_ascii_alphanumeric()).count();
+        if len == 0 {
+            continue;
+        }
+        let name = text[start..start + len].to_ascii_lowercase();
+        if NO_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        if close {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        // "<x ... />": self-closing (only meaningful in SVG/MathML, cheap to honour).
+        let end = b[start..].iter().take(4096).position(|&c| c == b'>').map(|e| start + e);
+        if end.is_some_and(|e| e > 0 && b[e - 1] == b'/') {
+            continue;
+        }
+        depth += 1;
+        max = max.max(depth);
+    }
+    max
+}
+
+/// gzip's magic bytes.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// Decompresses a gzip file, refusing output larger than `cap` bytes (a gzip bomb
+/// is stopped after `cap + 1` bytes, never inflated whole).
+pub fn gunzip(bytes: &[u8], cap: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut r = flate2::read::MultiGzDecoder::new(bytes).take(cap.saturating_add(1));
+    r.read_to_end(&mut out).map_err(|e| format!("damaged gzip file: {e}"))?;
+    if out.len() as u64 > cap {
+        return Err(format!("gzip file inflates to more than {cap} bytes (html.max_decompressed_size)"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(html: &str) -> Page {
+        read(html, &HtmlRules::builtin().unwrap())
+    }
+
+    #[test]
+    fn body_lead_caption_byline() {
+        let p = page(
+            r#"<html lang="vi"><head><title>Tin nóng - Báo A</title>
+            <meta property="og:site_name" content="Báo A"><meta name="author" content="Báo A">
+            <meta name="pubdate" content="2025-10-22T00:30:00+07:00"></head><body>
+            <nav><a href="/">Trang chủ</a><a href="/x">Thời sự</a></nav>
+            <h1>Tin nóng hôm nay</h1><p class="sapo">Đoạn mở đầu của bài viết này dài hơn tám chữ.</p>
+            <div class="content"><p>Đoạn thứ nhất của bài viết có khá nhiều chữ để được tính là nội dung.</p>
+            <figure><img src="a.jpg"><figcaption>Ảnh minh họa cho bài. Ảnh: A</figcaption></figure>
+            <p>Đoạn thứ hai của bài viết cũng có khá nhiều chữ để được tính là nội dung.</p>
+            <p style="text-align:right;"><strong>Nguyễn Văn A</strong></p></div>
+            <div class="related"><a href="/1">Tin khác một</a><a href="/2">Tin khác hai</a></div>
+            </body></html>"#,
+        );
+        assert_eq!(p.title.as_deref(), Some("Tin nóng hôm nay"));
+        assert_eq!(p.published.as_deref(), Some("2025-10-22"));
+        assert_eq!(p.author.as_deref(), Some("Nguyễn Văn A"));
+        assert_eq!(p.meta_author, None, "the outlet is not a byline");
+        assert_eq!(p.lang.as_deref(), Some("vi"));
+        assert_eq!(p.captions, vec!["Ảnh minh họa cho bài. Ảnh: A"]);
+        assert_eq!(p.blocks.len(), 3, "{:?}", p.blocks);
+        assert!(p.blocks[0].starts_with("Đoạn mở đầu"));
+    }
+
+    #[test]
+    fn jsonld_person_not_organization() {
+        let p = page(
+            r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+            {"@type":"NewsArticle","headline":"H","datePublished":"2024-01-02T23:59:00-05:00",
+             "author":[{"@type":"Organization","name":"Outlet"},{"@type":"Person","name":"Jane Doe"}]}]}
+            </script></head><body><p>one two three four five six seven eight nine ten eleven.</p></body></html>"#,
+        );
+        assert_eq!(p.title.as_deref(), Some("H"));
+        assert_eq!(p.author.as_deref(), Some("Jane Doe"));
+        assert_eq!(p.published.as_deref(), Some("2024-01-02"));
+    }
+
+    #[test]
+    fn gzip_bounded() {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&vec![b'a'; 100_000]).unwrap();
+        let gz = e.finish().unwrap();
+        assert!(is_gzip(&gz));
+        assert_eq!(gunzip(&gz, 100_000).unwrap().len(), 100_000);
+        assert!(gunzip(&gz, 99_999).unwrap_err().contains("more than 99999"));
+        assert!(gunzip(b"\x1f\x8bnope", 10).unwrap_err().contains("damaged gzip"));
+    }
+}

@@ -1,0 +1,218 @@
+//! HTML reading rules: class/id hints, scoring weights and per-site selectors.
+//!
+//! They live in `config/html.toml` (compiled in); a user file named by `html.rules`
+//! extends the lists and adds or replaces site entries, as `clean.rules` does for the
+//! text rules. Parsed and compiled once; the extractor only reads them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use scraper::Selector;
+use serde::Deserialize;
+
+/// The rules shipped with the binary.
+pub const DEFAULT_HTML_RULES: &str = include_str!("../../config/html.toml");
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    hints: HintsFile,
+    #[serde(default)]
+    scoring: Option<Scoring>,
+    #[serde(default)]
+    sites: BTreeMap<String, SiteFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HintsFile {
+    #[serde(default)]
+    boilerplate: Vec<String>,
+    #[serde(default)]
+    caption: Vec<String>,
+    #[serde(default)]
+    lead: Vec<String>,
+    #[serde(default)]
+    byline: Vec<String>,
+    #[serde(default)]
+    date: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteFile {
+    body: String,
+}
+
+/// The density-scoring weights (`[scoring]`; a user file replaces the whole table).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    pub max_link_density: f64,
+    pub short_words: usize,
+    pub short_weight: f64,
+    pub min_block_words: usize,
+    pub tag_chrome_max_chars: usize,
+}
+
+/// One per-site rule: the body selector for a host.
+#[derive(Debug, Clone)]
+pub struct SiteRule {
+    pub host: String,
+    pub selector_text: String,
+    pub body: Selector,
+}
+
+/// Compiled HTML rules (`Send + Sync`, shared by every worker).
+#[derive(Debug, Clone)]
+pub struct HtmlRules {
+    pub boilerplate: Vec<String>,
+    pub caption: Vec<String>,
+    pub lead: Vec<String>,
+    pub byline: Vec<String>,
+    pub date: Vec<String>,
+    pub scoring: Scoring,
+    pub sites: Vec<SiteRule>,
+}
+
+fn parse(text: &str, origin: &str) -> Result<RulesFile> {
+    toml::from_str(text).with_context(|| format!("bad HTML rules in {origin}"))
+}
+
+fn lower(v: Vec<String>) -> Vec<String> {
+    let mut v: Vec<String> =
+        v.into_iter().map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+impl HtmlRules {
+    /// The compiled-in rules only.
+    pub fn builtin() -> Result<HtmlRules> {
+        Self::build(None)
+    }
+
+    /// The compiled-in rules extended by the user's file (`None` or an empty path: none).
+    pub fn load(user: Option<&Path>) -> Result<HtmlRules> {
+        match user {
+            Some(p) if !p.as_os_str().is_empty() => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read HTML rules file {}", p.display()))?;
+                Self::build(Some((&p.display().to_string(), &text)))
+            }
+            _ => Self::build(None),
+        }
+    }
+
+    /// Builds from the defaults plus an optional `(origin, text)` user layer.
+    pub fn build(user: Option<(&str, &str)>) -> Result<HtmlRules> {
+        let mut f = parse(DEFAULT_HTML_RULES, "config/html.toml (built in)")?;
+        let mut origin = "config/html.toml (built in)".to_string();
+        if let Some((o, text)) = user {
+            let u = parse(text, o)?;
+            f.hints.boilerplate.extend(u.hints.boilerplate);
+            f.hints.caption.extend(u.hints.caption);
+            f.hints.lead.extend(u.hints.lead);
+            f.hints.byline.extend(u.hints.byline);
+            f.hints.date.extend(u.hints.date);
+            if u.scoring.is_some() {
+                f.scoring = u.scoring;
+            }
+            f.sites.extend(u.sites);
+            origin = format!("HTML rules file {o}");
+        }
+        let Some(scoring) = f.scoring else {
+            bail!("{origin}: missing [scoring] table");
+        };
+        if !(0.0..=1.0).contains(&scoring.max_link_density) || !(0.0..=1.0).contains(&scoring.short_weight) {
+            bail!("{origin}: scoring.max_link_density and scoring.short_weight must be between 0 and 1");
+        }
+        let mut sites = Vec::new();
+        for (host, site) in f.sites {
+            let body = Selector::parse(&site.body).map_err(|e| {
+                anyhow::anyhow!(
+                    "{origin}: sites.\"{host}\".body is not a CSS selector ({:?}): {e}",
+                    site.body
+                )
+            })?;
+            let host = host.trim().trim_start_matches("www.").to_ascii_lowercase();
+            sites.push(SiteRule { host, selector_text: site.body, body });
+        }
+        Ok(HtmlRules {
+            boilerplate: lower(f.hints.boilerplate),
+            caption: lower(f.hints.caption),
+            lead: lower(f.hints.lead),
+            byline: lower(f.hints.byline),
+            date: lower(f.hints.date),
+            scoring,
+            sites,
+        })
+    }
+
+    /// The site rule for a host ("www." and subdomains match their site).
+    pub fn site(&self, host: &str) -> Option<&SiteRule> {
+        let host = host.trim_start_matches("www.");
+        self.sites.iter().find(|s| host == s.host || host.ends_with(&format!(".{}", s.host)))
+    }
+}
+
+/// True when one of `hints` starts a word of `attr` (already lower-cased): words are
+/// split at anything not an ASCII letter or digit.
+pub fn has_hint(attr: &str, hints: &[String]) -> bool {
+    let b = attr.as_bytes();
+    hints.iter().any(|h| {
+        let mut from = 0;
+        while let Some(off) = attr[from..].find(h.as_str()) {
+            let at = from + off;
+            if at == 0 || !b[at - 1].is_ascii_alphanumeric() {
+                return true;
+            }
+            from = at + 1;
+            while from < attr.len() && !attr.is_char_boundary(from) {
+                from += 1;
+            }
+            if from >= attr.len() {
+                break;
+            }
+        }
+        false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_parse() {
+        let r = HtmlRules::builtin().unwrap();
+        assert!(r.boilerplate.iter().any(|h| h == "comment"));
+        assert!(r.sites.is_empty());
+    }
+
+    #[test]
+    fn hints_match_at_word_starts_only() {
+        let h = vec!["comment".to_string(), "nav".to_string()];
+        assert!(has_hint("comments-area", &h));
+        assert!(has_hint("box_comment", &h));
+        assert!(has_hint("topbar-sticky nav-sticky", &h));
+        assert!(!has_hint("uncommented", &h));
+        assert!(!has_hint("canvas", &h));
+    }
+
+    #[test]
+    fn user_sites_and_bad_selectors() {
+        let r = HtmlRules::build(Some(("u.toml", "[sites.\"www.example.com\"]\nbody = \"div.story\"\n")))
+            .unwrap();
+        assert!(r.site("example.com").is_some());
+        assert!(r.site("news.example.com").is_some());
+        assert!(r.site("example.org").is_none());
+        let e = HtmlRules::build(Some(("u.toml", "[sites.\"a.vn\"]\nbody = \"div[\"\n"))).unwrap_err();
+        assert!(format!("{e:#}").contains("a.vn"), "{e:#}");
+        let e = HtmlRules::build(Some(("u.toml", "[hints]\nboilerplat = []\n"))).unwrap_err();
+        assert!(format!("{e:#}").contains("u.toml"), "{e:#}");
+    }
+}
