@@ -58,29 +58,44 @@ pub fn run(ctx: &Context, args: SearchArgs) -> Result<ExitCode> {
     finish_output(print_human(&hits))
 }
 
-/// The JSON form of a hit; matches in `snippet` are wrapped in `[` and `]`.
+/// The JSON form of a hit; matches in `snippet` are wrapped in `[` and `]`, and
+/// `highlights` gives each match as `[start, end)` in characters (Unicode scalar
+/// values) of `snippet`, brackets excluded: a `[` of the text itself cannot be told
+/// from a marker otherwise.
 pub fn hit_json(h: &SearchHit) -> serde_json::Value {
+    let (snippet, highlights) = render_plain(&h.snippet, "[", "]");
     serde_json::json!({
         "id": h.id,
         "title": h.title,
         "published": h.published,
         "score": h.score,
-        "snippet": render_plain(&h.snippet, "[", "]"),
+        "snippet": snippet,
+        "highlights": highlights,
     })
 }
 
-fn render_plain(segs: &[Segment], open: &str, close: &str) -> String {
+/// The snippet with its matches between `open` and `close`, and the character
+/// ranges of the matches in it.
+fn render_plain(segs: &[Segment], open: &str, close: &str) -> (String, Vec<[usize; 2]>) {
     let mut s = String::new();
+    let mut chars = 0;
+    let mut ranges = Vec::new();
     for g in segs {
+        let n = g.text.chars().count();
         if g.hit {
             s.push_str(open);
+            chars += open.chars().count();
+            ranges.push([chars, chars + n]);
             s.push_str(&g.text);
+            chars += n;
             s.push_str(close);
+            chars += close.chars().count();
         } else {
             s.push_str(&g.text);
+            chars += n;
         }
     }
-    s
+    (s, ranges)
 }
 
 /// A snippet cut to `width` visible characters; matches bold on a terminal, else

@@ -5,7 +5,6 @@
 use crate::clean::Cleaner;
 use crate::decode;
 use crate::dedup::{Fingerprint, NearDupIndex};
-use crate::store::SearchText;
 use crate::Document;
 
 /// A cleaned, fingerprinted article, ready for the dedup decision.
@@ -14,8 +13,6 @@ pub struct Cleaned {
     pub doc: Document,
     /// Content hash, shingles and MinHash signature of the body.
     pub fingerprint: Fingerprint,
-    /// The folded text for the full-text index.
-    pub search: SearchText,
 }
 
 /// Decodes, cleans and fingerprints one file's bytes; `Err` is the rejection reason.
@@ -30,6 +27,5 @@ pub fn process(bytes: &[u8], cleaner: &Cleaner, hasher: &NearDupIndex) -> Result
         return Err("no article text".to_string());
     }
     let fingerprint = hasher.fingerprint(&doc.body);
-    let search = SearchText::of(&doc);
-    Ok(Cleaned { doc, fingerprint, search })
+    Ok(Cleaned { doc, fingerprint })
 }

@@ -248,7 +248,7 @@ impl Writer {
             debug!(path = %c.path.display(), article = article_id, jaccard = s.jaccard, containment = s.containment, "near duplicate");
             return Ok(Status::NearDuplicate);
         }
-        let id = self.store.insert_article_with(&cleaned.doc, &fp.content_sha256, &cleaned.search)?;
+        let id = self.store.insert_article(&cleaned.doc, &fp.content_sha256)?;
         self.store.insert_fingerprint(id, &self.near.persisted_form(fp))?;
         self.store.insert_signature(id, fp.shingles.len(), &self.near.signature_bytes(fp))?;
         self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
