@@ -1,7 +1,7 @@
 //! `news-ingest search QUERY [--json] [--limit N] [--since DATE] [--until DATE]`:
 //! diacritic-insensitive full-text search, best match first.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: SearchArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    finish_output(print_human(&hits))
+    finish_output(print_human(&hits, ctx.color_stdout))
 }
 
 /// The JSON form of a hit; matches in `snippet` are wrapped in `[` and `]`, and
@@ -133,9 +133,8 @@ fn render_fitted(segs: &[Segment], width: usize, bold: bool) -> String {
     out
 }
 
-fn print_human(hits: &[SearchHit]) -> Result<()> {
+fn print_human(hits: &[SearchHit], bold: bool) -> Result<()> {
     let width = output_width();
-    let bold = std::io::stdout().is_terminal();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let id_width = hits.iter().map(|h| h.id.to_string().len()).max().unwrap_or(1);

@@ -5,6 +5,7 @@
 //! is a new sibling of [`sqlite`], not a rewrite of its callers.
 
 mod accents;
+mod admin;
 mod checkpoint;
 mod fts5;
 mod query;
