@@ -228,3 +228,29 @@ fn export_csv_and_db_directory_error() {
     let (ok, _, err) = out_of(bin().arg("--db").arg(dir.path()).arg("stats"));
     assert!(!ok && err.contains("is a directory"), "{err}");
 }
+
+#[test]
+fn clean_reads_stdin_and_many_files() {
+    let seed = seeds().join("001_8f2e266a74151002.txt");
+    let single: serde_json::Value =
+        serde_json::from_slice(&bin().args(["clean", "--json"]).arg(&seed).output().unwrap().stdout).unwrap();
+    // `-` is standard input: the same result.
+    let o = bin().args(["clean", "--json", "-"]).write_stdin(std::fs::read(&seed).unwrap()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let from_stdin: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(from_stdin["body"], single["body"]);
+    assert_eq!(from_stdin["path"], "-");
+    // Many files: one JSON line each, with its path, in order; a bad one is named on
+    // stderr, the others still come, and the exit status says something failed.
+    let files: Vec<_> = std::fs::read_dir(seeds()).unwrap().map(|e| e.unwrap().path()).collect();
+    let o = bin().args(["clean", "--json"]).args(&files).arg("/no/such/file.txt").output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/file.txt"));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), files.len());
+    for (line, file) in lines.iter().zip(&files) {
+        assert_eq!(line["path"], file.display().to_string());
+        assert!(!line["body"].as_array().unwrap().is_empty());
+    }
+}
