@@ -77,7 +77,10 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
         counters: Arc::new(Counters::default()),
     };
     let runtime = crate::pipeline::runtime(&ctx.config)?;
-    runtime.block_on(Daemon { ctx, settings, started: Instant::now() }.run(store))
+    let now = Instant::now();
+    runtime.block_on(
+        Daemon { ctx, settings, started: now, last_summary: std::sync::Mutex::new((now, 0)) }.run(store),
+    )
 }
 
 /// done_dir and error_dir must exist (they are created) and lie outside DIR, or
@@ -104,6 +107,9 @@ struct Daemon<'a> {
     ctx: &'a Context,
     settings: WatchSettings,
     started: Instant,
+    /// Files committed at the previous summary line, and when: the rate in the log is
+    /// over the last interval (an average since start falls while nothing arrives).
+    last_summary: std::sync::Mutex<(Instant, u64)>,
 }
 
 /// Why one run of the pipeline ended.
@@ -328,6 +334,17 @@ impl Daemon<'_> {
     fn log_summary(&self, shared: &Shared, message: &str) {
         let t = self.settings.counters.totals();
         let secs = self.started.elapsed().as_secs_f64();
+        let recent = {
+            let mut last = self.last_summary.lock().unwrap_or_else(|e| e.into_inner());
+            let (at, files) = *last;
+            *last = (Instant::now(), t.files);
+            let dt = at.elapsed().as_secs_f64();
+            if dt > 0.0 {
+                (t.files.saturating_sub(files) as f64 / dt * 10.0).round() / 10.0
+            } else {
+                0.0
+            }
+        };
         info!(
             files = t.files,
             stored = t.stored,
@@ -341,7 +358,9 @@ impl Daemon<'_> {
             in_flight = shared.in_flight(),
             settling = shared.settling(),
             uptime_s = secs as u64,
-            files_per_s = if secs > 0.0 { (t.files as f64 / secs * 10.0).round() / 10.0 } else { 0.0 },
+            files_per_s = recent,
+            files_per_s_since_start =
+                if secs > 0.0 { (t.files as f64 / secs * 10.0).round() / 10.0 } else { 0.0 },
             "{message}"
         );
     }
