@@ -103,6 +103,8 @@ pub enum Command {
 /// What a command needs from the command line and the config.
 pub struct Context {
     pub config: Config,
+    /// The `--config` file, if any (the daemon re-reads it on SIGHUP).
+    pub config_path: Option<PathBuf>,
     /// The database path after `--db` and `NEWS_INGEST_DB` overrides.
     pub db: PathBuf,
     /// `-q`: no progress bar, no human summary.
@@ -182,6 +184,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     );
     let ctx = Context {
         config,
+        config_path: g.config.clone(),
         db,
         quiet: g.quiet,
         color_stdout: g.color.enabled(std::io::stdout().is_terminal()),

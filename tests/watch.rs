@@ -544,3 +544,53 @@ fn recorded_files_still_in_dir_are_moved_by_the_rescan() {
     assert!(walk_files(&dir).is_empty());
     assert_consistent(&db, 5);
 }
+
+/// SIGHUP reloads the cleaning rules and the reloadable keys (issue 15): the config
+/// file is read again, what changed is logged, the next files are cleaned with the
+/// new rules; a bad file keeps the old configuration; SIGTERM still stops cleanly.
+#[test]
+fn sighup_reloads_rules_and_keeps_the_old_config_on_a_bad_file() {
+    let (work, cfg, dir, db) = setup(FAST);
+    let furniture = "Tin nhanh XYZ quảng bá";
+    // The line goes after the title (the seeds end with the end mark `/.`).
+    let article = |i: usize| {
+        let v = variant(i);
+        let at = v.find("\n\n").unwrap_or(0);
+        format!("{}\n\nMột đoạn mở đầu ngắn của bài số {i}.\n\n{furniture}{}", &v[..at], &v[at..])
+    };
+    let with_line =
+        |db: &Path| q(db, &format!("SELECT COUNT(*) FROM articles WHERE body LIKE '%{furniture}%'"));
+    let mut d = Daemon::start(work.path(), &cfg, &db, &dir);
+    d.wait_ready();
+    drop_file(&dir, "a.txt", &article(0));
+    d.wait("the first file", || recorded(&db) == 1);
+    assert_eq!(with_line(&db), 1, "no rule yet: the line is article text");
+
+    // A rules file next to the config (a relative path resolves from there).
+    std::fs::write(work.path().join("site-rules.toml"), format!("[furniture]\nlines = [\"{furniture}\"]\n"))
+        .unwrap();
+    std::fs::write(&cfg, format!("{FAST}[clean]\nrules = \"site-rules.toml\"\n")).unwrap();
+    d.signal(libc::SIGHUP);
+    d.wait("the reload", || d.log().contains("configuration reloaded"));
+    let log = d.log();
+    let line = log.lines().find(|l| l.contains("configuration reloaded")).unwrap();
+    assert!(line.contains("clean.rules"), "{line}");
+    assert!(d.alive(), "SIGHUP must not kill the daemon");
+    drop_file(&dir, "b.txt", &article(1));
+    d.wait("the second file", || recorded(&db) == 2);
+    assert_eq!(with_line(&db), 1, "the new rule removed the line from the second article");
+
+    // A bad file: logged, the old configuration (with the rule) stays.
+    std::fs::write(&cfg, format!("{FAST}[clean]\nrules = \"site-rules.toml\"\nno_such_key = 1\n")).unwrap();
+    d.signal(libc::SIGHUP);
+    d.wait("the refused reload", || d.log().contains("cannot reload the configuration"));
+    assert!(d.log().contains("clean.no_such_key"), "the bad key is named");
+    drop_file(&dir, "c.txt", &article(2));
+    d.wait("the third file", || recorded(&db) == 3);
+    assert_eq!(with_line(&db), 1, "the rule is still in force");
+
+    d.signal(libc::SIGTERM);
+    let status = d.wait_exit(LIMIT);
+    assert_eq!(status.code(), Some(0), "{}", d.log());
+    assert_consistent(&db, 3);
+}

@@ -25,6 +25,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::clean::Cleaner;
 use crate::cli::Context;
+use crate::config::Config;
 use crate::pipeline::{Committed, Options, Pipeline};
 use crate::source::discover::Filter;
 use crate::source::watch::{Actions, Counters, End, Outcome, Shared, WatchSettings, WatchSource};
@@ -42,7 +43,6 @@ const EXIT_TIMEOUT: u8 = 1;
 const EXIT_SECOND_SIGNAL: u8 = 130;
 
 pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
-    let w = &ctx.config.watch;
     let dir = match args.dir {
         Some(d) => d,
         None => ctx.config.input.paths.first().cloned().context("no DIR given and input.paths is empty")?,
@@ -57,30 +57,104 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     // The ledger knows files by path: an absolute, resolved DIR keeps their identity
     // when the daemon is restarted from another working directory or spelling.
     let dir = std::fs::canonicalize(&dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
-    let actions = Actions::from_config(w);
-    check_action_dirs(&dir, &actions)?;
-    let mut exclude = ctx.config.input.exclude.clone();
-    exclude.extend(w.ignore.iter().cloned());
-    let filter = Filter::new(&ctx.config.input.include, &exclude)?;
+    let settings = settings_for(&ctx.config, dir, Arc::new(Counters::default()))?;
     Cleaner::from_config(&ctx.config.clean)?; // a bad rules file is an error now, not at the first restart
                                               // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
     let store = ctx.open_writer()?;
     crate::pipeline::writer::check_dedup_params(&store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
+    let runtime = crate::pipeline::runtime(&ctx.config)?;
+    let now = Instant::now();
+    let daemon = Daemon {
+        ctx,
+        config: ctx.config.clone(),
+        settings,
+        started: now,
+        last_summary: std::sync::Mutex::new((now, 0)),
+    };
+    runtime.block_on(daemon.run(store))
+}
 
-    let settings = WatchSettings {
-        root: dir,
+/// The source's settings for a configuration (DIR and the counters are kept across
+/// reloads).
+fn settings_for(config: &Config, root: PathBuf, counters: Arc<Counters>) -> Result<WatchSettings> {
+    let w = &config.watch;
+    let actions = Actions::from_config(w);
+    check_action_dirs(&root, &actions)?;
+    let mut exclude = config.input.exclude.clone();
+    exclude.extend(w.ignore.iter().cloned());
+    let filter = Filter::new(&config.input.include, &exclude)?;
+    Ok(WatchSettings {
+        root,
         filter: Arc::new(filter),
         settle: Duration::from_millis(w.settle_ms),
         rescan: Duration::from_millis(w.rescan_interval_ms),
         max_backoff: Duration::from_millis(w.max_backoff_ms),
         actions,
-        counters: Arc::new(Counters::default()),
-    };
-    let runtime = crate::pipeline::runtime(&ctx.config)?;
-    let now = Instant::now();
-    runtime.block_on(
-        Daemon { ctx, settings, started: now, last_summary: std::sync::Mutex::new((now, 0)) }.run(store),
-    )
+        counters,
+    })
+}
+
+/// Keys SIGHUP applies (by restarting the pipeline and the source with them): the
+/// cleaning rules, what is read, and how files are batched and handled. The others
+/// (database, dedup parameters, workers, logging, intervals of the daemon loop) need
+/// a restart; a reload that changes them logs so and keeps their old values.
+const RELOADABLE: &[&str] = &[
+    "clean.",
+    "input.include",
+    "input.exclude",
+    "input.max_file_size",
+    "watch.ignore",
+    "watch.settle_ms",
+    "watch.rescan_interval_ms",
+    "watch.done_dir",
+    "watch.error_dir",
+    "watch.delete_processed",
+    "watch.shutdown_timeout_ms",
+    "pipeline.batch_size",
+    "pipeline.batch_interval_ms",
+    "pipeline.channel_capacity",
+    "pipeline.max_bytes_in_flight",
+];
+
+fn reloadable(key: &str) -> bool {
+    RELOADABLE.iter().any(|r| if r.ends_with('.') { key.starts_with(r) } else { key == *r })
+}
+
+/// Every leaf of a TOML value as `dotted.key = value`.
+fn flatten(prefix: &str, v: &toml::Value, out: &mut std::collections::BTreeMap<String, toml::Value>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.clone());
+        }
+    }
+}
+
+/// Sets a dotted key in a TOML table.
+fn set_key(table: &mut toml::Value, key: &str, value: toml::Value) {
+    let mut cur = table;
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let toml::Value::Table(t) = cur else { return };
+        if parts.peek().is_none() {
+            t.insert(part.to_string(), value);
+            return;
+        }
+        cur = t.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    }
+}
+
+/// A validated reload: the configuration to run with and what changed.
+struct Reload {
+    config: Config,
+    settings: WatchSettings,
+    applied: Vec<String>,
+    ignored: Vec<String>,
 }
 
 /// done_dir and error_dir must exist (they are created) and lie outside DIR, or
@@ -105,6 +179,8 @@ fn check_action_dirs(dir: &Path, actions: &Actions) -> Result<()> {
 
 struct Daemon<'a> {
     ctx: &'a Context,
+    /// The configuration in force (the reloadable keys change on SIGHUP).
+    config: Config,
     settings: WatchSettings,
     started: Instant,
     /// Files committed at the previous summary line, and when: the rate in the log is
@@ -116,6 +192,7 @@ struct Daemon<'a> {
 enum Stop {
     Signal(&'static str),
     Failed,
+    Reload(Box<Reload>),
 }
 
 struct Signals {
@@ -133,12 +210,14 @@ impl Signals {
 }
 
 impl Daemon<'_> {
-    async fn run(self, first: SqliteStore) -> Result<ExitCode> {
+    async fn run(mut self, first: SqliteStore) -> Result<ExitCode> {
         let mut signals = Signals {
             term: signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?,
             int: signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?,
         };
-        let cfg = &self.ctx.config;
+        // SIGHUP reloads; installed here so it no longer kills the daemon.
+        let mut hup = signal(SignalKind::hangup()).context("cannot install the SIGHUP handler")?;
+        let cfg = self.config.clone();
         info!(
             dir = %self.settings.root.display(),
             db = %self.ctx.db.display(),
@@ -160,6 +239,7 @@ impl Daemon<'_> {
         let mut store = Some(first);
 
         loop {
+            let cfg = self.config.clone();
             // (Re)open the database: after a failure another process may hold it.
             let opened = match store.take() {
                 Some(s) => Ok(s),
@@ -180,8 +260,12 @@ impl Daemon<'_> {
             };
 
             let (commit_tx, mut commit_rx) = mpsc::channel::<Committed>(cfg.pipeline.channel_capacity);
-            let pipeline =
-                Pipeline::start(cfg, writer, cleaner, Options { on_commit: Some(commit_tx), progress: None });
+            let pipeline = Pipeline::start(
+                &cfg,
+                writer,
+                cleaner,
+                Options { on_commit: Some(commit_tx), progress: None },
+            );
             let (source, shared) = WatchSource::new(self.settings.clone(), ledger);
             let input = pipeline.input.clone();
             let mut source_task = tokio::task::spawn_blocking(move || source.run(input));
@@ -192,6 +276,13 @@ impl Daemon<'_> {
                 tokio::select! {
                     Some(c) = commit_rx.recv() => self.on_commit(&shared, c),
                     name = signals.recv() => break Stop::Signal(name),
+                    _ = hup.recv() => match self.prepare_reload() {
+                        Ok(r) => break Stop::Reload(Box::new(r)),
+                        Err(e) => error!(
+                            error = %format!("{e:#}"),
+                            "SIGHUP: cannot reload the configuration; keeping the one in force"
+                        ),
+                    },
                     _ = summary_tick.tick() => self.log_summary(&shared, "watch summary (since start)"),
                     _ = health.tick() => {
                         if pipeline.is_finished() || source_task.is_finished() {
@@ -243,6 +334,38 @@ impl Daemon<'_> {
                         }
                     }
                 }
+                Stop::Reload(reload) => {
+                    // Drain what is in flight with the old rules, then start again
+                    // with the new ones (the rescan finds whatever was not sent).
+                    let drain = async {
+                        let _ = (&mut source_task).await;
+                        pipeline.finish().await
+                    };
+                    tokio::pin!(drain);
+                    let result = loop {
+                        tokio::select! {
+                            r = &mut drain => break r,
+                            Some(c) = commit_rx.recv() => self.on_commit(&shared, c),
+                        }
+                    };
+                    while let Ok(c) = commit_rx.try_recv() {
+                        self.on_commit(&shared, c);
+                    }
+                    if let Err(e) = result {
+                        warn!(error = %format!("{e:#}"), "the batch before the reload could not be committed; its files are found again");
+                    }
+                    let Reload { config, settings, applied, ignored } = *reload;
+                    if !ignored.is_empty() {
+                        warn!(keys = %ignored.join(", "), "SIGHUP: these keys changed but need a restart; their old values stay in force");
+                    }
+                    info!(
+                        changed = %if applied.is_empty() { "nothing (cleaning rules re-read)".to_string() } else { applied.join(", ") },
+                        "SIGHUP: configuration reloaded"
+                    );
+                    self.config = config;
+                    self.settings = settings;
+                    backoff = min_backoff;
+                }
                 Stop::Failed => {
                     let drain = async {
                         let end = (&mut source_task).await;
@@ -280,6 +403,36 @@ impl Daemon<'_> {
                 }
             }
         }
+    }
+
+    /// Reads the `--config` file again and checks it (TOML, keys, values, the rules
+    /// file, the action directories); on success returns the configuration to run
+    /// with: the old one with the changed reloadable keys of the new one.
+    fn prepare_reload(&self) -> Result<Reload> {
+        let new = Config::load(self.ctx.config_path.as_deref())?;
+        let old_v = toml::Value::try_from(&self.config)?;
+        let new_v = toml::Value::try_from(&new)?;
+        let (mut old_keys, mut new_keys) = (Default::default(), Default::default());
+        flatten("", &old_v, &mut old_keys);
+        flatten("", &new_v, &mut new_keys);
+        let mut merged = old_v.clone();
+        let (mut applied, mut ignored) = (Vec::new(), Vec::new());
+        for (key, value) in &new_keys {
+            if old_keys.get(key) == Some(value) {
+                continue;
+            }
+            if reloadable(key) {
+                applied.push(key.clone());
+                set_key(&mut merged, key, value.clone());
+            } else {
+                ignored.push(key.clone());
+            }
+        }
+        let config: Config = merged.try_into().context("the reloaded configuration is invalid")?;
+        Cleaner::from_config(&config.clean)?;
+        let settings =
+            settings_for(&config, self.settings.root.clone(), Arc::clone(&self.settings.counters))?;
+        Ok(Reload { config, settings, applied, ignored })
     }
 
     /// Sleeps, unless a signal comes first (then returns true: nothing is in
