@@ -120,6 +120,8 @@ pub struct WatchConfig {
     pub summary_interval_ms: u64,
     /// Longest wait between retries when the directory or the database fails (ms).
     pub max_backoff_ms: u64,
+    /// `host:port` of the metrics endpoint; empty for none.
+    pub metrics_addr: String,
 }
 
 /// Bounds on the work of one `search` (see `store/query.rs`).
@@ -209,6 +211,12 @@ impl Config {
         }
         if w.delete_processed && !w.done_dir.as_os_str().is_empty() {
             bail!("watch.delete_processed and watch.done_dir exclude each other: set one of them");
+        }
+        if !w.metrics_addr.is_empty() && w.metrics_addr.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "watch.metrics_addr must be host:port with an IP address (e.g. \"127.0.0.1:9464\"), got {:?}",
+                w.metrics_addr
+            );
         }
         if self.search.rank_window == 0 || self.search.idf_sample == 0 {
             bail!("search.rank_window and search.idf_sample must be greater than 0");

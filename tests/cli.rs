@@ -80,6 +80,10 @@ fn config_prints_the_effective_config_and_names_a_bad_key() {
     let o = bin().arg("--config").arg(&cfg).arg("config").output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("dedup.jaccard"));
+    std::fs::write(&cfg, "[watch]\nmetrics_addr = \"localhost-ish\"\n").unwrap();
+    let o = bin().arg("--config").arg(&cfg).arg("config").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("watch.metrics_addr"));
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod dupes;
 pub mod export;
 pub mod forget;
 pub mod meta;
+pub mod metrics;
 pub mod reindex;
 pub mod run;
 pub mod search;

@@ -23,6 +23,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
+use super::metrics::{Metrics, Server as MetricsServer};
 use crate::clean::Cleaner;
 use crate::cli::Context;
 use crate::config::Config;
@@ -35,6 +36,10 @@ use crate::store::SqliteStore;
 pub struct WatchArgs {
     /// Directory to watch (recursive). Default: the first of `input.paths`.
     pub dir: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics and a health check at /health
+    /// (e.g. 127.0.0.1:9464; default: `watch.metrics_addr`, empty = off).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// Exit status after the drain ran out of time.
@@ -63,9 +68,19 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     let store = ctx.open_writer()?;
     crate::pipeline::writer::check_dedup_params(&store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
     let runtime = crate::pipeline::runtime(&ctx.config)?;
+    let metrics_addr = args.metrics_addr.unwrap_or_else(|| ctx.config.watch.metrics_addr.clone());
+    let metrics = Arc::new(Metrics::new());
+    let _server = if metrics_addr.is_empty() {
+        None
+    } else {
+        let server = MetricsServer::start(&metrics_addr, Arc::clone(&metrics))?;
+        info!(addr = %server.addr, "metrics at http://{}/metrics, health at /health", server.addr);
+        Some(server)
+    };
     let now = Instant::now();
     let daemon = Daemon {
         ctx,
+        metrics,
         config: ctx.config.clone(),
         settings,
         started: now,
@@ -179,6 +194,8 @@ fn check_action_dirs(dir: &Path, actions: &Actions) -> Result<()> {
 
 struct Daemon<'a> {
     ctx: &'a Context,
+    /// Counters for the metrics endpoint (kept whether it is served or not).
+    metrics: Arc<Metrics>,
     /// The configuration in force (the reloadable keys change on SIGHUP).
     config: Config,
     settings: WatchSettings,
@@ -250,6 +267,7 @@ impl Daemon<'_> {
             let (writer, ledger, cleaner) = match opened {
                 Ok(t) => t,
                 Err(e) => {
+                    self.metrics.healthy.store(false, Ordering::Relaxed);
                     warn!(error = %format!("{e:#}"), retry_in_ms = backoff.as_millis() as u64, "cannot open the database; retrying");
                     if self.pause(backoff, &mut signals).await {
                         return Ok(ExitCode::SUCCESS);
@@ -271,6 +289,7 @@ impl Daemon<'_> {
             let mut source_task = tokio::task::spawn_blocking(move || source.run(input));
             let mut health = tokio::time::interval(Duration::from_millis(200));
             let incarnation = Instant::now();
+            self.metrics.healthy.store(true, Ordering::Relaxed);
 
             let stop = loop {
                 tokio::select! {
@@ -285,6 +304,7 @@ impl Daemon<'_> {
                     },
                     _ = summary_tick.tick() => self.log_summary(&shared, "watch summary (since start)"),
                     _ = health.tick() => {
+                        self.metrics.queue_depth.set(i64::try_from(shared.in_flight()).unwrap_or(i64::MAX));
                         if pipeline.is_finished() || source_task.is_finished() {
                             break Stop::Failed;
                         }
@@ -292,6 +312,10 @@ impl Daemon<'_> {
                 }
             };
             shared.stop();
+            if matches!(stop, Stop::Failed) {
+                self.metrics.healthy.store(false, Ordering::Relaxed);
+                self.metrics.restarts.inc();
+            }
 
             match stop {
                 Stop::Signal(name) => {
@@ -450,6 +474,7 @@ impl Daemon<'_> {
     /// After a commit: count, log, and move or delete the file if configured.
     fn on_commit(&self, shared: &Shared, c: Committed) {
         let key = shared.committed(&c.path);
+        self.metrics.committed(c.status, key.as_ref().map(|k| k.size), c.commit_seconds);
         let counters = &self.settings.counters;
         counters.count(c.status);
         debug!(path = %c.path.display(), status = c.status.as_str(), "committed");

@@ -42,6 +42,9 @@ pub enum WriterMsg {
 pub struct Committed {
     pub path: PathBuf,
     pub status: Status,
+    /// How long the batch's commit took, on the first file of each batch only (for
+    /// the daemon's commit latency histogram).
+    pub commit_seconds: Option<f64>,
 }
 
 /// A progress log line every this many files.
@@ -174,7 +177,7 @@ impl Writer {
         }
         self.progress.inc(1);
         self.progress.set_message(self.summary.short());
-        self.pending.push(Committed { path: candidate.path, status });
+        self.pending.push(Committed { path: candidate.path, status, commit_seconds: None });
         if self.pending.len() >= self.batch_size {
             self.commit()?;
         }
@@ -282,7 +285,11 @@ impl Writer {
     fn commit(&mut self) -> Result<()> {
         let started = std::time::Instant::now();
         self.store.commit().context("commit failed; the batch was rolled back")?;
-        self.commit_time += started.elapsed();
+        let took = started.elapsed();
+        self.commit_time += took;
+        if let Some(first) = self.pending.first_mut() {
+            first.commit_seconds = Some(took.as_secs_f64());
+        }
         if let Some(tx) = &self.on_commit {
             for c in self.pending.drain(..) {
                 // The receiver may be gone during shutdown; the commit stands anyway.
