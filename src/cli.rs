@@ -35,6 +35,33 @@ pub struct Global {
     /// Log format on stderr: text or json (default: `log.format` of the config).
     #[arg(long, global = true, value_name = "FORMAT", value_parser = ["text", "json"])]
     pub log_format: Option<String>,
+    /// Colour in logs and human output: auto (only on a terminal, and not when
+    /// NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Only errors on stderr, no progress bar, no human summary (for scripts;
+    /// `--json` output is still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream that is (or is not) a terminal.
+    pub fn enabled(self, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,13 +86,31 @@ pub enum Command {
     Watch(crate::commands::watch::WatchArgs),
     /// Why two articles (ids) or files were, or were not, merged as near duplicates.
     Why(crate::commands::why::WhyArgs),
+    /// Every input file in the ledger with its fate.
+    Sources(crate::commands::sources::SourcesArgs),
+    /// Remove ledger rows so those files are read again (e.g. rejected ones).
+    Forget(crate::commands::forget::ForgetArgs),
+    /// Delete articles with their index rows, fingerprints and ledger rows.
+    Delete(crate::commands::delete::DeleteArgs),
+    /// Print the effective configuration (defaults + --config FILE) as TOML.
+    Config(crate::commands::meta::ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(crate::commands::meta::CompletionsArgs),
+    /// Print the man page (roff).
+    Man(crate::commands::meta::ManArgs),
 }
 
 /// What a command needs from the command line and the config.
 pub struct Context {
     pub config: Config,
+    /// The `--config` file, if any (the daemon re-reads it on SIGHUP).
+    pub config_path: Option<PathBuf>,
     /// The database path after `--db` and `NEWS_INGEST_DB` overrides.
     pub db: PathBuf,
+    /// `-q`: no progress bar, no human summary.
+    pub quiet: bool,
+    /// Colour (bold matches) in human output on stdout.
+    pub color_stdout: bool,
 }
 
 impl Context {
@@ -153,6 +198,12 @@ fn ensure_standard_fds() {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // Commands about the program itself need no config or database.
+    let command = match cli.command {
+        Command::Completions(args) => return crate::commands::meta::completions(args),
+        Command::Man(args) => return crate::commands::meta::man(args),
+        other => other,
+    };
     let config = Config::load(cli.global.config.as_deref())?;
     let db = cli
         .global
@@ -165,10 +216,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(_) => LogFormat::Text,
         None => config.log.format,
     };
+    if db.is_dir() {
+        anyhow::bail!(
+            "database {} is a directory: give the path of a database file, e.g. --db {}",
+            db.display(),
+            db.join("news.db").display()
+        );
+    }
     let interactive = std::io::stderr().is_terminal();
-    init_logging(format, interactive && matches!(cli.command, Command::Run(_)));
-    let ctx = Context { config, db };
-    match cli.command {
+    let g = &cli.global;
+    init_logging(
+        format,
+        interactive && matches!(command, Command::Run(_)),
+        g.quiet,
+        g.color.enabled(interactive),
+    );
+    let ctx = Context {
+        config,
+        config_path: g.config.clone(),
+        db,
+        quiet: g.quiet,
+        color_stdout: g.color.enabled(std::io::stdout().is_terminal()),
+    };
+    match command {
         Command::Run(args) => crate::commands::run::run(&ctx, args),
         Command::Clean(args) => crate::commands::clean::run(&ctx, args),
         Command::Stats(args) => crate::commands::stats::run(&ctx, args),
@@ -179,20 +249,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reindex(args) => crate::commands::reindex::run(&ctx, args),
         Command::Watch(args) => crate::commands::watch::run(&ctx, args),
         Command::Why(args) => crate::commands::why::run(&ctx, args),
+        Command::Sources(args) => crate::commands::sources::run(&ctx, args),
+        Command::Forget(args) => crate::commands::forget::run(&ctx, args),
+        Command::Delete(args) => crate::commands::delete::run(&ctx, args),
+        Command::Config(args) => crate::commands::meta::config(&ctx, args),
+        Command::Completions(args) => crate::commands::meta::completions(args),
+        Command::Man(args) => crate::commands::meta::man(args),
     }
 }
 
 /// Logs go to stderr. With a progress bar on a terminal only warnings are shown by
-/// default; `RUST_LOG` always wins.
-fn init_logging(format: LogFormat, progress_bar: bool) {
+/// default, with `-q` only errors; `RUST_LOG` always wins. ANSI colour only when
+/// `color` (a terminal, unless `--color`/`NO_COLOR` say otherwise).
+fn init_logging(format: LogFormat, progress_bar: bool, quiet: bool, color: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if progress_bar { "warn" } else { "info" };
+    let default = if quiet {
+        "error"
+    } else if progress_bar {
+        "warn"
+    } else {
+        "info"
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match format {
         LogFormat::Json => builder.with_writer(std::io::stderr).json().try_init(),
-        // Text logs carry file names, which may hold terminal escapes: every control
-        // character is written escaped, so colours (ANSI sequences of our own) are off.
+        // Colour on a terminal (or `--color always`): tracing-subscriber escapes
+        // control characters in fields itself when it writes ANSI.
+        LogFormat::Text if color => builder.with_ansi(true).with_writer(std::io::stderr).try_init(),
+        // Text logs carry file names, which may hold terminal escapes: without colour
+        // every control character is written escaped.
         LogFormat::Text => builder.with_ansi(false).with_writer(|| EscapingStderr).try_init(),
     };
 }

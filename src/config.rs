@@ -136,6 +136,8 @@ pub struct WatchConfig {
     pub summary_interval_ms: u64,
     /// Longest wait between retries when the directory or the database fails (ms).
     pub max_backoff_ms: u64,
+    /// `host:port` of the metrics endpoint; empty for none.
+    pub metrics_addr: String,
 }
 
 /// Bounds on the work of one `search` (see `store/query.rs`).
@@ -184,8 +186,9 @@ impl Config {
         let origin = match user {
             None => "built-in config/default.toml".to_string(),
             Some((path, text)) => {
-                let layer: toml::Table = toml::from_str(text)
+                let mut layer: toml::Table = toml::from_str(text)
                     .with_context(|| format!("config file {} is not valid TOML", path.display()))?;
+                resolve_relative_paths(&mut layer, path);
                 merge(&mut merged, layer, "", path)?;
                 format!("config file {}", path.display())
             }
@@ -208,6 +211,12 @@ impl Config {
         let w = &self.watch;
         if w.delete_processed && !w.done_dir.as_os_str().is_empty() {
             bail!("watch.delete_processed and watch.done_dir exclude each other: set one of them");
+        }
+        if !w.metrics_addr.is_empty() && w.metrics_addr.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "watch.metrics_addr must be host:port with an IP address (e.g. \"127.0.0.1:9464\"), got {:?}",
+                w.metrics_addr
+            );
         }
         let d = &self.dedup;
         if d.bands * d.rows != d.num_perm {
@@ -284,6 +293,40 @@ impl Config {
             self.pipeline.workers
         } else {
             std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
+    }
+}
+
+/// Keys holding a path (or a list of paths) that a config file may give relative to
+/// itself.
+const PATH_KEYS: [(&str, &str); 5] = [
+    ("input", "paths"),
+    ("database", "path"),
+    ("clean", "rules"),
+    ("watch", "done_dir"),
+    ("watch", "error_dir"),
+];
+
+/// Makes the relative paths a config file sets relative to the file's folder, not to
+/// the working directory (a systemd unit runs elsewhere). Empty strings mean "none"
+/// and stay empty; PostgreSQL URLs are no paths. Keys the file does not set keep
+/// their defaults (`news.db`, `seeds` in the working directory).
+fn resolve_relative_paths(layer: &mut toml::Table, file: &Path) {
+    let base = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let fix = |v: &mut toml::Value| {
+        if let toml::Value::String(s) = v {
+            let is_url = s.starts_with("postgres://") || s.starts_with("postgresql://");
+            if !s.is_empty() && !is_url && Path::new(s.as_str()).is_relative() {
+                *s = base.join(s.as_str()).to_string_lossy().into_owned();
+            }
+        }
+    };
+    for (table, key) in PATH_KEYS {
+        let Some(toml::Value::Table(t)) = layer.get_mut(table) else { continue };
+        match t.get_mut(key) {
+            Some(toml::Value::Array(items)) => items.iter_mut().for_each(fix),
+            Some(v) => fix(v),
+            None => {}
         }
     }
 }

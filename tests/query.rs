@@ -75,9 +75,16 @@ fn search_is_diacritic_and_case_insensitive() {
     // The snippet marks the match.
     assert!(plain.to_string().to_lowercase().contains("[hội đàm]"), "{plain}");
 
+    // Typed with diacritics: case and normalisation do not matter, and the hits are
+    // among those of the folded query (issue 15: accents typed are respected).
+    let accented = ids(&json(&db, &["search", "hội đàm", "--json"]));
+    assert!(!accented.is_empty());
     let nfd: String = "hội đàm".nfd().collect();
-    for q in ["Hội đàm", "hội đàm", "HỘI ĐÀM", nfd.as_str()] {
-        assert_eq!(ids(&json(&db, &["search", q, "--json"])), ids(&plain), "query {q:?}");
+    for q in ["Hội đàm", "HỘI ĐÀM", "hội   đàm", nfd.as_str()] {
+        assert_eq!(ids(&json(&db, &["search", q, "--json"])), accented, "query {q:?}");
+    }
+    for id in &accented {
+        assert!(got.contains(id), "{id}");
     }
     // A phrase is stricter than the words.
     let phrase = ids(&json(&db, &["search", "\"hoi dam\"", "--json"]));
@@ -200,9 +207,26 @@ fn reindex_rebuilds_and_search_still_works() {
 fn old_database_gets_its_index_on_next_open() {
     // Simulate a schema-1 database (no index at all) and a schema-2 one (no title
     // index): both are refused by `search` with advice, and `reindex` upgrades them.
+    // Undoes issue 15's migration (the last one): its triggers, view, columns and
+    // accented indexes; the older contentless indexes come back for "previous".
+    const UNDO_15: &str = "DROP TRIGGER articles_index_insert; DROP TRIGGER articles_index_update;
+        DROP TRIGGER articles_delete_dependents; DROP TRIGGER articles_published_day;
+        DROP TRIGGER articles_published_day_update; DROP VIEW clusters; DROP INDEX articles_published_day;
+        ALTER TABLE articles DROP COLUMN published_day; ALTER TABLE articles DROP COLUMN published_precision;
+        DROP TABLE articles_acc_fts; DROP TABLE articles_title_acc_fts;";
+    const OLD_FTS: &str = "DROP TABLE articles_fts; DROP TABLE articles_title_fts;
+        CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='', contentless_delete=1,
+            tokenize='unicode61 remove_diacritics 2');
+        CREATE VIRTUAL TABLE articles_title_fts USING fts5(title, content='', contentless_delete=1,
+            tokenize='unicode61 remove_diacritics 2');";
+    let previous = {
+        let (_dir, db) = ingested();
+        count(&db, "PRAGMA user_version") - 1
+    };
     for (version, undo) in [
-        (1, "DROP TABLE articles_fts; DROP TABLE articles_title_fts; DROP INDEX articles_ingested; DROP TABLE signatures;"),
-        (2, "DROP TABLE articles_title_fts; DROP TABLE signatures;"),
+        (1, format!("{UNDO_15} DROP TABLE articles_fts; DROP TABLE articles_title_fts; DROP INDEX articles_ingested; DROP TABLE signatures;")),
+        (2, format!("{UNDO_15} DROP TABLE articles_title_fts; DROP TABLE signatures;")),
+        (previous, format!("{UNDO_15} {OLD_FTS}")),
     ] {
         let (_dir, db) = ingested();
         let expected = ids(&json(&db, &["search", "hoi dam", "--json"]));
@@ -213,6 +237,19 @@ fn old_database_gets_its_index_on_next_open() {
                 "{undo} DELETE FROM meta WHERE key = 'fts_stale'; PRAGMA user_version = {version};"
             ))
             .unwrap();
+        }
+        if version == previous {
+            // The database of the previous schema is upgraded by the next writer
+            // (here `reindex`), without being refused first: nothing to test before.
+            let out = cmd(&db, &["reindex"]);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(ids(&json(&db, &["search", "hoi dam", "--json"])), expected);
+            let sql: String = rusqlite::Connection::open(&db)
+                .unwrap()
+                .query_row("SELECT group_concat(sql) FROM sqlite_master", [], |r| r.get(0))
+                .unwrap();
+            assert!(!sql.contains("contentless_delete"), "{sql}");
+            continue;
         }
         let out = cmd(&db, &["search", "hoi dam"]);
         assert!(!out.status.success(), "schema {version}");
@@ -267,13 +304,13 @@ fn store_with(dir: &Path, n: usize) -> news_ingest::store::SqliteStore {
 
 /// The built-in bm25 ranking over every match (the reference): ids and scores,
 /// negated as `search` reports them (higher is better).
-fn builtin_ranking(dir: &Path, fts: &str, limit: usize) -> Vec<(i64, f64)> {
+fn builtin_ranking(dir: &Path, table: &str, fts: &str, limit: usize) -> Vec<(i64, f64)> {
     let c = rusqlite::Connection::open(dir.join("s.db")).unwrap();
     let mut stmt = c
-        .prepare(
-            "SELECT rowid, -bm25(articles_fts, 4.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ?1
-             ORDER BY bm25(articles_fts, 4.0, 1.0), rowid LIMIT ?2",
-        )
+        .prepare(&format!(
+            "SELECT rowid, -bm25({table}, 4.0, 1.0) FROM {table} WHERE {table} MATCH ?1
+             ORDER BY bm25({table}, 4.0, 1.0), rowid LIMIT ?2"
+        ))
         .unwrap();
     stmt.query_map(rusqlite::params![fts, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -299,9 +336,11 @@ fn bounded(
 fn bounded_search_equals_bm25_when_everything_fits() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with(dir.path(), 300);
-    let (out, got) = bounded(&store, "hoi dam", 25, (1000, 50));
+    // A quoted phrase: no adjacent-word bonus, so the reference is plain bm25.
+    let (out, got) = bounded(&store, "\"hoi dam\"", 25, (1000, 50));
     assert_eq!(out.window_full, None);
-    let reference = builtin_ranking(dir.path(), &ParsedQuery::parse("hoi dam").to_fts(), 25);
+    let reference =
+        builtin_ranking(dir.path(), "articles_fts", &ParsedQuery::parse("\"hoi dam\"").to_fts(), 25);
     assert_eq!(got, reference.iter().map(|r| r.0).collect::<Vec<_>>());
     // The scores are bm25's too (IDFs exact: the sample holds every article).
     for (hit, (_, score)) in out.hits.iter().zip(&reference) {
@@ -314,16 +353,22 @@ fn bounded_search_ranks_the_window_and_old_title_matches() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with(dir.path(), 300);
     // Window of the 20 newest matches (ids 281..=300) plus the 50 best title matches.
-    let (out, got) = bounded(&store, "hội đàm", 10, (20, 50));
+    let (out, got) = bounded(&store, "\"hội đàm\"", 10, (20, 50));
     assert_eq!(out.window_full, Some(20));
     // Title matches dominate bm25 (title weight 4): the top 10 are title matches,
     // most of them older than the window, in the reference order.
     assert!(got.iter().all(|id| id % 10 == 0), "{got:?}");
     assert!(got.iter().filter(|&&id| id <= 280).count() >= 8, "{got:?}");
-    let reference = builtin_ranking(dir.path(), &ParsedQuery::parse("hội đàm").to_fts(), 10);
+    // Typed with diacritics: ranked on the accented index.
+    let reference = builtin_ranking(
+        dir.path(),
+        "articles_acc_fts",
+        &ParsedQuery::parse("\"hội đàm\"").to_fts_accented(),
+        10,
+    );
     assert_eq!(got, reference.iter().map(|r| r.0).collect::<Vec<_>>());
     // Without the title pool only the window is ranked.
-    let (_, window_only) = bounded(&store, "hội đàm", 10, (20, 0));
+    let (_, window_only) = bounded(&store, "\"hội đàm\"", 10, (20, 0));
     assert!(window_only.iter().all(|&id| id > 280), "{window_only:?}");
 }
 

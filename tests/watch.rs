@@ -41,6 +41,10 @@ struct Daemon {
 
 impl Daemon {
     fn start(work: &Path, config: &Path, db: &Path, dir: &Path) -> Daemon {
+        Daemon::start_with(work, config, db, dir, &[])
+    }
+
+    fn start_with(work: &Path, config: &Path, db: &Path, dir: &Path, extra: &[&str]) -> Daemon {
         let n = LOGS.fetch_add(1, Ordering::SeqCst);
         let log = work.join(format!("daemon-{n}.log"));
         let file = std::fs::File::create(&log).unwrap();
@@ -53,6 +57,7 @@ impl Daemon {
             .arg(db)
             .arg("watch")
             .arg(dir)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(file)
@@ -543,4 +548,121 @@ fn recorded_files_still_in_dir_are_moved_by_the_rescan() {
     assert!(d.wait_exit(LIMIT).success(), "{}", d.log());
     assert!(walk_files(&dir).is_empty());
     assert_consistent(&db, 5);
+}
+
+/// SIGHUP reloads the cleaning rules and the reloadable keys (issue 15): the config
+/// file is read again, what changed is logged, the next files are cleaned with the
+/// new rules; a bad file keeps the old configuration; SIGTERM still stops cleanly.
+#[test]
+fn sighup_reloads_rules_and_keeps_the_old_config_on_a_bad_file() {
+    let (work, cfg, dir, db) = setup(FAST);
+    let furniture = "Tin nhanh XYZ quảng bá";
+    // The line goes after the title (the seeds end with the end mark `/.`).
+    let article = |i: usize| {
+        let v = variant(i);
+        let at = v.find("\n\n").unwrap_or(0);
+        format!("{}\n\nMột đoạn mở đầu ngắn của bài số {i}.\n\n{furniture}{}", &v[..at], &v[at..])
+    };
+    let with_line =
+        |db: &Path| q(db, &format!("SELECT COUNT(*) FROM articles WHERE body LIKE '%{furniture}%'"));
+    let mut d = Daemon::start(work.path(), &cfg, &db, &dir);
+    d.wait_ready();
+    drop_file(&dir, "a.txt", &article(0));
+    d.wait("the first file", || recorded(&db) == 1);
+    assert_eq!(with_line(&db), 1, "no rule yet: the line is article text");
+
+    // A rules file next to the config (a relative path resolves from there).
+    std::fs::write(work.path().join("site-rules.toml"), format!("[furniture]\nlines = [\"{furniture}\"]\n"))
+        .unwrap();
+    std::fs::write(&cfg, format!("{FAST}[clean]\nrules = \"site-rules.toml\"\n")).unwrap();
+    d.signal(libc::SIGHUP);
+    d.wait("the reload", || d.log().contains("configuration reloaded"));
+    let log = d.log();
+    let line = log.lines().find(|l| l.contains("configuration reloaded")).unwrap();
+    assert!(line.contains("clean.rules"), "{line}");
+    assert!(d.alive(), "SIGHUP must not kill the daemon");
+    drop_file(&dir, "b.txt", &article(1));
+    d.wait("the second file", || recorded(&db) == 2);
+    assert_eq!(with_line(&db), 1, "the new rule removed the line from the second article");
+
+    // A bad file: logged, the old configuration (with the rule) stays.
+    std::fs::write(&cfg, format!("{FAST}[clean]\nrules = \"site-rules.toml\"\nno_such_key = 1\n")).unwrap();
+    d.signal(libc::SIGHUP);
+    d.wait("the refused reload", || d.log().contains("cannot reload the configuration"));
+    assert!(d.log().contains("clean.no_such_key"), "the bad key is named");
+    drop_file(&dir, "c.txt", &article(2));
+    d.wait("the third file", || recorded(&db) == 3);
+    assert_eq!(with_line(&db), 1, "the rule is still in force");
+
+    d.signal(libc::SIGTERM);
+    let status = d.wait_exit(LIMIT);
+    assert_eq!(status.code(), Some(0), "{}", d.log());
+    assert_consistent(&db, 3);
+}
+
+/// One HTTP GET to the daemon (a plain HTTP/1.1 client on a TCP socket): status and body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let status = raw.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// A metric's value in Prometheus text (the first sample whose name and labels start
+/// with `series`).
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find(|l| l.starts_with(series) && l[series.len()..].starts_with([' ', '{']))
+        .or_else(|| text.lines().find(|l| l.starts_with(series)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// `watch --metrics-addr` (issue 15): real HTTP requests to the real daemon.
+#[test]
+fn metrics_endpoint_serves_prometheus_text_and_health() {
+    let (work, cfg, dir, db) = setup(FAST);
+    let mut d = Daemon::start_with(work.path(), &cfg, &db, &dir, &["--metrics-addr", "127.0.0.1:0"]);
+    d.wait_ready();
+    let log = d.log();
+    let addr = log
+        .split("metrics at http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no metrics address in the log:\n{log}"))
+        .to_string();
+    let (status, body) = http_get(&addr, "/health");
+    assert_eq!(status, 200, "{body}");
+    for i in 0..3 {
+        drop_file(&dir, &format!("m{i}.txt"), &variant(i));
+    }
+    drop_file(&dir, "bin.txt", "\u{0}\u{1} binary");
+    d.wait("four files", || recorded(&db) == 4);
+    let bytes: u64 = ["m0.txt", "m1.txt", "m2.txt", "bin.txt"]
+        .iter()
+        .map(|n| std::fs::metadata(dir.join(n)).unwrap().len())
+        .sum();
+    // The metrics follow the commits (on_commit runs right after them).
+    d.wait("the metrics", || {
+        sample(&http_get(&addr, "/metrics").1, "news_ingest_files_total{status=\"stored\"}") == Some(3.0)
+    });
+    let (status, text) = http_get(&addr, "/metrics");
+    assert_eq!(status, 200);
+    assert_eq!(sample(&text, "news_ingest_files_total{status=\"rejected\"}"), Some(1.0), "{text}");
+    assert_eq!(sample(&text, "news_ingest_articles_stored_total"), Some(3.0), "{text}");
+    assert_eq!(sample(&text, "news_ingest_bytes_read_total"), Some(bytes as f64), "{text}");
+    assert!(sample(&text, "news_ingest_commit_seconds_count").unwrap_or(0.0) >= 1.0, "{text}");
+    let last = sample(&text, "news_ingest_last_commit_timestamp_seconds").unwrap_or(0.0);
+    assert!(last > 1.6e9, "{text}");
+    assert!(sample(&text, "news_ingest_queue_depth").is_some(), "{text}");
+    assert_eq!(http_get(&addr, "/nothing").0, 404);
+
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit(LIMIT).code(), Some(0), "{}", d.log());
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{finish_output, output_width, truncate};
+use super::{finish_output, output_width, truncate, truncate_middle};
 use crate::cli::Context;
 use crate::store::SqliteStore;
 
@@ -67,7 +67,7 @@ pub fn run(ctx: &Context, args: DupesArgs) -> Result<ExitCode> {
                     let sim = s.similarity.map(|x| format!("  {x:.3}")).unwrap_or_default();
                     let head = format!("  {:<14} ", s.status.as_str());
                     let room = width.saturating_sub(head.chars().count() + sim.chars().count()).max(10);
-                    writeln!(out, "{head}{}{sim}", truncate(&s.path, room))?;
+                    writeln!(out, "{head}{}{sim}", truncate_middle(&s.path, room))?;
                 }
             }
             n += 1;

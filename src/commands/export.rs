@@ -1,5 +1,6 @@
-//! `news-ingest export [--format jsonl] [--since DATE] [--until DATE]`: every article
-//! as one JSON object per line, streamed (one article in memory at a time).
+//! `news-ingest export [--format jsonl|csv] [--since DATE] [--until DATE]`: every
+//! article as one JSON object per line, or one CSV record (RFC 4180, with a header
+//! row), streamed (one article in memory at a time).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -13,8 +14,10 @@ use crate::store::SqliteStore;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output format: jsonl (one JSON object per line).
-    #[arg(long, default_value = "jsonl", value_parser = ["jsonl"])]
+    /// Output format: jsonl (one JSON object per line) or csv (a header row, then one
+    /// record per article; `body` paragraphs joined by a blank line, `captions` and
+    /// `sources` as JSON text).
+    #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
     pub format: String,
     /// Only articles of this day or later (YYYY-MM-DD; `published`, else the ingest date).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
@@ -44,6 +47,9 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
     let dates = date_range(args.since, args.until)?;
     let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
     let stdout = std::io::stdout();
+    if args.format == "csv" {
+        return finish_output(export_csv(&store, &dates, stdout.lock()));
+    }
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = store
         .for_each_article(&dates, |a, sources| {
@@ -67,4 +73,29 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         })
         .and_then(|()| Ok(out.flush()?));
     finish_output(result)
+}
+
+const CSV_HEADER: [&str; 9] =
+    ["id", "title", "published", "author", "body", "captions", "content_sha256", "ingested_at", "sources"];
+
+fn export_csv(store: &SqliteStore, dates: &crate::store::DateRange, out: impl Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, out));
+    w.write_record(CSV_HEADER)?;
+    store.for_each_article(dates, |a, sources| {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        w.write_record([
+            a.id.to_string(),
+            opt(&a.title),
+            opt(&a.published),
+            opt(&a.author),
+            a.body.join("\n\n"),
+            serde_json::to_string(&a.captions)?,
+            a.content_sha256.clone(),
+            a.ingested_at.clone(),
+            serde_json::to_string(sources)?,
+        ])?;
+        Ok(())
+    })?;
+    w.flush()?;
+    Ok(())
 }

@@ -2,12 +2,17 @@
 //! pipeline stages and the store.
 
 pub mod clean;
+pub mod delete;
 pub mod dupes;
 pub mod export;
+pub mod forget;
+pub mod meta;
+pub mod metrics;
 pub mod reindex;
 pub mod run;
 pub mod search;
 pub mod show;
+pub mod sources;
 pub mod stats;
 pub mod watch;
 pub mod why;
@@ -119,6 +124,25 @@ pub fn note(msg: &str) {
     let _ = writeln!(io::stderr(), "{msg}");
 }
 
+/// At most `width` characters of a path, cut in the middle so the file name stays:
+/// `/srv/news/…/2024/05/article.txt`.
+pub fn truncate_middle(s: &str, width: usize) -> String {
+    let s = escape_controls(&s.replace(['\n', '\r', '\t'], " ")).into_owned();
+    let n = s.chars().count();
+    if n <= width {
+        return s;
+    }
+    let width = width.max(3);
+    let name = s.rsplit('/').next().unwrap_or(&s);
+    let name_len = name.chars().count();
+    // Keep the whole file name when it fits with a little of the start.
+    let tail = if name_len + 4 <= width { name_len } else { (width - 1) / 2 };
+    let head = width - 1 - tail;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
 /// Ends a command whose output went to stdout: a closed pipe (`| head`) is a normal
 /// way for a reader to stop, not an error.
 pub fn finish_output(result: anyhow::Result<()>) -> anyhow::Result<ExitCode> {
@@ -136,5 +160,23 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
             || c.downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe),
+            )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate_middle;
+
+    #[test]
+    fn paths_are_cut_in_the_middle_keeping_the_file_name() {
+        let p = "/srv/news/inbox/2024/05/very/deep/folder/000_634d2d9314a48930.txt";
+        let t = truncate_middle(p, 40);
+        assert_eq!(t.chars().count(), 40);
+        assert!(t.ends_with("000_634d2d9314a48930.txt") && t.starts_with("/srv/") && t.contains('…'), "{t}");
+        assert_eq!(truncate_middle("short.txt", 40), "short.txt");
+        assert_eq!(truncate_middle(p, 10).chars().count(), 10);
+    }
 }

@@ -24,12 +24,28 @@ pub struct RunArgs {
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Read only files whose name matches GLOB (repeatable; replaces `input.include`).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files and directories whose name matches GLOB (repeatable; added to
+    /// `input.exclude`), e.g. --exclude '*.info.txt'.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
+
+/// How many rejected files the human summary names (then a count of the rest).
+const REJECTED_SHOWN: usize = 20;
 
 pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let roots = if args.paths.is_empty() { ctx.config.input.paths.clone() } else { args.paths };
     discover::check_roots(&roots)?;
-    let filter = Filter::from_config(&ctx.config.input)?;
+    let mut input = ctx.config.input.clone();
+    if !args.include.is_empty() {
+        input.include = args.include.clone();
+    }
+    input.exclude.extend(args.exclude.iter().cloned());
+    let filter = Filter::new(&input.include, &input.exclude)
+        .map_err(|e| anyhow::anyhow!("{e:#} (from --include/--exclude or the config)"))?;
     let cleaner = Reader::from_config(&ctx.config)?;
     let store = ctx.open_writer()?;
     check_dedup_params(&store, &NearDupIndex::new(&ctx.config.dedup))?;
@@ -37,15 +53,17 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     // while the writer writes): files recorded with the same size and mtime are
     // skipped without being read.
     let ledger = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let first_new = ledger.max_source_id()?;
 
     let runtime = crate::pipeline::runtime(&ctx.config)?;
-    let progress = if std::io::stderr().is_terminal() {
+    let progress = if std::io::stderr().is_terminal() && !ctx.quiet {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.enable_steady_tick(std::time::Duration::from_millis(120));
         Some(pb)
     } else {
         None
     };
+    let reader = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
     let summary = runtime.block_on(async {
         let pipeline = Pipeline::start(&ctx.config, store, cleaner, Options { on_commit: None, progress });
         let input = pipeline.input.clone();
@@ -73,8 +91,24 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let mut out = super::stdout();
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&summary)?)?;
-    } else {
+    } else if !ctx.quiet {
         write!(out, "{}", summary.report())?;
+        // On a terminal the per-file warnings scrolled by under the progress bar (or
+        // were filtered out): name the rejected files here.
+        if summary.rejected > 0 {
+            let (shown, total) = reader.rejected_since(first_new, REJECTED_SHOWN)?;
+            writeln!(out, "rejected files:")?;
+            for (path, reason) in &shown {
+                writeln!(out, "  {}: {}", super::escape_controls(path), super::escape_controls(reason))?;
+            }
+            if total > shown.len() as u64 {
+                writeln!(
+                    out,
+                    "  ... and {} more (news-ingest sources --status rejected)",
+                    total - shown.len() as u64
+                )?;
+            }
+        }
     }
     out.flush()?;
     if summary.unlisted > 0 {
@@ -86,5 +120,6 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         ));
         return Ok(ExitCode::from(1));
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,7 @@
 //! `news-ingest search QUERY [--json] [--limit N] [--since DATE] [--until DATE]`:
 //! diacritic-insensitive full-text search, best match first.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -55,32 +55,47 @@ pub fn run(ctx: &Context, args: SearchArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    finish_output(print_human(&hits))
+    finish_output(print_human(&hits, ctx.color_stdout))
 }
 
-/// The JSON form of a hit; matches in `snippet` are wrapped in `[` and `]`.
+/// The JSON form of a hit; matches in `snippet` are wrapped in `[` and `]`, and
+/// `highlights` gives each match as `[start, end)` in characters (Unicode scalar
+/// values) of `snippet`, brackets excluded: a `[` of the text itself cannot be told
+/// from a marker otherwise.
 pub fn hit_json(h: &SearchHit) -> serde_json::Value {
+    let (snippet, highlights) = render_plain(&h.snippet, "[", "]");
     serde_json::json!({
         "id": h.id,
         "title": h.title,
         "published": h.published,
         "score": h.score,
-        "snippet": render_plain(&h.snippet, "[", "]"),
+        "snippet": snippet,
+        "highlights": highlights,
     })
 }
 
-fn render_plain(segs: &[Segment], open: &str, close: &str) -> String {
+/// The snippet with its matches between `open` and `close`, and the character
+/// ranges of the matches in it.
+fn render_plain(segs: &[Segment], open: &str, close: &str) -> (String, Vec<[usize; 2]>) {
     let mut s = String::new();
+    let mut chars = 0;
+    let mut ranges = Vec::new();
     for g in segs {
+        let n = g.text.chars().count();
         if g.hit {
             s.push_str(open);
+            chars += open.chars().count();
+            ranges.push([chars, chars + n]);
             s.push_str(&g.text);
+            chars += n;
             s.push_str(close);
+            chars += close.chars().count();
         } else {
             s.push_str(&g.text);
+            chars += n;
         }
     }
-    s
+    (s, ranges)
 }
 
 /// A snippet cut to `width` visible characters; matches bold on a terminal, else
@@ -118,9 +133,8 @@ fn render_fitted(segs: &[Segment], width: usize, bold: bool) -> String {
     out
 }
 
-fn print_human(hits: &[SearchHit]) -> Result<()> {
+fn print_human(hits: &[SearchHit], bold: bool) -> Result<()> {
     let width = output_width();
-    let bold = std::io::stdout().is_terminal();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let id_width = hits.iter().map(|h| h.id.to_string().len()).max().unwrap_or(1);

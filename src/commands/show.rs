@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::{escape_controls as esc, finish_output, output_width, truncate};
+use super::{escape_controls as esc, finish_output, output_width, truncate_middle};
 use crate::cli::Context;
 use crate::store::SqliteStore;
 
@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
                 let head = format!("  {:<14} {:<24} ", s.status.as_str(), s.processed_at);
                 let tail = if sim.is_empty() { String::new() } else { format!("  {sim}") };
                 let room = width.saturating_sub(head.chars().count() + tail.chars().count()).max(10);
-                writeln!(out, "{head}{}{tail}", truncate(&s.path, room))?;
+                writeln!(out, "{head}{}{tail}", truncate_middle(&s.path, room))?;
             }
         }
         out.flush()?;

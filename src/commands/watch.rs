@@ -23,7 +23,9 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
+use super::metrics::{Metrics, Server as MetricsServer};
 use crate::cli::Context;
+use crate::config::Config;
 use crate::pipeline::Reader;
 use crate::pipeline::{Committed, Options, Pipeline};
 use crate::source::discover::Filter;
@@ -34,6 +36,10 @@ use crate::store::SqliteStore;
 pub struct WatchArgs {
     /// Directory to watch (recursive). Default: the first of `input.paths`.
     pub dir: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics and a health check at /health
+    /// (e.g. 127.0.0.1:9464; default: `watch.metrics_addr`, empty = off).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// Exit status after the drain ran out of time.
@@ -54,9 +60,13 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
             int: signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?,
         }
     };
+    // SIGHUP reloads (`Daemon::prepare_reload`); installed now so it never kills the daemon.
+    let hup = {
+        let _entered = runtime.enter();
+        signal(SignalKind::hangup()).context("cannot install the SIGHUP handler")?
+    };
     // Blocked since `main` started: a signal that came meanwhile is delivered now.
     crate::cli::block_stop_signals(false);
-    let w = &ctx.config.watch;
     let dir = match args.dir {
         Some(d) => d,
         None => ctx.config.input.paths.first().cloned().context("no DIR given and input.paths is empty")?,
@@ -71,26 +81,114 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     // The ledger knows files by path: an absolute, resolved DIR keeps their identity
     // when the daemon is restarted from another working directory or spelling.
     let dir = std::fs::canonicalize(&dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
-    let actions = Actions::from_config(w);
-    check_action_dirs(&dir, &actions)?;
-    let mut exclude = ctx.config.input.exclude.clone();
-    exclude.extend(w.ignore.iter().cloned());
-    let filter = Filter::new(&ctx.config.input.include, &exclude)?;
+    let settings = settings_for(&ctx.config, dir, Arc::new(Counters::default()))?;
     Reader::from_config(&ctx.config)?; // a bad rules file is an error now, not at the first restart
-                                       // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
+    // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
     let store = ctx.open_writer()?;
     crate::pipeline::writer::check_dedup_params(&store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
+    let metrics_addr = args.metrics_addr.unwrap_or_else(|| ctx.config.watch.metrics_addr.clone());
+    let metrics = Arc::new(Metrics::new());
+    let _server = if metrics_addr.is_empty() {
+        None
+    } else {
+        let server = MetricsServer::start(&metrics_addr, Arc::clone(&metrics))?;
+        info!(addr = %server.addr, "metrics at http://{}/metrics, health at /health", server.addr);
+        Some(server)
+    };
+    let now = Instant::now();
+    let daemon = Daemon {
+        ctx,
+        metrics,
+        config: ctx.config.clone(),
+        settings,
+        started: now,
+        last_summary: std::sync::Mutex::new((now, 0)),
+    };
+    runtime.block_on(daemon.run(store, signals, hup))
+}
 
-    let settings = WatchSettings {
-        root: dir,
+/// The source's settings for a configuration (DIR and the counters are kept across
+/// reloads).
+fn settings_for(config: &Config, root: PathBuf, counters: Arc<Counters>) -> Result<WatchSettings> {
+    let w = &config.watch;
+    let actions = Actions::from_config(w);
+    check_action_dirs(&root, &actions)?;
+    let mut exclude = config.input.exclude.clone();
+    exclude.extend(w.ignore.iter().cloned());
+    let filter = Filter::new(&config.input.include, &exclude)?;
+    Ok(WatchSettings {
+        root,
         filter: Arc::new(filter),
         settle: Duration::from_millis(w.settle_ms),
         rescan: Duration::from_millis(w.rescan_interval_ms),
         max_backoff: Duration::from_millis(w.max_backoff_ms),
         actions,
-        counters: Arc::new(Counters::default()),
-    };
-    runtime.block_on(Daemon { ctx, settings, started: Instant::now() }.run(store, signals))
+        counters,
+    })
+}
+
+/// Keys SIGHUP applies (by restarting the pipeline and the source with them): the
+/// cleaning rules, what is read, and how files are batched and handled. The others
+/// (database, dedup parameters, workers, logging, intervals of the daemon loop) need
+/// a restart; a reload that changes them logs so and keeps their old values.
+const RELOADABLE: &[&str] = &[
+    "clean.",
+    "html.",
+    "input.include",
+    "input.exclude",
+    "input.max_file_size",
+    "watch.ignore",
+    "watch.settle_ms",
+    "watch.rescan_interval_ms",
+    "watch.done_dir",
+    "watch.error_dir",
+    "watch.delete_processed",
+    "watch.shutdown_timeout_ms",
+    "pipeline.batch_size",
+    "pipeline.batch_interval_ms",
+    "pipeline.channel_capacity",
+    "pipeline.max_bytes_in_flight",
+];
+
+fn reloadable(key: &str) -> bool {
+    RELOADABLE.iter().any(|r| if r.ends_with('.') { key.starts_with(r) } else { key == *r })
+}
+
+/// Every leaf of a TOML value as `dotted.key = value`.
+fn flatten(prefix: &str, v: &toml::Value, out: &mut std::collections::BTreeMap<String, toml::Value>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.clone());
+        }
+    }
+}
+
+/// Sets a dotted key in a TOML table.
+fn set_key(table: &mut toml::Value, key: &str, value: toml::Value) {
+    let mut cur = table;
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let toml::Value::Table(t) = cur else { return };
+        if parts.peek().is_none() {
+            t.insert(part.to_string(), value);
+            return;
+        }
+        cur = t.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    }
+}
+
+/// A validated reload: the configuration to run with and what changed.
+struct Reload {
+    config: Config,
+    settings: WatchSettings,
+    applied: Vec<String>,
+    ignored: Vec<String>,
 }
 
 /// done_dir and error_dir must exist (they are created) and lie outside DIR, or
@@ -115,14 +213,22 @@ fn check_action_dirs(dir: &Path, actions: &Actions) -> Result<()> {
 
 struct Daemon<'a> {
     ctx: &'a Context,
+    /// Counters for the metrics endpoint (kept whether it is served or not).
+    metrics: Arc<Metrics>,
+    /// The configuration in force (the reloadable keys change on SIGHUP).
+    config: Config,
     settings: WatchSettings,
     started: Instant,
+    /// Files committed at the previous summary line, and when: the rate in the log is
+    /// over the last interval (an average since start falls while nothing arrives).
+    last_summary: std::sync::Mutex<(Instant, u64)>,
 }
 
 /// Why one run of the pipeline ended.
 enum Stop {
     Signal(&'static str),
     Failed,
+    Reload(Box<Reload>),
 }
 
 struct Signals {
@@ -140,8 +246,8 @@ impl Signals {
 }
 
 impl Daemon<'_> {
-    async fn run(self, first: SqliteStore, mut signals: Signals) -> Result<ExitCode> {
-        let cfg = &self.ctx.config;
+    async fn run(mut self, first: SqliteStore, mut signals: Signals, mut hup: Signal) -> Result<ExitCode> {
+        let cfg = self.config.clone();
         info!(
             dir = %self.settings.root.display(),
             db = %self.ctx.db.display(),
@@ -163,16 +269,18 @@ impl Daemon<'_> {
         let mut store = Some(first);
 
         loop {
+            let cfg = self.config.clone();
             // (Re)open the database: after a failure another process may hold it.
             let opened = match store.take() {
                 Some(s) => Ok(s),
                 None => self.ctx.open_writer(),
             }
             .and_then(|s| Ok((s, SqliteStore::open_reader(&self.ctx.db, self.ctx.busy_timeout())?)))
-            .and_then(|(s, r)| Ok((s, r, Reader::from_config(cfg)?)));
+            .and_then(|(s, r)| Ok((s, r, Reader::from_config(&cfg)?)));
             let (writer, ledger, cleaner) = match opened {
                 Ok(t) => t,
                 Err(e) => {
+                    self.metrics.healthy.store(false, Ordering::Relaxed);
                     warn!(error = %format!("{e:#}"), retry_in_ms = backoff.as_millis() as u64, "cannot open the database; retrying");
                     if self.pause(backoff, &mut signals).await {
                         return Ok(ExitCode::SUCCESS);
@@ -183,20 +291,33 @@ impl Daemon<'_> {
             };
 
             let (commit_tx, mut commit_rx) = mpsc::channel::<Committed>(cfg.pipeline.channel_capacity);
-            let pipeline =
-                Pipeline::start(cfg, writer, cleaner, Options { on_commit: Some(commit_tx), progress: None });
+            let pipeline = Pipeline::start(
+                &cfg,
+                writer,
+                cleaner,
+                Options { on_commit: Some(commit_tx), progress: None },
+            );
             let (source, shared) = WatchSource::new(self.settings.clone(), ledger);
             let input = pipeline.input.clone();
             let mut source_task = tokio::task::spawn_blocking(move || source.run(input));
             let mut health = tokio::time::interval(Duration::from_millis(200));
             let incarnation = Instant::now();
+            self.metrics.healthy.store(true, Ordering::Relaxed);
 
             let stop = loop {
                 tokio::select! {
                     Some(c) = commit_rx.recv() => self.on_commit(&shared, c),
                     name = signals.recv() => break Stop::Signal(name),
+                    _ = hup.recv() => match self.prepare_reload() {
+                        Ok(r) => break Stop::Reload(Box::new(r)),
+                        Err(e) => error!(
+                            error = %format!("{e:#}"),
+                            "SIGHUP: cannot reload the configuration; keeping the one in force"
+                        ),
+                    },
                     _ = summary_tick.tick() => self.log_summary(&shared, "watch summary (since start)"),
                     _ = health.tick() => {
+                        self.metrics.queue_depth.set(i64::try_from(shared.in_flight()).unwrap_or(i64::MAX));
                         if pipeline.is_finished() || source_task.is_finished() {
                             break Stop::Failed;
                         }
@@ -204,6 +325,10 @@ impl Daemon<'_> {
                 }
             };
             shared.stop();
+            if matches!(stop, Stop::Failed) {
+                self.metrics.healthy.store(false, Ordering::Relaxed);
+                self.metrics.restarts.inc();
+            }
 
             match stop {
                 Stop::Signal(name) => {
@@ -246,6 +371,38 @@ impl Daemon<'_> {
                         }
                     }
                 }
+                Stop::Reload(reload) => {
+                    // Drain what is in flight with the old rules, then start again
+                    // with the new ones (the rescan finds whatever was not sent).
+                    let drain = async {
+                        let _ = (&mut source_task).await;
+                        pipeline.finish().await
+                    };
+                    tokio::pin!(drain);
+                    let result = loop {
+                        tokio::select! {
+                            r = &mut drain => break r,
+                            Some(c) = commit_rx.recv() => self.on_commit(&shared, c),
+                        }
+                    };
+                    while let Ok(c) = commit_rx.try_recv() {
+                        self.on_commit(&shared, c);
+                    }
+                    if let Err(e) = result {
+                        warn!(error = %format!("{e:#}"), "the batch before the reload could not be committed; its files are found again");
+                    }
+                    let Reload { config, settings, applied, ignored } = *reload;
+                    if !ignored.is_empty() {
+                        warn!(keys = %ignored.join(", "), "SIGHUP: these keys changed but need a restart; their old values stay in force");
+                    }
+                    info!(
+                        changed = %if applied.is_empty() { "nothing (cleaning rules re-read)".to_string() } else { applied.join(", ") },
+                        "SIGHUP: configuration reloaded"
+                    );
+                    self.config = config;
+                    self.settings = settings;
+                    backoff = min_backoff;
+                }
                 Stop::Failed => {
                     let drain = async {
                         let end = (&mut source_task).await;
@@ -285,6 +442,36 @@ impl Daemon<'_> {
         }
     }
 
+    /// Reads the `--config` file again and checks it (TOML, keys, values, the rules
+    /// file, the action directories); on success returns the configuration to run
+    /// with: the old one with the changed reloadable keys of the new one.
+    fn prepare_reload(&self) -> Result<Reload> {
+        let new = Config::load(self.ctx.config_path.as_deref())?;
+        let old_v = toml::Value::try_from(&self.config)?;
+        let new_v = toml::Value::try_from(&new)?;
+        let (mut old_keys, mut new_keys) = (Default::default(), Default::default());
+        flatten("", &old_v, &mut old_keys);
+        flatten("", &new_v, &mut new_keys);
+        let mut merged = old_v.clone();
+        let (mut applied, mut ignored) = (Vec::new(), Vec::new());
+        for (key, value) in &new_keys {
+            if old_keys.get(key) == Some(value) {
+                continue;
+            }
+            if reloadable(key) {
+                applied.push(key.clone());
+                set_key(&mut merged, key, value.clone());
+            } else {
+                ignored.push(key.clone());
+            }
+        }
+        let config: Config = merged.try_into().context("the reloaded configuration is invalid")?;
+        Reader::from_config(&config)?;
+        let settings =
+            settings_for(&config, self.settings.root.clone(), Arc::clone(&self.settings.counters))?;
+        Ok(Reload { config, settings, applied, ignored })
+    }
+
     /// Sleeps, unless a signal comes first (then returns true: nothing is in
     /// flight, so the daemon can exit at once).
     async fn pause(&self, d: Duration, signals: &mut Signals) -> bool {
@@ -300,6 +487,7 @@ impl Daemon<'_> {
     /// After a commit: count, log, and move or delete the file if configured.
     fn on_commit(&self, shared: &Shared, c: Committed) {
         let key = shared.committed(&c.path);
+        self.metrics.committed(c.status, key.as_ref().map(|k| k.size), c.commit_seconds);
         let counters = &self.settings.counters;
         counters.count(c.status);
         debug!(path = %c.path.display(), status = c.status.as_str(), "committed");
@@ -334,6 +522,17 @@ impl Daemon<'_> {
     fn log_summary(&self, shared: &Shared, message: &str) {
         let t = self.settings.counters.totals();
         let secs = self.started.elapsed().as_secs_f64();
+        let recent = {
+            let mut last = self.last_summary.lock().unwrap_or_else(|e| e.into_inner());
+            let (at, files) = *last;
+            *last = (Instant::now(), t.files);
+            let dt = at.elapsed().as_secs_f64();
+            if dt > 0.0 {
+                (t.files.saturating_sub(files) as f64 / dt * 10.0).round() / 10.0
+            } else {
+                0.0
+            }
+        };
         info!(
             files = t.files,
             stored = t.stored,
@@ -347,7 +546,9 @@ impl Daemon<'_> {
             in_flight = shared.in_flight(),
             settling = shared.settling(),
             uptime_s = secs as u64,
-            files_per_s = if secs > 0.0 { (t.files as f64 / secs * 10.0).round() / 10.0 } else { 0.0 },
+            files_per_s = recent,
+            files_per_s_since_start =
+                if secs > 0.0 { (t.files as f64 / secs * 10.0).round() / 10.0 } else { 0.0 },
             "{message}"
         );
     }

@@ -15,7 +15,6 @@ use crate::config::Config;
 use crate::decode;
 use crate::dedup::{Fingerprint, NearDupIndex};
 use crate::html::{self, HtmlRules};
-use crate::store::SearchText;
 use crate::Document;
 
 /// A cleaned, fingerprinted article, ready for the dedup decision.
@@ -24,8 +23,6 @@ pub struct Cleaned {
     pub doc: Document,
     /// Content hash, shingles and MinHash signature of the body.
     pub fingerprint: Fingerprint,
-    /// The folded text for the full-text index.
-    pub search: SearchText,
 }
 
 /// Bytes to a cleaned [`Document`], for text dumps and HTML pages. Built once, shared
@@ -146,6 +143,5 @@ impl Reader {
 pub fn process(bytes: &[u8], reader: &Reader, hasher: &NearDupIndex) -> Result<Cleaned, String> {
     let doc = reader.document(bytes)?;
     let fingerprint = hasher.fingerprint(&doc.body);
-    let search = SearchText::of(&doc);
-    Ok(Cleaned { doc, fingerprint, search })
+    Ok(Cleaned { doc, fingerprint })
 }

@@ -47,6 +47,9 @@ pub struct Committed {
     pub size: u64,
     pub mtime_ns: i64,
     pub file_id: Option<(u64, u64)>,
+    /// How long the batch's commit took, on the first file of each batch only (for
+    /// the daemon's commit latency histogram).
+    pub commit_seconds: Option<f64>,
 }
 
 /// A progress log line every this many files.
@@ -185,6 +188,7 @@ impl Writer {
             file_id: candidate.file_id,
             path: candidate.path,
             status,
+            commit_seconds: None,
         });
         if self.pending.len() >= self.batch_size {
             self.commit()?;
@@ -259,7 +263,7 @@ impl Writer {
             debug!(path = %c.path.display(), article = article_id, jaccard = s.jaccard, containment = s.containment, "near duplicate");
             return Ok(Status::NearDuplicate);
         }
-        let id = self.store.insert_article_with(&cleaned.doc, &fp.content_sha256, &cleaned.search)?;
+        let id = self.store.insert_article(&cleaned.doc, &fp.content_sha256)?;
         self.store.insert_fingerprint(id, &self.near.persisted_form(fp))?;
         self.store.insert_signature(id, fp.shingles.len(), &self.near.signature_bytes(fp))?;
         self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
@@ -293,7 +297,11 @@ impl Writer {
     fn commit(&mut self) -> Result<()> {
         let started = std::time::Instant::now();
         self.store.commit().context("commit failed; the batch was rolled back")?;
-        self.commit_time += started.elapsed();
+        let took = started.elapsed();
+        self.commit_time += took;
+        if let Some(first) = self.pending.first_mut() {
+            first.commit_seconds = Some(took.as_secs_f64());
+        }
         if let Some(tx) = &self.on_commit {
             for c in self.pending.drain(..) {
                 // The receiver may be gone during shutdown; the commit stands anyway.

@@ -4,7 +4,10 @@
 //! the program sees, so a second backend (PostgreSQL, for workers on several hosts)
 //! is a new sibling of [`sqlite`], not a rewrite of its callers.
 
+mod accents;
+mod admin;
 mod checkpoint;
+mod fts5;
 mod query;
 mod rank;
 pub mod sqlite;
@@ -156,14 +159,6 @@ pub struct SearchHit {
     pub score: f64,
     /// An excerpt of the body around the best match, matches marked.
     pub snippet: Vec<Segment>,
-}
-
-/// An article's text as the full-text index takes it (folded title and body), made
-/// by [`SearchText::of`]: the pipeline prepares it in its workers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SearchText {
-    pub title: String,
-    pub body: String,
 }
 
 /// The result of [`SqliteStore::search_with`].

@@ -13,17 +13,34 @@ use crate::config::SearchConfig;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use super::fts5::Plan;
 use super::rank::RANK_FN;
 use super::{
-    ArticleRow, ClusterHead, DateRange, SearchHit, SearchOutcome, SearchText, SourceBrief, SqliteStore,
-    Status, StoreStats,
+    ArticleRow, ClusterHead, DateRange, SearchHit, SearchOutcome, SourceBrief, SqliteStore, Status,
+    StoreStats,
 };
 
 /// bm25 weights of the FTS columns (title, body).
 const TITLE_WEIGHT: f64 = 4.0;
 const BODY_WEIGHT: f64 = 1.0;
-/// The schema version that completed the full-text index (3: the title index).
-pub(super) const FTS_SCHEMA_VERSION: i64 = 3;
+/// The full-text indexes (see `fts5.rs`), and whether each is a folded one.
+const FTS_TABLES: [(&str, bool); 4] = [
+    ("articles_fts", true),
+    ("articles_title_fts", true),
+    ("articles_acc_fts", false),
+    ("articles_title_acc_fts", false),
+];
+
+/// SQL for a column as the folded indexes take it (`đ` → `d`; the schema's triggers
+/// use the same expression).
+fn d_fold_sql(col: &str) -> String {
+    format!("replace(replace(replace(replace({col}, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D')")
+}
+
+/// SQL for a column as the accented indexes take it (`ð` → `đ`).
+fn acc_sql(col: &str) -> String {
+    format!("replace(replace({col}, 'ð', 'đ'), 'Ð', 'Đ')")
+}
 /// Meta key set while the index must be rebuilt from `articles` (after migration 2).
 pub(super) const FTS_STALE_KEY: &str = "fts_stale";
 
@@ -92,8 +109,8 @@ fn fold_char_slow(c: char, out: &mut String) {
     }
 }
 
-/// The search form of a text: "Hội đàm" → "hoi dam". The index holds this form of
-/// titles and bodies, and queries are folded the same way.
+/// The folded form of a text: "Hội đàm" → "hoi dam" (what a query word typed
+/// without diacritics is compared in, e.g. for snippets).
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -106,18 +123,21 @@ fn is_token_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// Tokens of a folded text (what the index's `unicode61` tokenizer sees).
-fn tokens(folded: &str) -> impl Iterator<Item = &str> {
-    folded.split(|c: char| !is_token_char(c)).filter(|t| !t.is_empty())
-}
-
 // ---- queries ----------------------------------------------------------------------
 
-/// One required part of a query: a word or a phrase (a sequence of folded tokens);
-/// `prefix` when the last token was written `word*`.
+/// One required part of a query: a word or a phrase (a sequence of words);
+/// `prefix` when the last word was written `word*`.
+///
+/// Each word is kept in two forms: `tokens` (folded: "đàm" → "dam", what a word typed
+/// without diacritics is matched on) and `typed` (NFC, lower case: what a word typed
+/// with diacritics must match, up to tone placement; see `accents.rs`). `accented[i]`
+/// says which applies to word `i`. How a backend matches these is its own business
+/// (`fts5.rs` for SQLite).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     pub tokens: Vec<String>,
+    pub typed: Vec<String>,
+    pub accented: Vec<bool>,
     pub prefix: bool,
 }
 
@@ -131,17 +151,38 @@ pub struct ParsedQuery {
 }
 
 impl Term {
-    /// This term as one FTS5 phrase: its tokens double-quoted (they hold only
-    /// letters and digits, so this is always valid syntax), `*` for a prefix.
-    pub fn to_fts(&self) -> String {
-        format!("\"{}\"{}", self.tokens.join(" "), if self.prefix { "*" } else { "" })
+    /// The words of `text` (a word or a phrase of the query) as a term.
+    fn of(text: &str, prefix_allowed: bool) -> Option<Term> {
+        let toks = tokenize_original(text);
+        let last = toks.last()?;
+        let prefix = prefix_allowed
+            && text.ends_with('*')
+            && text.trim_end_matches('*').len() == last.end
+            && last.folded.chars().count() >= 2;
+        let typed: Vec<String> =
+            toks.iter().map(|t| super::accents::typed_form(&text[t.start..t.end])).collect();
+        let accented = typed.iter().map(|t| super::accents::has_diacritics(t)).collect();
+        Some(Term { tokens: toks.into_iter().map(|t| t.folded).collect(), typed, accented, prefix })
+    }
+
+    /// True when some word of the term was typed with diacritics.
+    pub fn any_accented(&self) -> bool {
+        self.accented.iter().any(|&a| a)
+    }
+
+    /// True when every word was typed with diacritics or has no other spelling
+    /// (digits, consonants only): the term can be matched on accented forms alone.
+    pub fn all_accented_or_neutral(&self) -> bool {
+        self.typed.iter().zip(&self.accented).all(|(t, &a)| a || super::accents::is_neutral(t))
     }
 }
 
 impl ParsedQuery {
     pub fn parse(input: &str) -> ParsedQuery {
+        // NFC first: a decomposed query ("ộ" as o + two marks) is the same query.
+        let input: String = input.nfc().collect();
         let mut terms = Vec::new();
-        let mut rest = input;
+        let mut rest = input.as_str();
         while !rest.is_empty() {
             rest = rest.trim_start();
             if let Some(after) = rest.strip_prefix('"') {
@@ -150,23 +191,12 @@ impl ParsedQuery {
                     Some(i) => (&after[..i], &after[i + 1..]),
                     None => (after, ""),
                 };
-                let toks: Vec<String> = tokens(&fold(phrase)).map(str::to_string).collect();
-                if !toks.is_empty() {
-                    terms.push(Term { tokens: toks, prefix: false });
-                }
+                terms.extend(Term::of(phrase, false));
                 rest = next;
             } else {
                 let end = rest.find(|c: char| c.is_whitespace() || c == '"').unwrap_or(rest.len());
-                let word = &rest[..end];
+                terms.extend(Term::of(&rest[..end], true));
                 rest = &rest[end..];
-                let folded = fold(word);
-                let toks: Vec<String> = tokens(&folded).map(str::to_string).collect();
-                if let Some(last) = toks.last() {
-                    let prefix = folded.ends_with('*')
-                        && folded.trim_end_matches('*').ends_with(last.as_str())
-                        && last.chars().count() >= 2;
-                    terms.push(Term { tokens: toks, prefix });
-                }
             }
         }
         // The same term twice adds nothing.
@@ -186,10 +216,9 @@ impl ParsedQuery {
         self.terms.is_empty()
     }
 
-    /// The FTS5 MATCH expression: every token double-quoted (tokens hold only letters
-    /// and digits, so this is always valid syntax), terms joined by implicit AND.
-    pub fn to_fts(&self) -> String {
-        self.terms.iter().map(Term::to_fts).collect::<Vec<_>>().join(" ")
+    /// True when some word was typed with diacritics (see [`Term`]).
+    pub fn any_accented(&self) -> bool {
+        self.terms.iter().any(Term::any_accented)
     }
 }
 
@@ -232,17 +261,26 @@ fn tokenize_original(text: &str) -> Vec<Tok> {
     toks
 }
 
-fn term_matches_at(toks: &[Tok], i: usize, term: &Term) -> bool {
+fn term_matches_at(text: &str, toks: &[Tok], i: usize, term: &Term) -> bool {
     let n = term.tokens.len();
     if i + n > toks.len() {
         return false;
     }
-    term.tokens.iter().enumerate().all(|(k, want)| {
-        let got = &toks[i + k].folded;
-        if term.prefix && k == n - 1 {
-            got.starts_with(want.as_str())
+    (0..n).all(|k| {
+        let tok = &toks[i + k];
+        let last = term.prefix && k == n - 1;
+        if term.accented[k] {
+            // Typed with diacritics: only that word (any tone placement) counts.
+            let got = super::accents::typed_form(&text[tok.start..tok.end]);
+            if last {
+                super::accents::same_prefix(&term.typed[k], &got)
+            } else {
+                super::accents::same_word(&term.typed[k], &got)
+            }
+        } else if last {
+            tok.folded.starts_with(term.tokens[k].as_str())
         } else {
-            got == want
+            tok.folded == term.tokens[k]
         }
     })
 }
@@ -257,11 +295,9 @@ pub fn snippet(text: &str, query: &ParsedQuery, window: usize) -> Vec<Segment> {
     // hits[i] = (term index, length in tokens) of a match starting at token i.
     let hits: Vec<Option<(usize, usize)>> = (0..toks.len())
         .map(|i| {
-            query
-                .terms
-                .iter()
-                .enumerate()
-                .find_map(|(ti, term)| term_matches_at(&toks, i, term).then_some((ti, term.tokens.len())))
+            query.terms.iter().enumerate().find_map(|(ti, term)| {
+                term_matches_at(text, &toks, i, term).then_some((ti, term.tokens.len()))
+            })
         })
         .collect();
     let window = window.max(4);
@@ -338,52 +374,47 @@ pub fn snippet(text: &str, query: &ParsedQuery, window: usize) -> Vec<Segment> {
     merged
 }
 
-impl SearchText {
-    /// The folded title and body of a document, as the index stores them.
-    pub fn of(doc: &crate::Document) -> SearchText {
-        SearchText { title: doc.title.as_deref().map(fold).unwrap_or_default(), body: fold(&doc.body_text()) }
-    }
-}
-
 // ---- the store --------------------------------------------------------------------
 
 impl SqliteStore {
-    /// Adds an article's folded title and body to the full-text index (inside the
-    /// caller's transaction, so the index never disagrees with `articles`).
-    pub(super) fn index_article(&self, id: i64, text: &SearchText) -> Result<()> {
-        self.conn
-            .prepare_cached("INSERT INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![id, text.title, text.body])?;
-        if !text.title.is_empty() {
-            self.conn
-                .prepare_cached("INSERT INTO articles_title_fts(rowid, title) VALUES (?1, ?2)")?
-                .execute(params![id, text.title])?;
-        }
-        Ok(())
-    }
-
-    /// Rebuilds the full-text index from `articles` in one transaction; returns the
-    /// number of articles indexed. Needs a writer.
+    /// Rebuilds the full-text indexes from `articles` in one transaction; returns the
+    /// number of articles indexed. Needs a writer. (FTS5's own `'rebuild'` command
+    /// would index the text without the `đ` → `d` of the folded indexes: use this.)
     pub fn reindex(&mut self, mut progress: impl FnMut(u64)) -> Result<u64> {
         self.begin()?;
         let result = (|| -> Result<u64> {
-            self.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')", [])?;
-            self.conn
-                .execute("INSERT INTO articles_title_fts(articles_title_fts) VALUES ('delete-all')", [])?;
-            let mut stmt = self.conn.prepare("SELECT id, title, body FROM articles ORDER BY id")?;
-            let mut rows = stmt.query([])?;
+            for (table, _) in FTS_TABLES {
+                self.conn.execute(&format!("INSERT INTO {table}({table}) VALUES ('delete-all')"), [])?;
+            }
+            let newest: i64 =
+                self.conn.query_row("SELECT COALESCE(max(id), 0) FROM articles", [], |r| r.get(0))?;
             let mut n = 0u64;
-            while let Some(row) = rows.next()? {
-                let id: i64 = row.get(0)?;
-                let title: Option<String> = row.get(1)?;
-                let body: String = row.get(2)?;
-                let text =
-                    SearchText { title: title.as_deref().map(fold).unwrap_or_default(), body: fold(&body) };
-                self.index_article(id, &text)?;
-                n += 1;
-                if n % 10_000 == 0 {
-                    progress(n);
+            let mut from = 0i64;
+            while from < newest {
+                let to = from.saturating_add(10_000);
+                for (table, fold) in FTS_TABLES {
+                    let f = |col: &str| if fold { d_fold_sql(col) } else { acc_sql(col) };
+                    let sql = if table.contains("title") {
+                        format!("INSERT INTO {table}(rowid, title) SELECT id, {} FROM articles WHERE id > ?1 AND id <= ?2", f("title"))
+                    } else {
+                        format!(
+                            "INSERT INTO {table}(rowid, title, body) SELECT id, {}, {} FROM articles WHERE id > ?1 AND id <= ?2",
+                            f("title"),
+                            f("body")
+                        )
+                    };
+                    self.conn.execute(&sql, params![from, to])?;
                 }
+                n += self
+                    .conn
+                    .query_row(
+                        "SELECT count(*) FROM articles WHERE id > ?1 AND id <= ?2",
+                        params![from, to],
+                        |r| r.get::<_, i64>(0),
+                    )?
+                    .max(0) as u64;
+                progress(n);
+                from = to;
             }
             self.conn.execute("DELETE FROM meta WHERE key = ?1", [FTS_STALE_KEY])?;
             Ok(n)
@@ -405,8 +436,10 @@ impl SqliteStore {
     pub fn optimize_index(&self) -> Result<()> {
         self.conn
             .execute_batch(
-                "INSERT INTO articles_fts(articles_fts) VALUES ('optimize');
-                 INSERT INTO articles_title_fts(articles_title_fts) VALUES ('optimize');",
+                &FTS_TABLES
+                    .iter()
+                    .map(|(t, _)| format!("INSERT INTO {t}({t}) VALUES ('optimize');"))
+                    .collect::<String>(),
             )
             .with_context(|| format!("cannot optimise the search index of {}", self.path().display()))?;
         Ok(())
@@ -421,10 +454,12 @@ impl SqliteStore {
             bail!("FTS5 automerge must be between 2 and 16, got {segments}");
         }
         self.conn
-            .execute_batch(&format!(
-                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', {segments});
-                 INSERT INTO articles_title_fts(articles_title_fts, rank) VALUES ('automerge', {segments});"
-            ))
+            .execute_batch(
+                &FTS_TABLES
+                    .iter()
+                    .map(|(t, _)| format!("INSERT INTO {t}({t}, rank) VALUES ('automerge', {segments});"))
+                    .collect::<String>(),
+            )
             .with_context(|| format!("cannot configure the search index of {}", self.path().display()))
     }
 
@@ -441,8 +476,13 @@ impl SqliteStore {
 
     /// Fails with advice when the database has no usable search index.
     fn check_index(&self) -> Result<()> {
-        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version < FTS_SCHEMA_VERSION {
+        // The accented index is the newest part of the schema's search tables.
+        let current = self
+            .conn
+            .query_row("SELECT 1 FROM sqlite_master WHERE name = 'articles_acc_fts'", [], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !current {
             bail!(
                 "database {} has no search index yet: run `news-ingest reindex` (or any `news-ingest run`) once to build it",
                 self.path().display()
@@ -482,45 +522,62 @@ impl SqliteStore {
         if query.is_empty() || limit == 0 {
             return Ok(SearchOutcome::default());
         }
-        let fts = query.to_fts();
+        let plan = Plan::of(query);
+        let fts = plan.expr();
+        let table = plan.index.table();
         // ?3 and ?4 are the date bounds; every statement below names them.
-        let (join, filter) = if dates.is_empty() {
-            ("", "AND ?3 IS NULL AND ?4 IS NULL".to_string())
+        let (join, mut filter) = if dates.is_empty() {
+            (String::new(), "AND ?3 IS NULL AND ?4 IS NULL".to_string())
         } else {
             (
                 // CROSS JOIN: walk the index first (newest first), never `articles`.
-                "CROSS JOIN articles a ON a.id = articles_fts.rowid",
+                format!("CROSS JOIN articles a ON a.id = {table}.rowid"),
                 format!("AND (?3 IS NULL OR {DAY_EXPR} >= ?3) AND (?4 IS NULL OR {DAY_EXPR} <= ?4)"),
             )
         };
+        let n_phrases = plan.phrase_terms().count();
+        // A mixed query ("hội dam") is ranked on the folded index and kept to the rows
+        // whose accented index has its accented words.
+        if plan.accented_filter.is_some() {
+            filter.push_str(&format!(
+                " AND {table}.rowid IN (SELECT rowid FROM articles_acc_fts WHERE articles_acc_fts MATCH ?8)"
+            ));
+        }
         let failed = || "full-text search failed";
         let window = i64::try_from(limits.rank_window.max(1)).unwrap_or(i64::MAX);
         // 2. IDFs over the newest idf_sample articles.
-        let newest: i64 =
-            self.conn.query_row("SELECT COALESCE(max(id), 0) FROM articles_fts_docsize", [], |r| r.get(0))?;
+        let newest: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT COALESCE(max(id), 0) FROM {table}_docsize"))?
+            .query_row([], |r| r.get(0))?;
         let sample_floor = newest.saturating_sub(i64::try_from(limits.idf_sample).unwrap_or(i64::MAX));
         let rows: i64 = self
             .conn
-            .prepare_cached("SELECT count(*) FROM articles_fts_docsize WHERE id > ?1")?
+            .prepare_cached(&format!("SELECT count(*) FROM {table}_docsize WHERE id > ?1"))?
             .query_row([sample_floor], |r| r.get(0))?;
-        let mut count = self
-            .conn
-            .prepare_cached("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid > ?2")?;
-        let mut idfs = Vec::with_capacity(query.terms.len());
-        for term in &query.terms {
-            let hits: i64 =
-                count.query_row(params![term.to_fts(), sample_floor], |r| r.get(0)).with_context(failed)?;
-            idfs.push(super::rank::idf(rows as f64, hits as f64));
+        let mut term_idfs = Vec::with_capacity(plan.terms.len() + plan.bigrams.len());
+        for term in plan.scored() {
+            let t = term.idf_index.table();
+            let hits: i64 = self
+                .conn
+                .prepare_cached(&format!("SELECT count(*) FROM {t} WHERE {t} MATCH ?1 AND rowid > ?2"))?
+                .query_row(params![term.idf_expr, sample_floor], |r| r.get(0))
+                .with_context(failed)?;
+            term_idfs.push(super::rank::idf(rows as f64, hits as f64));
         }
+        // Every spelling of a term (an OR group) counts with the term's IDF; the
+        // repeated first term of the bigram group counts nothing.
+        let idfs: Vec<f64> = plan.phrase_terms().map(|i| i.map_or(0.0, |i| term_idfs[i])).collect();
         // 3. The best title matches in the whole database, by the title index's
         // own bm25 (its doclists are short, so this stays cheap).
         let pool: Vec<i64> = if limits.title_pool == 0 {
             Vec::new()
         } else {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT rowid FROM articles_title_fts WHERE articles_title_fts MATCH ?1
-                 ORDER BY bm25(articles_title_fts), rowid LIMIT ?2",
-            )?;
+            let title = plan.index.title_table();
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT rowid FROM {title} WHERE {title} MATCH ?1
+                 ORDER BY bm25({title}), rowid LIMIT ?2"
+            ))?;
             let pool_limit = i64::try_from(limits.title_pool).unwrap_or(i64::MAX);
             let rows = stmt.query_map(params![fts, pool_limit], |r| r.get(0)).with_context(failed)?;
             rows.collect::<rusqlite::Result<_>>().with_context(failed)?
@@ -530,19 +587,19 @@ impl SqliteStore {
         // query stops after `window` matches) and the title matches older than it,
         // then keep the best `limit`.
         // One BLOB of IDFs (see `rank.rs`): any number of phrases, one argument.
-        let rank = format!("{RANK_FN}(articles_fts, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}, ?7)");
+        let rank = format!("{RANK_FN}({table}, {TITLE_WEIGHT:.1}, {BODY_WEIGHT:.1}, ?7)");
         let sql = format!(
             "WITH w AS MATERIALIZED (
-                 SELECT articles_fts.rowid AS id, {rank} AS score
-                 FROM articles_fts {join}
-                 WHERE articles_fts MATCH ?1 {filter}
-                 ORDER BY articles_fts.rowid DESC LIMIT ?5),
+                 SELECT {table}.rowid AS id, {rank} AS score
+                 FROM {table} {join}
+                 WHERE {table} MATCH ?1 {filter}
+                 ORDER BY {table}.rowid DESC LIMIT ?5),
              t AS MATERIALIZED (
-                 SELECT articles_fts.rowid AS id, {rank} AS score
-                 FROM articles_fts {join}
-                 WHERE articles_fts MATCH ?1 {filter}
-                   AND articles_fts.rowid IN (SELECT value FROM json_each(?6))
-                   AND articles_fts.rowid < (SELECT min(id) FROM w)),
+                 SELECT {table}.rowid AS id, {rank} AS score
+                 FROM {table} {join}
+                 WHERE {table} MATCH ?1 {filter}
+                   AND {table}.rowid IN (SELECT value FROM json_each(?6))
+                   AND {table}.rowid < (SELECT min(id) FROM w)),
              c AS (SELECT id, score FROM w UNION ALL SELECT id, score FROM t)
              SELECT a.id, a.title, a.published, a.body, f.score, (SELECT count(*) FROM w)
              FROM (SELECT id, score FROM c ORDER BY score, id LIMIT ?2) AS f
@@ -560,6 +617,9 @@ impl SqliteStore {
             pool.into(),
         ];
         values.push(idfs.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>().into());
+        if let Some(f) = &plan.accented_filter {
+            values.push(f.clone().into());
+        }
         let mut rows = stmt.query(rusqlite::params_from_iter(values)).with_context(failed)?;
         let mut ranked = 0i64;
         let mut hits = Vec::new();
@@ -774,8 +834,10 @@ mod tests {
 
     #[test]
     fn phrases_words_and_prefixes() {
-        assert_eq!(ParsedQuery::parse("Hội đàm").to_fts(), "\"hoi\" \"dam\"");
-        assert_eq!(ParsedQuery::parse("\"hội đàm\" Lâm").to_fts(), "\"hoi dam\" \"lam\"");
+        assert_eq!(ParsedQuery::parse("Hội đàm").to_fts(), "\"hội\" AND \"dàm\"");
+        assert_eq!(ParsedQuery::parse("\"hội đàm\" Lâm").to_fts(), "\"hội dàm\" AND \"lâm\"");
+        let nfd: String = "Hội ĐÀM".nfd().collect();
+        assert_eq!(ParsedQuery::parse(&nfd), ParsedQuery::parse("hội đàm"));
         assert_eq!(ParsedQuery::parse("\"unbalanced phrase").to_fts(), "\"unbalanced phrase\"");
         assert_eq!(ParsedQuery::parse("covid-19").to_fts(), "\"covid 19\"");
         assert_eq!(ParsedQuery::parse("kinh*").to_fts(), "\"kinh\"*");

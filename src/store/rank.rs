@@ -181,7 +181,7 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         register(&conn).unwrap();
         conn.execute_batch(
-            "CREATE VIRTUAL TABLE t USING fts5(title, body, content='', contentless_delete=1);
+            "CREATE VIRTUAL TABLE t USING fts5(title, body);
              INSERT INTO t(rowid, title, body) VALUES
                (1, 'hoi dam cap cao', 'hai ben hoi dam ve kinh te va hoi nhap'),
                (2, 'kinh te', 'tang truong kinh te quy mot hoi nghi'),

@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::{ArticleRow, Counts, FileKey, NewSource, SearchText, SourceRow, Status};
+use super::{ArticleRow, Counts, FileKey, NewSource, SourceRow, Status};
 use crate::Document;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` is the number applied.
@@ -103,6 +103,83 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN site_name TEXT;
     ALTER TABLE articles ADD COLUMN lang TEXT;
     "#,
+    // issue 15: a schema stock tools can read (SQLite >= 3.37: Debian 12, Ubuntu 22.04,
+    // Python's sqlite3). The contentless `contentless_delete` indexes (SQLite 3.43)
+    // become external-content indexes over `articles`, kept in step by triggers that
+    // use only built-in functions, so an INSERT, UPDATE or DELETE typed into
+    // `sqlite3` or datasette keeps them right too. `articles_fts` is written
+    // `content="articles"` (double quotes): that is the form datasette looks for to
+    // link it to `articles`. The folded pair indexes the text with `đ` -> `d`
+    // (`remove_diacritics 2` strips the rest); the accented pair (`_acc_`) keeps the
+    // diacritics, for queries typed with them (see `fts5.rs`). Also: a sortable
+    // `published_day` with its `published_precision`, a `clusters` view, and
+    // deleting an article deletes what hangs on it. Rebuilt by `reindex_if_stale`.
+    r#"
+    DROP TABLE IF EXISTS articles_fts;
+    DROP TABLE IF EXISTS articles_title_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, content="articles", content_rowid="id",
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE articles_title_fts USING fts5(
+        title, content='articles', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE articles_acc_fts USING fts5(
+        title, body, content='articles', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0'
+    );
+    CREATE VIRTUAL TABLE articles_title_acc_fts USING fts5(
+        title, content='articles', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0'
+    );
+    CREATE TRIGGER articles_index_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, replace(replace(replace(replace(new.title, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), replace(replace(replace(replace(new.body, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'));
+        INSERT INTO articles_title_fts(rowid, title) VALUES (new.id, replace(replace(replace(replace(new.title, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'));
+        INSERT INTO articles_acc_fts(rowid, title, body) VALUES (new.id, replace(replace(new.title, 'ð', 'đ'), 'Ð', 'Đ'), replace(replace(new.body, 'ð', 'đ'), 'Ð', 'Đ'));
+        INSERT INTO articles_title_acc_fts(rowid, title) VALUES (new.id, replace(replace(new.title, 'ð', 'đ'), 'Ð', 'Đ'));
+    END;
+    CREATE TRIGGER articles_index_update AFTER UPDATE OF title, body ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.id, replace(replace(replace(replace(old.title, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), replace(replace(replace(replace(old.body, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'));
+        INSERT INTO articles_title_fts(articles_title_fts, rowid, title) VALUES ('delete', old.id, replace(replace(replace(replace(old.title, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'));
+        INSERT INTO articles_acc_fts(articles_acc_fts, rowid, title, body) VALUES ('delete', old.id, replace(replace(old.title, 'ð', 'đ'), 'Ð', 'Đ'), replace(replace(old.body, 'ð', 'đ'), 'Ð', 'Đ'));
+        INSERT INTO articles_title_acc_fts(articles_title_acc_fts, rowid, title) VALUES ('delete', old.id, replace(replace(old.title, 'ð', 'đ'), 'Ð', 'Đ'));
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, replace(replace(replace(replace(new.title, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), replace(replace(replace(replace(new.body, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'));
+        INSERT INTO articles_title_fts(rowid, title) VALUES (new.id, replace(replace(replace(replace(new.title, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'));
+        INSERT INTO articles_acc_fts(rowid, title, body) VALUES (new.id, replace(replace(new.title, 'ð', 'đ'), 'Ð', 'Đ'), replace(replace(new.body, 'ð', 'đ'), 'Ð', 'Đ'));
+        INSERT INTO articles_title_acc_fts(rowid, title) VALUES (new.id, replace(replace(new.title, 'ð', 'đ'), 'Ð', 'Đ'));
+    END;
+    -- BEFORE: the rows that reference the article go first (foreign keys).
+    CREATE TRIGGER articles_delete_dependents BEFORE DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.id, replace(replace(replace(replace(old.title, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'), replace(replace(replace(replace(old.body, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'));
+        INSERT INTO articles_title_fts(articles_title_fts, rowid, title) VALUES ('delete', old.id, replace(replace(replace(replace(old.title, 'đ', 'd'), 'Đ', 'D'), 'ð', 'd'), 'Ð', 'D'));
+        INSERT INTO articles_acc_fts(articles_acc_fts, rowid, title, body) VALUES ('delete', old.id, replace(replace(old.title, 'ð', 'đ'), 'Ð', 'Đ'), replace(replace(old.body, 'ð', 'đ'), 'Ð', 'Đ'));
+        INSERT INTO articles_title_acc_fts(articles_title_acc_fts, rowid, title) VALUES ('delete', old.id, replace(replace(old.title, 'ð', 'đ'), 'Ð', 'Đ'));
+        DELETE FROM fingerprints WHERE article_id = old.id;
+        DELETE FROM signatures WHERE article_id = old.id;
+        DELETE FROM sources WHERE article_id = old.id;
+    END;
+    ALTER TABLE articles ADD COLUMN published_day TEXT;
+    ALTER TABLE articles ADD COLUMN published_precision TEXT;
+    UPDATE articles SET published_day = CASE WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN published || '-01' WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN published END, published_precision = CASE WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN 'month' WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN 'day' END;
+    CREATE TRIGGER articles_published_day AFTER INSERT ON articles
+    WHEN new.published_day IS NOT (CASE WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN new.published || '-01' WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN new.published END) OR new.published_precision IS NOT (CASE WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN 'month' WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN 'day' END) BEGIN
+        UPDATE articles SET published_day = (CASE WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN new.published || '-01' WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN new.published END), published_precision = (CASE WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN 'month' WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN 'day' END)
+        WHERE id = new.id;
+    END;
+    CREATE TRIGGER articles_published_day_update AFTER UPDATE OF published ON articles BEGIN
+        UPDATE articles SET published_day = (CASE WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN new.published || '-01' WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN new.published END), published_precision = (CASE WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN 'month' WHEN new.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN 'day' END)
+        WHERE id = new.id;
+    END;
+    CREATE INDEX articles_published_day ON articles(published_day);
+    CREATE VIEW clusters AS
+        SELECT a.id AS article_id, a.title, a.published, a.published_day,
+               (SELECT count(*) FROM sources c WHERE c.article_id = a.id) AS files,
+               s.id AS source_id, s.path, s.status, s.similarity, s.jaccard, s.containment,
+               s.processed_at
+        FROM articles a JOIN sources s ON s.article_id = a.id;
+    INSERT INTO meta(key, value) VALUES ('fts_stale', '1')
+    "#,
     // issue 14: the ledger records canonical (absolute, resolved) paths from now on.
     // Rows written before with a path as typed (`in/a.txt`, `./a.txt`) are flagged so
     // the writer can recognise those files instead of ingesting them a second time
@@ -120,6 +197,23 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+
+/// SQL for the sortable day of a `published` value: `YYYY-MM` → its first day,
+/// `YYYY-MM-DD` as it is, anything else NULL (the same expression is in the schema).
+fn published_day(x: &str) -> String {
+    format!(
+        "(CASE WHEN {x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN {x} || '-01' \
+         WHEN {x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN {x} END)"
+    )
+}
+
+/// SQL for the precision of a `published` value: `month`, `day` or NULL.
+fn published_precision(x: &str) -> String {
+    format!(
+        "(CASE WHEN {x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' THEN 'month' \
+         WHEN {x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN 'day' END)"
+    )
+}
 
 /// A connection to the news database.
 pub struct SqliteStore {
@@ -434,25 +528,18 @@ impl SqliteStore {
         Ok(stmt.query_row([content_sha256], |r| r.get(0)).optional()?)
     }
 
-    /// Inserts a new article and returns its id.
+    /// Inserts a new article and returns its id. The schema's triggers add it to the
+    /// full-text indexes in the same statement (so the index never disagrees with
+    /// `articles`, whoever writes).
     pub fn insert_article(&self, doc: &Document, content_sha256: &str) -> Result<i64> {
-        self.insert_article_with(doc, content_sha256, &SearchText::of(doc))
-    }
-
-    /// [`Self::insert_article`] with the search text prepared beforehand (folding
-    /// is CPU work the pipeline does in its workers, off the single writer).
-    pub fn insert_article_with(
-        &self,
-        doc: &Document,
-        content_sha256: &str,
-        search: &SearchText,
-    ) -> Result<i64> {
         let captions = serde_json::to_string(&doc.captions)?;
         let body = doc.body_text();
         let mut stmt = self.conn.prepare_cached(&format!(
             "INSERT INTO articles(title, published, author, body, captions, content_sha256, url, site_name,
-                                  lang, ingested_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW})"
+                                  lang, ingested_at, published_day, published_precision)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NOW}, {}, {})",
+            published_day("?2"),
+            published_precision("?2")
         ))?;
         stmt.execute(params![
             doc.title,
@@ -465,9 +552,7 @@ impl SqliteStore {
             doc.site_name,
             doc.lang
         ])?;
-        let id = self.conn.last_insert_rowid();
-        self.index_article(id, search)?;
-        Ok(id)
+        Ok(self.conn.last_insert_rowid())
     }
 
     /// Records one input file's fate.
