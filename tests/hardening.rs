@@ -232,7 +232,6 @@ fn rows_recorded_with_relative_paths_are_recognised() {
         )
         .unwrap();
         c.execute("DELETE FROM meta WHERE key = 'legacy_relative_paths'", []).unwrap();
-        c.execute_batch("ALTER TABLE sources DROP COLUMN access_stamp").unwrap();
         let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         c.pragma_update(None, "user_version", v - 1).unwrap();
     }
