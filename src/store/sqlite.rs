@@ -112,7 +112,7 @@ const MIGRATIONS: &[&str] = &[
     // (A table of its own rather than a column, so the migration can run again.)
     r#"
     CREATE TABLE IF NOT EXISTS source_access (
-        source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+        source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
         stamp     INTEGER NOT NULL
     );
     INSERT INTO meta(key, value)
