@@ -104,10 +104,14 @@ fn include_and_exclude_patterns_select_files() {
     std::fs::write(input.join("sub/a.txt"), &seed).unwrap();
     std::fs::write(input.join(".hidden/b.txt"), &seed).unwrap();
     std::fs::write(input.join("c.txt.part"), &seed).unwrap();
-    std::fs::write(input.join("d.html"), &seed).unwrap();
+    std::fs::write(input.join("d.json"), &seed).unwrap();
+    // Pages are input by default; the content decides: this .html holds a text dump,
+    // which is cleaned as text (an exact copy of sub/a.txt).
+    std::fs::write(input.join("e.html"), &seed).unwrap();
     let db = dir.path().join("t.db");
     let s = run_json(&db, &[&input]);
-    assert_eq!(s["files"], 1, "only sub/a.txt is input: {s}");
+    assert_eq!(s["files"], 2, "only sub/a.txt and e.html are input: {s}");
+    assert_eq!(s["duplicates"], 1, "{s}");
 }
 
 #[test]

@@ -207,8 +207,10 @@ fn reindex_rebuilds_and_search_still_works() {
 fn old_database_gets_its_index_on_next_open() {
     // Simulate a schema-1 database (no index at all) and a schema-2 one (no title
     // index): both are refused by `search` with advice, and `reindex` upgrades them.
-    // Undoes issue 15's migration (the last one): its triggers, view, columns and
-    // accented indexes; the older contentless indexes come back for "previous".
+    // The migrations after schema 4, in order: HTML columns (issue 13), revisions and
+    // members (issue 16), the stock-SQLite indexes (issue 15), source_access (issue
+    // 14). Undoing back to 1 or 2 undoes all of them; "previous" is the schema just
+    // before issue 15's (the contentless indexes come back), so 15 and 14 are undone.
     const UNDO_15: &str = "DROP TRIGGER articles_index_insert; DROP TRIGGER articles_index_update;
         DROP TRIGGER articles_delete_dependents; DROP TRIGGER articles_published_day;
         DROP TRIGGER articles_published_day_update; DROP VIEW clusters; DROP INDEX articles_published_day;
@@ -221,12 +223,17 @@ fn old_database_gets_its_index_on_next_open() {
             tokenize='unicode61 remove_diacritics 2');";
     let previous = {
         let (_dir, db) = ingested();
-        count(&db, "PRAGMA user_version") - 1
+        count(&db, "PRAGMA user_version") - 2
     };
+    const UNDO_14: &str = "DROP TABLE source_access; DELETE FROM meta WHERE key = 'legacy_relative_paths';";
+    const UNDO_16: &str = "DROP TABLE article_members; DROP TABLE article_revisions;
+        ALTER TABLE articles DROP COLUMN text_source_id;";
+    const UNDO_13: &str = "ALTER TABLE articles DROP COLUMN url; ALTER TABLE articles DROP COLUMN site_name;
+        ALTER TABLE articles DROP COLUMN lang;";
     for (version, undo) in [
-        (1, format!("{UNDO_15} DROP TABLE articles_fts; DROP TABLE articles_title_fts; DROP INDEX articles_ingested; DROP TABLE signatures;")),
-        (2, format!("{UNDO_15} DROP TABLE articles_title_fts; DROP TABLE signatures;")),
-        (previous, format!("{UNDO_15} {OLD_FTS}")),
+        (1, format!("{UNDO_14} {UNDO_15} DROP TABLE articles_fts; DROP TABLE articles_title_fts; DROP INDEX articles_ingested; DROP TABLE signatures; {UNDO_16} {UNDO_13}")),
+        (2, format!("{UNDO_14} {UNDO_15} DROP TABLE articles_title_fts; DROP TABLE signatures; {UNDO_16} {UNDO_13}")),
+        (previous, format!("{UNDO_14} {UNDO_15} {OLD_FTS}")),
     ] {
         let (_dir, db) = ingested();
         let expected = ids(&json(&db, &["search", "hoi dam", "--json"]));

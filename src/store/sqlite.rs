@@ -179,6 +179,7 @@ const MIGRATIONS: &[&str] = &[
                s.processed_at
         FROM articles a JOIN sources s ON s.article_id = a.id;
     INSERT INTO meta(key, value) VALUES ('fts_stale', '1')
+        ON CONFLICT(key) DO UPDATE SET value = excluded.value;
     "#,
     // issue 14: the ledger records canonical (absolute, resolved) paths from now on.
     // Rows written before with a path as typed (`in/a.txt`, `./a.txt`) are flagged so
@@ -186,8 +187,12 @@ const MIGRATIONS: &[&str] = &[
     // (see `seen_same_bytes`).
     // Also: rejections for permission errors record the file's mode/owner stamp, and
     // are no longer "seen" once it changes (`seen_unchanged`).
+    // (A table of its own rather than a column, so the migration can run again.)
     r#"
-    ALTER TABLE sources ADD COLUMN access_stamp INTEGER;
+    CREATE TABLE IF NOT EXISTS source_access (
+        source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+        stamp     INTEGER NOT NULL
+    );
     INSERT INTO meta(key, value)
         SELECT 'legacy_relative_paths',
                CASE WHEN EXISTS (SELECT 1 FROM sources WHERE substr(path, 1, 1) <> '/') THEN '1' ELSE '0' END
@@ -453,8 +458,9 @@ impl SqliteStore {
     /// and group are those it was rejected with: after a `chmod` it is read again.
     pub fn seen_unchanged(&self, key: &FileKey) -> Result<bool> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT 1 FROM sources WHERE path_bytes = ?1 AND size = ?2 AND mtime_ns = ?3
-               AND (access_stamp IS NULL OR access_stamp = ?4) LIMIT 1",
+            "SELECT 1 FROM sources s WHERE path_bytes = ?1 AND size = ?2 AND mtime_ns = ?3
+               AND NOT EXISTS (SELECT 1 FROM source_access a WHERE a.source_id = s.id AND a.stamp <> ?4)
+             LIMIT 1",
         )?;
         Ok(stmt.exists(params![key.path_bytes, key.size as i64, key.mtime_ns, key.access])?)
     }
@@ -559,9 +565,8 @@ impl SqliteStore {
     pub fn insert_source(&self, s: &NewSource<'_>) -> Result<i64> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "INSERT INTO sources(path, path_bytes, size, mtime_ns, file_sha256, status, article_id,
-                                 similarity, jaccard, containment, shared_shingles, error, access_stamp,
-                                 processed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {NOW})"
+                                 similarity, jaccard, containment, shared_shingles, error, processed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {NOW})"
         ))?;
         // A permission error is a property of the file's mode and owner, not of its
         // bytes: remember them, so a change lets the file be read again.
@@ -582,9 +587,14 @@ impl SqliteStore {
             s.evidence.map(|e| e.containment),
             s.evidence.map(|e| e.shared_shingles as i64),
             s.error,
-            access,
         ])?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        if let Some(stamp) = access {
+            self.conn
+                .prepare_cached("INSERT INTO source_access(source_id, stamp) VALUES (?1, ?2)")?
+                .execute(params![id, stamp])?;
+        }
+        Ok(id)
     }
 
     /// Stores an article's near-duplicate fingerprint (opaque bytes from `dedup`).

@@ -10,8 +10,8 @@ impl SqliteStore {
     /// uses it to finish the post-commit move of a file whose move was interrupted.
     pub fn status_unchanged(&self, key: &FileKey) -> Result<Option<Status>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT status FROM sources WHERE path_bytes = ?1 AND size = ?2 AND mtime_ns = ?3
-               AND (access_stamp IS NULL OR access_stamp = ?4)
+            "SELECT status FROM sources s WHERE path_bytes = ?1 AND size = ?2 AND mtime_ns = ?3
+               AND NOT EXISTS (SELECT 1 FROM source_access a WHERE a.source_id = s.id AND a.stamp <> ?4)
              ORDER BY id DESC LIMIT 1",
         )?;
         let status: Option<String> = stmt
