@@ -34,6 +34,8 @@ struct Line<'a> {
     body: &'a [String],
     content_sha256: &'a str,
     ingested_at: &'a str,
+    /// The file the text comes from (the fullest copy or latest version seen).
+    text_source: &'a Option<String>,
     sources: &'a [crate::store::SourceBrief],
 }
 
@@ -53,6 +55,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
                 body: &a.body,
                 content_sha256: &a.content_sha256,
                 ingested_at: &a.ingested_at,
+                text_source: &a.text_source,
                 sources,
             };
             serde_json::to_writer(&mut out, &line)?;

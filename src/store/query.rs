@@ -359,6 +359,33 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Takes an article's rows out of the full-text index (inside the caller's
+    /// transaction). A `contentless_delete=1` index takes a plain DELETE; an index
+    /// without it (older SQLite) needs FTS5's 'delete' command with the values it
+    /// was given, which `text` holds (what [`Self::index_article`] got).
+    pub(super) fn unindex_article(&self, id: i64, text: &SearchText) -> Result<()> {
+        let plain = self.conn.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?.execute([id]);
+        if plain.is_err() {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', ?1, ?2, ?3)",
+                )?
+                .execute(params![id, text.title, text.body])?;
+        }
+        if !text.title.is_empty() {
+            let plain =
+                self.conn.prepare_cached("DELETE FROM articles_title_fts WHERE rowid = ?1")?.execute([id]);
+            if plain.is_err() {
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO articles_title_fts(articles_title_fts, rowid, title) VALUES ('delete', ?1, ?2)",
+                    )?
+                    .execute(params![id, text.title])?;
+            }
+        }
+        Ok(())
+    }
+
     /// Rebuilds the full-text index from `articles` in one transaction; returns the
     /// number of articles indexed. Needs a writer.
     pub fn reindex(&mut self, mut progress: impl FnMut(u64)) -> Result<u64> {
@@ -617,9 +644,10 @@ impl SqliteStore {
         dates: &DateRange,
         mut f: impl FnMut(&ArticleRow, &[SourceBrief]) -> Result<()>,
     ) -> Result<()> {
+        let text_source = self.text_source_expr()?;
         let mut stmt = self.conn.prepare(&format!(
             "SELECT a.id, a.title, a.published, a.author, a.captions, a.body, a.content_sha256,
-                    a.ingested_at, s.path, s.status, s.similarity
+                    a.ingested_at, s.path, s.status, s.similarity, {text_source}
              FROM articles a LEFT JOIN sources s ON s.article_id = a.id
              WHERE (?1 IS NULL OR {DAY_EXPR} >= ?1) AND (?2 IS NULL OR {DAY_EXPR} <= ?2)
              ORDER BY a.id, s.id"
@@ -645,6 +673,7 @@ impl SqliteStore {
                     body: body.split("\n\n").map(str::to_string).collect(),
                     content_sha256: row.get(6)?,
                     ingested_at: row.get(7)?,
+                    text_source: row.get(11)?,
                 });
             }
             let path: Option<String> = row.get(8)?;
