@@ -44,3 +44,17 @@ fn labelled_vnmds_bodies() {
     let (p, r, f) = (sp / n, sr / n, sf / n);
     assert!(f >= 0.97 && p >= 0.98 && r >= 0.99, "mean P {p:.4} R {r:.4} F1 {f:.4}\n{report}");
 }
+
+/// cluster_59/12242028 prints the whole article twice after its byline: its captions
+/// are listed once (they were listed twice).
+#[test]
+fn an_article_printed_twice_lists_its_captions_once() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vnmds/12242028.txt");
+    let text = std::fs::read_to_string(&input).expect("fixture");
+    let doc = clean_default(&text);
+    let mut unique = doc.captions.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), doc.captions.len(), "{:?}", doc.captions);
+    assert!(doc.captions.len() >= 3, "{:?}", doc.captions);
+}
