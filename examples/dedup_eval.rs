@@ -408,10 +408,13 @@ fn main() {
             }
             // Today's decision before issue 16, for the before/after figures: the
             // first copy stays canonical and the edited-copy rule is off.
+            // (Also pass `--bands 32 --rows 4`, the banding before issue 16.)
             "--baseline" => {
                 cfg.canonical = Canonical::First;
                 cfg.min_run = usize::MAX;
                 cfg.gap_min_containment = cfg.containment;
+                cfg.number_containment = f64::INFINITY;
+                cfg.member_confirm = f64::INFINITY;
             }
             "--orders-only" => orders_only = true,
             "--bands" => cfg.bands = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.bands),
