@@ -185,3 +185,94 @@ fn an_older_database_is_migrated_with_its_rows() {
     assert_eq!(after["files"].as_u64().unwrap(), before["files"].as_u64().unwrap() + 2);
     assert_eq!(after["articles"], before["articles"]);
 }
+
+/// A database built with the old 32 × 4 banding keeps working with the new default
+/// (42 × 3): at writer open its band keys are recomputed from the stored signatures,
+/// from the stored body for an article stored before the `signatures` table, and
+/// from the stored body for members; near copies are then found against the old
+/// articles, and the index loads.
+#[test]
+fn a_database_built_with_the_old_banding_is_rebanded_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // Nine of the ten paragraphs: close enough for 32 × 4 to propose it.
+    let mut nine = paragraphs();
+    nine.truncate(9);
+    std::fs::write(input.join("a_short.txt"), nine.join("\n\n")).unwrap();
+    std::fs::write(input.join("b_full.txt"), full()).unwrap();
+    let other = std::fs::read_to_string(seeds().join("001_8f2e266a74151002.txt")).unwrap();
+    std::fs::write(input.join("c_other.txt"), &other).unwrap();
+    let old = dir.path().join("old.toml");
+    std::fs::write(&old, "[dedup]\nbands = 32\nrows = 4\n").unwrap();
+    let db = dir.path().join("t.db");
+    let out = bin()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&old)
+        .args(["run", "--json"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((first["stored"].as_u64(), first["near_duplicates"].as_u64()), (Some(2), Some(1)), "{first}");
+    let old_len = 3 + 4 * 32;
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM fingerprints WHERE length(data) = {old_len}")), 2);
+    assert!(
+        count(&db, &format!("SELECT COUNT(*) FROM article_members WHERE length(fingerprint) = {old_len}"))
+            >= 1
+    );
+    // Article 2 as if stored before the `signatures` table existed.
+    let other_id = count(&db, "SELECT article_id FROM sources WHERE path LIKE '%c_other.txt'");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM signatures WHERE article_id = ?1", [other_id])
+        .unwrap();
+
+    // Later copies, run with the defaults: a shorter copy of article 1, and a
+    // lightly edited copy of article 2.
+    let later = dir.path().join("later");
+    std::fs::create_dir_all(&later).unwrap();
+    let mut p = paragraphs();
+    p.truncate(7);
+    std::fs::write(later.join("d_shorter.txt"), p.join("\n\n")).unwrap();
+    let mut edited: Vec<&str> = other.split("\n\n").collect();
+    // (In the longest paragraph: a short one may be a dateline the cleaner drops.)
+    let mid = (0..edited.len()).max_by_key(|&i| edited[i].len()).unwrap();
+    let marked = format!("{} zqvedit", edited[mid]);
+    edited[mid] = &marked;
+    std::fs::write(later.join("e_other_edited.txt"), edited.join("\n\n")).unwrap();
+    let out = bin()
+        .arg("--db")
+        .arg(&db)
+        .env("RUST_LOG", "info")
+        .args(["run", "--json"])
+        .arg(&later)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("re-banded"), "the re-banding is logged: {stderr}");
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((again["stored"].as_u64(), again["near_duplicates"].as_u64()), (Some(0), Some(2)), "{again}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM articles"), 2);
+
+    let new_len = 3 + 4 * 42;
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM fingerprints WHERE length(data) <> {new_len}")), 0);
+    assert_eq!(
+        count(&db, &format!("SELECT COUNT(*) FROM article_members WHERE length(fingerprint) <> {new_len}")),
+        0
+    );
+    // The article without a signature got one from its body.
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM signatures WHERE article_id = {other_id}")), 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM meta WHERE key = 'dedup_params' AND value LIKE '%bands=42x3'"),
+        1
+    );
+    // A third open with the defaults does not re-band again.
+    let out = bin().arg("--db").arg(&db).env("RUST_LOG", "info").args(["run"]).arg(&later).output().unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("re-band"));
+}

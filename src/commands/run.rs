@@ -31,8 +31,8 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     discover::check_roots(&roots)?;
     let filter = Filter::from_config(&ctx.config.input)?;
     let cleaner = Cleaner::from_config(&ctx.config.clean)?;
-    let store = ctx.open_writer()?;
-    check_dedup_params(&store, &NearDupIndex::new(&ctx.config.dedup))?;
+    let mut store = ctx.open_writer()?;
+    check_dedup_params(&mut store, &NearDupIndex::new(&ctx.config.dedup))?;
     // Discovery asks the ledger through its own read connection (WAL lets it read
     // while the writer writes): files recorded with the same size and mtime are
     // skipped without being read.

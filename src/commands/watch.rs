@@ -64,8 +64,11 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     let filter = Filter::new(&ctx.config.input.include, &exclude)?;
     Cleaner::from_config(&ctx.config.clean)?; // a bad rules file is an error now, not at the first restart
                                               // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
-    let store = ctx.open_writer()?;
-    crate::pipeline::writer::check_dedup_params(&store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
+    let mut store = ctx.open_writer()?;
+    crate::pipeline::writer::check_dedup_params(
+        &mut store,
+        &crate::dedup::NearDupIndex::new(&ctx.config.dedup),
+    )?;
 
     let settings = WatchSettings {
         root: dir,

@@ -200,6 +200,29 @@ impl NearDupIndex {
         )
     }
 
+    /// Whether a database whose stored [`Self::params_fingerprint`] is `stored` differs
+    /// from ours in the banding only (`bands`, `rows`): then its MinHash signatures
+    /// (and, for texts without one, its stored bodies) are still valid and its band
+    /// keys can be recomputed (see `pipeline::writer::check_dedup_params`) instead
+    /// of refusing the database.
+    pub fn rebandable_from(&self, stored: &str) -> bool {
+        let ours = self.params_fingerprint();
+        let prefix = |s: &str| s.rsplit_once(" bands=").map(|(p, _)| p.to_string());
+        stored != ours && prefix(stored).is_some() && prefix(stored) == prefix(&ours)
+    }
+
+    /// The [`Self::persisted_form`] (band keys under the current banding) of a text
+    /// from its stored [`Self::signature_bytes`]; `None` when the bytes are not a
+    /// signature of `num_perm` values (the caller re-fingerprints the body instead).
+    pub fn persisted_from_signature(&self, signature: &[u8]) -> Option<Vec<u8>> {
+        if signature.len() != 4 * self.cfg.num_perm {
+            return None;
+        }
+        let sig: Vec<u32> =
+            signature.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        Some(self.persist_keys(&self.lsh.band_keys(&sig)))
+    }
+
     /// The shingle set of a body (for verification against a stored article).
     pub fn shingles(&self, body: &[String]) -> ShingleSet {
         shingle::shingles(body, self.cfg.shingle_size)
@@ -288,7 +311,10 @@ impl NearDupIndex {
     /// The bytes to store with a canonical article to rebuild the index at start:
     /// a version byte, the band count (u16 LE), then one u32 LE band key per band.
     pub fn persisted_form(&self, fp: &Fingerprint) -> Vec<u8> {
-        let keys = self.lsh.band_keys(&fp.signature);
+        self.persist_keys(&self.lsh.band_keys(&fp.signature))
+    }
+
+    fn persist_keys(&self, keys: &[u32]) -> Vec<u8> {
         let mut out = Vec::with_capacity(3 + 4 * keys.len());
         out.push(PERSIST_VERSION);
         out.extend_from_slice(&(keys.len() as u16).to_le_bytes());
@@ -563,6 +589,16 @@ mod tests {
         let mut other = cfg.clone();
         other.seed += 1;
         assert_ne!(NearDupIndex::new(&other).params_fingerprint(), re.params_fingerprint());
+        // Other seed: not re-bandable; other banding: re-bandable, and the keys made
+        // from a signature equal the keys made from the text.
+        assert!(!re.rebandable_from(&NearDupIndex::new(&other).params_fingerprint()));
+        assert!(!re.rebandable_from(&re.params_fingerprint()));
+        let mut old = cfg.clone();
+        (old.bands, old.rows) = (32, 4);
+        let old = NearDupIndex::new(&old);
+        assert!(re.rebandable_from(&old.params_fingerprint()));
+        assert_eq!(re.persisted_from_signature(&old.signature_bytes(&a)), Some(re.persisted_form(&a)));
+        assert_eq!(re.persisted_from_signature(&[0; 12]), None);
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl Writer {
     /// A database error rolls the open batch back and ends the run with the error:
     /// none of that batch is recorded, so those files are read again next time.
     pub fn run(mut self, mut rx: mpsc::Receiver<WriterMsg>) -> Result<Summary> {
-        load_index(&self.store, &mut self.near)?;
+        load_index(&mut self.store, &mut self.near)?;
         loop {
             let waited = std::time::Instant::now();
             let Some(msg) = rx.blocking_recv() else { break };
@@ -380,21 +380,98 @@ pub const DEDUP_PARAMS_KEY: &str = "dedup_params";
 
 /// Refuses a database whose stored fingerprints were made with other near-duplicate
 /// parameters (they would silently never match), and records the parameters of a
-/// new one. Cheap: call it right after opening the writer, before any work.
-pub fn check_dedup_params(store: &SqliteStore, near: &NearDupIndex) -> Result<()> {
+/// new one. A database that differs in the banding only (`bands`, `rows`: e.g. one
+/// built with 32 × 4 before the default became 42 × 3) is re-banded instead, in one
+/// transaction (see [`reband`]). Call it right after opening the writer, before any work.
+pub fn check_dedup_params(store: &mut SqliteStore, near: &NearDupIndex) -> Result<()> {
     let params = near.params_fingerprint();
     match store.meta_get(DEDUP_PARAMS_KEY)? {
         Some(stored) if stored == params => Ok(()),
+        Some(stored) if near.rebandable_from(&stored) => reband(store, near, &stored),
         Some(stored) => anyhow::bail!(
-            "database {} was built with other near-duplicate parameters:\n  database: {stored}\n  config:   {params}\nuse the [dedup] settings it was built with (shingle_size, num_perm, seed, bands, rows), or a new database",
+            "database {} was built with other near-duplicate parameters:\n  database: {stored}\n  config:   {params}\nuse the [dedup] settings it was built with (shingle_size, num_perm, seed), or a new database (only bands and rows can change: the database is then re-banded)",
             store.path().display()
         ),
         None => store.meta_set(DEDUP_PARAMS_KEY, &params),
     }
 }
 
+/// Texts read per query while re-banding (bounded memory on large databases).
+const REBAND_CHUNK: usize = 1000;
+
+/// Recomputes every stored band key under the current banding, in one transaction
+/// (all or nothing: a crash leaves the old banding and its parameters in place):
+/// - an article with a stored MinHash signature gets new keys from it (no body read);
+/// - an article stored before the `signatures` table (none) is re-fingerprinted from
+///   its stored body, and its signature is stored too;
+/// - members (`article_members`) store no signature: each is re-fingerprinted from
+///   its stored body.
+///
+/// Then the new parameters are recorded.
+fn reband(store: &mut SqliteStore, near: &NearDupIndex, stored: &str) -> Result<()> {
+    let started = std::time::Instant::now();
+    let params = near.params_fingerprint();
+    info!(database = %store.path().display(), from = stored, to = %params, "re-banding the near-duplicate index");
+    store.begin()?;
+    let result = (|| -> Result<(usize, usize, usize)> {
+        let (mut from_signature, mut from_body, mut members) = (0, 0, 0);
+        let mut after = 0;
+        loop {
+            let chunk = store.fingerprinted_after(after, REBAND_CHUNK)?;
+            let Some(&(last, _)) = chunk.last() else { break };
+            after = last;
+            for (id, signature) in chunk {
+                if let Some(form) = signature.as_deref().and_then(|s| near.persisted_from_signature(s)) {
+                    store.set_fingerprint(id, &form)?;
+                    from_signature += 1;
+                    continue;
+                }
+                let Some(body) = store.article_body(id)? else { continue };
+                let fp = near.fingerprint(&split_body(&body));
+                store.update_fingerprint(
+                    id,
+                    &near.persisted_form(&fp),
+                    fp.shingles.len(),
+                    &near.signature_bytes(&fp),
+                )?;
+                from_body += 1;
+            }
+        }
+        let mut after = 0;
+        loop {
+            let chunk = store.members_after(after, REBAND_CHUNK)?;
+            let Some(&(last, _)) = chunk.last() else { break };
+            after = last;
+            for (id, body) in chunk {
+                let fp = near.fingerprint(&split_body(&body));
+                store.set_member_fingerprint(id, &near.persisted_form(&fp))?;
+                members += 1;
+            }
+        }
+        store.meta_set(DEDUP_PARAMS_KEY, &params)?;
+        Ok((from_signature, from_body, members))
+    })();
+    match result {
+        Ok((from_signature, from_body, members)) => {
+            store.commit()?;
+            info!(
+                from_signature,
+                from_body,
+                members,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "near-duplicate index re-banded"
+            );
+            Ok(())
+        }
+        Err(e) => {
+            store.rollback();
+            Err(e.context(format!("cannot re-band the near-duplicate index of {}", store.path().display())))
+        }
+    }
+}
+
 /// Loads the persisted near-duplicate index (after checking its parameters).
-fn load_index(store: &SqliteStore, near: &mut NearDupIndex) -> Result<()> {
+fn load_index(store: &mut SqliteStore, near: &mut NearDupIndex) -> Result<()> {
     check_dedup_params(store, near)?;
     let mut rows: Vec<(i64, Vec<u8>)> = Vec::new();
     store.for_each_fingerprint(|id, data| rows.push((id, data.to_vec())))?;

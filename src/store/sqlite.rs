@@ -636,6 +636,48 @@ impl SqliteStore {
         Ok(())
     }
 
+    // ---- re-banding (see pipeline::writer::check_dedup_params) ---------------------
+
+    /// Up to `limit` indexed articles with ids above `after`, in id order, each with
+    /// its stored MinHash signature (`None`: stored before the `signatures` table).
+    pub fn fingerprinted_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Option<Vec<u8>>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.article_id, s.data FROM fingerprints f LEFT JOIN signatures s USING (article_id)
+             WHERE f.article_id > ?1 ORDER BY f.article_id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces an article's band keys only (its signature is unchanged).
+    pub fn set_fingerprint(&self, article_id: i64, data: &[u8]) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE fingerprints SET data = ?2 WHERE article_id = ?1")?
+            .execute(params![article_id, data])?;
+        Ok(())
+    }
+
+    /// Up to `limit` members with ids above `after`, in id order: (member id, body).
+    pub fn members_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, body FROM article_members WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let rows = stmt.query_map(params![after, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces a member's band keys.
+    pub fn set_member_fingerprint(&self, member_id: i64, data: &[u8]) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE article_members SET fingerprint = ?2 WHERE id = ?1")?
+            .execute(params![member_id, data])?;
+        Ok(())
+    }
+
     /// An article's stored near-duplicate fingerprint.
     pub fn fingerprint(&self, article_id: i64) -> Result<Option<Vec<u8>>> {
         let mut stmt = self.conn.prepare_cached("SELECT data FROM fingerprints WHERE article_id = ?1")?;
