@@ -105,17 +105,23 @@ fn bench(c: &mut Criterion) {
                     if store.article_by_content(&fp.content_sha256).expect("lookup").is_some() {
                         continue;
                     }
-                    let matched =
-                        near.best_match(fp, |id| {
+                    let split = |b: &str| b.split("\n\n").map(str::to_string).collect::<Vec<_>>();
+                    let matched = near.best_match(
+                        fp,
+                        |id| {
                             if let Ok(Some((n, sig))) = store.signature(id) {
                                 if !near.plausible(fp, n, &sig) {
                                     return None;
                                 }
                             }
-                            store.article_body(id).ok().flatten().map(|b| {
-                                near.shingles(&b.split("\n\n").map(str::to_string).collect::<Vec<_>>())
-                            })
-                        });
+                            store.article_body(id).ok().flatten().map(|b| near.shingled(&split(&b)))
+                        },
+                        |id| {
+                            let bodies =
+                                store.member_bodies(id, near.config().max_members).unwrap_or_default();
+                            bodies.iter().map(|b| near.shingled(&split(b))).collect()
+                        },
+                    );
                     if matched.is_some() {
                         continue;
                     }

@@ -30,9 +30,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use news_ingest::config::Canonical;
 use news_ingest::config::{Config, DedupConfig};
 use news_ingest::dedup::minhash::SplitMix64;
-use news_ingest::dedup::{is_near_duplicate, verify, Fingerprint, NearDupIndex, Similarity};
+use news_ingest::dedup::{
+    is_near_duplicate, verify_ordered, Fingerprint, NearDupIndex, Shingled, Similarity,
+};
 use unicode_normalization::UnicodeNormalization;
 
 const SAMPLE: usize = 1800;
@@ -393,6 +396,7 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from("../shared/corpus"));
     let mut cfg = Config::embedded().dedup;
     let mut cleaner: Option<news_ingest::clean::Cleaner> = None;
+    let mut orders_only = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             // Run every text through the cleaner first, as the pipeline does.
@@ -402,12 +406,23 @@ fn main() {
                         .expect("built-in cleaning rules load"),
                 )
             }
+            // Today's decision before issue 16, for the before/after figures: the
+            // first copy stays canonical and the edited-copy rule is off.
+            // (Also pass `--bands 32 --rows 4`, the banding before issue 16.)
+            "--baseline" => {
+                cfg.canonical = Canonical::First;
+                cfg.min_run = usize::MAX;
+                cfg.gap_min_containment = cfg.containment;
+                cfg.number_containment = f64::INFINITY;
+                cfg.member_confirm = f64::INFINITY;
+            }
+            "--orders-only" => orders_only = true,
             "--bands" => cfg.bands = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.bands),
             "--rows" => cfg.rows = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.rows),
             _ => corpus = PathBuf::from(a),
         }
     }
-    cfg.num_perm = cfg.bands * cfg.rows;
+    cfg.num_perm = cfg.num_perm.max(cfg.bands * cfg.rows);
     let vietnews_dir = corpus.join("vietnews");
     let vnmds_dir = corpus.join("vn-mds");
     if !vietnews_dir.is_dir() || !vnmds_dir.is_dir() {
@@ -438,6 +453,11 @@ fn main() {
     // ---- vietnews originals ----
     let t0 = Instant::now();
     let docs = read_vietnews(&vietnews_dir);
+    if orders_only {
+        let mds = read_vnmds(&vnmds_dir);
+        orders::run(&cfg, &docs, &mds);
+        return;
+    }
     let t_read = t0.elapsed();
     let t1 = Instant::now();
     let fps: Vec<Fingerprint> = docs.iter().map(|(_, b)| idx0.fingerprint(&prep(b))).collect();
@@ -472,7 +492,7 @@ fn main() {
         cand_total += cands.len();
         for c in cands {
             let c = c as usize;
-            let sim = verify(&fp.shingles, &fps[c].shingles);
+            let sim = verify_ordered(fp.text(), fps[c].text(), cfg.edit_gap);
             // The writer's signature prefilter is part of the candidate stage.
             if !prefilter.keep(&idx, fp, &fps[c], &sim, &cfg) {
                 continue;
@@ -499,7 +519,7 @@ fn main() {
         let (a, b) = (a - 1, b - 1);
         let proposed = orig_fp_pairs.iter().any(|&(x, y, _)| (x.min(y), x.max(y)) == (a, b));
         if l == Label::Reprint && !proposed && a < fps.len() && b < fps.len() {
-            let sim = verify(&fps[a].shingles, &fps[b].shingles);
+            let sim = verify_ordered(fps[a].text(), fps[b].text(), cfg.edit_gap);
             println!(
                 "labelled reprint {:06}/{:06} not an LSH candidate (J {:.3} C {:.3})",
                 a + 1,
@@ -546,7 +566,7 @@ fn main() {
         let copy = perturb(kind, &mut rng, &docs[i].1, &titles, &vocab);
         let fp = idx.fingerprint(&prep(&copy));
         let cands = idx.candidates(&fp);
-        let sim = verify(&fp.shingles, &fps[i].shingles);
+        let sim = verify_ordered(fp.text(), fps[i].text(), cfg.edit_gap);
         let candidate = cands.contains(&(i as i64)) && prefilter.keep(&idx, &fp, &fps[i], &sim, &cfg);
         let p = Pair { kind: KINDS[kind], positive: true, candidate, sim };
         per_kind[kind].push(p.clone());
@@ -555,7 +575,7 @@ fn main() {
         for c in cands {
             let c = c as usize;
             if c != i {
-                let sim = verify(&fp.shingles, &fps[c].shingles);
+                let sim = verify_ordered(fp.text(), fps[c].text(), cfg.edit_gap);
                 if !prefilter.keep(&idx, &fp, &fps[c], &sim, &cfg) {
                     continue;
                 }
@@ -595,7 +615,7 @@ fn main() {
         let cands = midx.candidates(&mfps[i]);
         for j in (i + 1)..mds.len() {
             let same = mds[i].0 == mds[j].0;
-            let sim = verify(&mfps[i].shingles, &mfps[j].shingles);
+            let sim = verify_ordered(mfps[i].text(), mfps[j].text(), cfg.edit_gap);
             let candidate =
                 cands.contains(&(j as i64)) && prefilter.keep(&midx, &mfps[i], &mfps[j], &sim, &cfg);
             if !same && !candidate {
@@ -624,7 +644,7 @@ fn main() {
         let mut sidx = NearDupIndex::new(&cfg);
         let _ = sidx.insert(0, &fa);
         let candidate = !sidx.candidates(&fb).is_empty();
-        let sim = verify(&fa.shingles, &fb.shingles);
+        let sim = verify_ordered(fa.text(), fb.text(), cfg.edit_gap);
         println!(
             "seeds 000 vs 001: J {:.3} C {:.3} shared {} candidate {}",
             sim.jaccard, sim.containment, sim.shared, candidate
@@ -687,7 +707,7 @@ fn main() {
     println!("vietnews candidate pairs with C >= 0.5 or a label (decision at current thresholds):");
     for (a, b, s) in &orig_fp_pairs {
         println!(
-            "  {:06}/{:06} {:<9} {:<5} J {:.3} C {:.3} numC {:.3} ({}/{} num {}/{}) | {} | {}",
+            "  {:06}/{:06} {:<9} {:<5} J {:.3} C {:.3} numC {:.3} numW {:.3} ({}/{} num {}/{}) | {} | {}",
             a + 1,
             b + 1,
             label_of(*a, *b).map_or("unlabeled".to_string(), |l| format!("{l:?}")),
@@ -695,6 +715,7 @@ fn main() {
             s.jaccard,
             s.containment,
             s.numeric_containment,
+            s.number_containment,
             s.len_a,
             s.len_b,
             s.numeric_len_a,
@@ -762,6 +783,8 @@ fn main() {
         let s = score(&pairs, &t);
         println!("  {nc:.1}: {:.4} / {:.4}  (FP {}, FN {})", prec(&s), rec(&s), s.fp, s.fn_);
     }
+    orders::run(&cfg, &docs, &read_vnmds(&vnmds_dir));
+
     println!("\nbanding (candidate recall of the copies; same 128 values):");
     for (b, r) in [(16usize, 8usize), (21, 6), (25, 5), (32, 4), (42, 3), (64, 2)] {
         if b * r > cfg.num_perm {
@@ -772,5 +795,454 @@ fn main() {
             .filter(|(x, y)| (0..b).any(|k| x[k * r..(k + 1) * r] == y[k * r..(k + 1) * r]))
             .count();
         println!("  {b:>2} x {r}: {:.4}", hit as f64 / band_sigs.len().max(1) as f64);
+    }
+}
+
+/// The arrival-order evaluation: clusters of copies (and copies of copies) of
+/// vietnews originals, fed through the writer's decision in several arrival orders,
+/// scored per order on the clustering that results; vn-mds fed the same way.
+mod orders {
+    use super::*;
+
+    /// The writer's decision (`pipeline/writer.rs`) on an in-memory store: exact
+    /// duplicate by content hash, else the best verified LSH candidate (signature
+    /// prefilter first), the fullest text replacing the stored one under
+    /// `dedup.canonical = "fullest"`, else a new article.
+    pub struct Sim<'c> {
+        pub idx: NearDupIndex,
+        cfg: &'c DedupConfig,
+        texts: Vec<Fingerprint>,
+        members: Vec<Vec<Fingerprint>>,
+        by_sha: HashMap<String, usize>,
+        pub replaced: usize,
+        pub via_member: usize,
+    }
+
+    pub enum Fate {
+        New(usize),
+        Exact(usize),
+        /// Merged into an article; `candidate_had` says whether LSH proposed it.
+        Near(usize),
+    }
+
+    impl<'c> Sim<'c> {
+        pub fn new(cfg: &'c DedupConfig) -> Self {
+            Sim {
+                idx: NearDupIndex::new(cfg),
+                cfg,
+                texts: Vec::new(),
+                members: Vec::new(),
+                by_sha: HashMap::new(),
+                replaced: 0,
+                via_member: 0,
+            }
+        }
+
+        pub fn candidates(&self, fp: &Fingerprint) -> Vec<i64> {
+            self.idx.candidates(fp)
+        }
+
+        pub fn add(&mut self, fp: &Fingerprint) -> Fate {
+            if let Some(&id) = self.by_sha.get(&fp.content_sha256) {
+                return Fate::Exact(id);
+            }
+            let (idx, texts, members) = (&self.idx, &self.texts, &self.members);
+            let sh = Shingled::from;
+            let max_members = self.cfg.max_members;
+            let matched = idx.best_match(
+                fp,
+                |id| {
+                    let t = &texts[id as usize];
+                    if !idx.plausible(fp, t.shingles.len(), &idx.signature_bytes(t)) {
+                        return None;
+                    }
+                    Some(sh(t))
+                },
+                |id| members[id as usize].iter().rev().take(max_members).map(sh).collect(),
+            );
+            if let Some(m) = matched {
+                let id = m.id as usize;
+                self.via_member += usize::from(m.via_member);
+                let _ = self.idx.insert(m.id, fp);
+                if self.idx.is_fuller(&m.canonical) {
+                    self.by_sha.remove(&self.texts[id].content_sha256);
+                    self.by_sha.insert(fp.content_sha256.clone(), id);
+                    let old = std::mem::replace(&mut self.texts[id], fp.clone());
+                    self.members[id].push(old);
+                    self.replaced += 1;
+                } else {
+                    self.members[id].push(fp.clone());
+                }
+                return Fate::Near(id);
+            }
+            let id = self.texts.len();
+            let _ = self.idx.insert(id as i64, fp);
+            self.by_sha.insert(fp.content_sha256.clone(), id);
+            self.texts.push(fp.clone());
+            self.members.push(Vec::new());
+            let _ = self.cfg;
+            Fate::New(id)
+        }
+    }
+
+    fn article_of(f: &Fate) -> usize {
+        match f {
+            Fate::New(i) | Fate::Exact(i) | Fate::Near(i) => *i,
+        }
+    }
+
+    /// One-line page with a glued related list, as vn-mds crawls have them.
+    fn one_line_glued(rng: &mut Rng, body: &[String], titles: &[String]) -> Vec<String> {
+        let mut t = || titles.get(rng.below(titles.len())).cloned().unwrap_or_default();
+        let (a, b, c, d, e) = (t(), t(), t(), t(), t());
+        vec![format!("{} Xem thêm: \"{a}\" Tin mới: {b} {c} {d} >> {e}", body.join(" "))]
+    }
+
+    /// The members of one cluster: (name, text), the original first.
+    fn members(
+        rng: &mut Rng,
+        o: &[String],
+        titles: &[String],
+        vocab: &[String],
+    ) -> Vec<(&'static str, Vec<String>)> {
+        let t = truncate(o, 0.75);
+        let e = edit(rng, o, 0.02, vocab);
+        let te = edit(rng, &t, 0.02, vocab);
+        let te2 = edit(rng, &truncate(o, 0.75), 0.02, vocab);
+        let all = nfd(&tone_swap(&chrome(rng, &te2, titles)));
+        let te3 = edit(rng, &truncate(o, 0.8), 0.02, vocab);
+        let glued = one_line_glued(rng, &te3, titles);
+        let cc1 = edit(rng, &te, 0.02, vocab); // an edited copy of a truncated edited copy
+        let cc2 = truncate(&e, 0.8); // a truncated copy of an edited copy
+        let short = truncate(o, 0.45);
+        vec![
+            ("original", o.to_vec()),
+            ("trunc75", t),
+            ("edit2", e),
+            ("trunc75+edit2", te),
+            ("all five", all),
+            ("one-line glued", glued),
+            ("copy of copy: edit(trunc+edit)", cc1),
+            ("copy of copy: trunc(edit)", cc2),
+            ("trunc45", short),
+        ]
+    }
+
+    /// Orders of a cluster's members (indices into [`members`]).
+    fn order(name: &str, n: usize, rng: &mut Rng) -> Vec<usize> {
+        let base: Vec<usize> = (0..n).collect();
+        match name {
+            "original first" => base,
+            // The shortest copies first, the original last.
+            "truncated first" => vec![8, 1, 3, 7, 6, 4, 5, 2, 0],
+            "edited first" => vec![2, 3, 6, 7, 4, 5, 1, 8, 0],
+            "reverse" => base.into_iter().rev().collect(),
+            _ => {
+                let mut v = base;
+                for i in (1..v.len()).rev() {
+                    v.swap(i, rng.below(i + 1));
+                }
+                v
+            }
+        }
+    }
+
+    const ORDERS: &[&str] =
+        &["original first", "truncated first", "edited first", "reverse", "random 1", "random 2", "random 3"];
+    const CLUSTERS: usize = 400;
+
+    pub fn run(cfg: &DedupConfig, docs: &[(String, Vec<String>)], mds: &[(String, Vec<String>)]) {
+        let cleaner =
+            news_ingest::clean::Cleaner::from_config(&Config::embedded().clean).expect("built-in rules load");
+        let prep = |b: &[String]| cleaner.clean(&b.join("\n\n")).body;
+        let idx0 = NearDupIndex::new(cfg);
+        println!(
+            "\n==== arrival orders (texts cleaned first; canonical = {:?}; edited-copy rule: C >= {} and run >= {} and gap-filled >= {} with gaps <= {}) ====",
+            cfg.canonical, cfg.gap_min_containment, cfg.min_run, cfg.gap_filled, cfg.edit_gap
+        );
+        let titles: Vec<String> = docs.iter().map(|(t, _)| t.clone()).filter(|t| !t.is_empty()).collect();
+        let vocab: Vec<String> = docs
+            .iter()
+            .take(2000)
+            .flat_map(|(_, b)| b.iter().flat_map(|p| p.split_whitespace().map(str::to_string)).take(50))
+            .collect();
+        // Originals: long enough that their 45 % truncation still has min_shingles.
+        let mut rng = Rng(SplitMix64::new(0x0de5_eed0_0000_0016));
+        let mut seen_sha: HashMap<String, ()> = HashMap::new();
+        let mut eligible = Vec::new();
+        for (i, (_, b)) in docs.iter().enumerate() {
+            let fp = idx0.fingerprint(b);
+            if seen_sha.insert(fp.content_sha256.clone(), ()).is_none() && fp.shingles.len() >= 200 {
+                eligible.push(i);
+            }
+        }
+        let mut chosen = Vec::new();
+        let mut taken = vec![false; docs.len()];
+        while chosen.len() < CLUSTERS.min(eligible.len()) {
+            let i = eligible[rng.below(eligible.len())];
+            if !taken[i] {
+                taken[i] = true;
+                chosen.push(i);
+            }
+        }
+        // Every cluster's members, cleaned and fingerprinted once.
+        let mut names: Vec<&'static str> = Vec::new();
+        let clusters: Vec<Vec<Fingerprint>> = chosen
+            .iter()
+            .map(|&i| {
+                let m = members(&mut rng, &docs[i].1, &titles, &vocab);
+                if names.is_empty() {
+                    names = m.iter().map(|(n, _)| *n).collect();
+                }
+                m.iter().map(|(_, b)| idx0.fingerprint(&prep(b))).collect()
+            })
+            .collect();
+        // Background: 3,000 other originals stored first (distractors).
+        let background: Vec<Fingerprint> = (0..docs.len())
+            .filter(|i| !taken[*i])
+            .step_by(7)
+            .take(3000)
+            .map(|i| idx0.fingerprint(&prep(&docs[i].1)))
+            .collect();
+        println!(
+            "{} clusters of {} texts each ({}), {} background originals stored first",
+            clusters.len(),
+            names.len(),
+            names.join(", "),
+            background.len()
+        );
+        // Each member against its own original: how many pass verification, and
+        // how many the LSH stage proposes.
+        println!(
+            "{:<32} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
+            "member vs original", "cand", "dup", "minJ", "medJ", "medC", "medFill", "medRun"
+        );
+        for m in 1..names.len() {
+            let (mut cand, mut dup) = (0, 0);
+            let mut sims = Vec::new();
+            for members in &clusters {
+                let (o, x) = (&members[0], &members[m]);
+                let mut one = NearDupIndex::new(cfg);
+                let _ = one.insert(0, o);
+                if !one.candidates(x).is_empty() {
+                    cand += 1;
+                }
+                let s = news_ingest::dedup::verify_ordered(x.text(), o.text(), cfg.edit_gap);
+                if is_near_duplicate(&s, cfg) {
+                    dup += 1;
+                }
+                sims.push(s);
+            }
+            let n = clusters.len().max(1) as f64;
+            println!(
+                "{:<32} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.0}",
+                names[m],
+                cand as f64 / n,
+                dup as f64 / n,
+                sims.iter().map(|s| s.jaccard).fold(1.0, f64::min),
+                median(sims.iter().map(|s| s.jaccard).collect()),
+                median(sims.iter().map(|s| s.containment).collect()),
+                median(sims.iter().map(|s| s.gap_filled).collect()),
+                median(sims.iter().map(|s| s.longest_run as f64).collect()),
+            );
+        }
+        println!(
+            "{:<16} {:>9} {:>8} {:>10} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8}",
+            "order", "precision", "recall", "cand.rec", "FP", "FN", "to bkgd", "replaced", "split", "via mem"
+        );
+        let mut worst_members: HashMap<&str, usize> = HashMap::new();
+        #[allow(clippy::needless_range_loop)] // k is the arrival rank across clusters
+        for (oi, &oname) in ORDERS.iter().enumerate() {
+            let mut orng = Rng(SplitMix64::new(1000 + oi as u64));
+            let mut sim = Sim::new(cfg);
+            for fp in &background {
+                sim.add(fp);
+            }
+            let bg_articles = sim.texts.len();
+            let n = names.len();
+            let orders: Vec<Vec<usize>> = clusters.iter().map(|_| order(oname, n, &mut orng)).collect();
+            // Round-robin: the k-th arrival of every cluster, then the k+1-th.
+            let mut article = vec![vec![usize::MAX; n]; clusters.len()];
+            let (mut cand_hit, mut cand_need) = (0usize, 0usize);
+            for k in 0..n {
+                for (c, members) in clusters.iter().enumerate() {
+                    let m = orders[c][k];
+                    let fp = &members[m];
+                    // LSH candidate recall: does the query propose an article that
+                    // already holds a member of this cluster?
+                    let held: Vec<usize> = article[c].iter().copied().filter(|&a| a != usize::MAX).collect();
+                    if !held.is_empty()
+                        && fp.shingles.len() >= cfg.min_shingles
+                        && !sim.by_sha.contains_key(&fp.content_sha256)
+                    {
+                        cand_need += 1;
+                        let cands = sim.candidates(fp);
+                        if held.iter().any(|a| cands.contains(&(*a as i64))) {
+                            cand_hit += 1;
+                        }
+                    }
+                    article[c][m] = article_of(&sim.add(fp));
+                }
+            }
+            // Pairwise scores over all cluster members.
+            let (mut tp, mut fp_, mut fn_) = (0usize, 0usize, 0usize);
+            let mut owner: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+            let mut to_bg = 0;
+            let mut split = 0;
+            for (c, arts) in article.iter().enumerate() {
+                for (m, &a) in arts.iter().enumerate() {
+                    owner.entry(a).or_default().push((c, m));
+                    if a < bg_articles {
+                        to_bg += 1;
+                    }
+                }
+                for i in 0..n {
+                    for j in (i + 1)..n {
+                        if arts[i] == arts[j] {
+                            tp += 1;
+                        } else {
+                            fn_ += 1;
+                            *worst_members.entry(names[i.max(j)]).or_default() += 0;
+                        }
+                    }
+                }
+                let mut distinct: Vec<usize> = arts.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.len() > 1 && std::env::var_os("DEDUP_EVAL_DEBUG").is_some() && split < 6 {
+                    let seq: Vec<&str> = orders[c].iter().map(|&m| names[m]).collect();
+                    println!("  split ({oname}): arrival {seq:?} -> articles {arts:?}");
+                    for (m, &a) in arts.iter().enumerate() {
+                        let t = &sim.texts[a];
+                        let x = &clusters[c][m];
+                        let s = news_ingest::dedup::verify_ordered(x.text(), t.text(), cfg.edit_gap);
+                        let o = &clusters[c][0];
+                        let so = news_ingest::dedup::verify_ordered(x.text(), o.text(), cfg.edit_gap);
+                        println!(
+                            "    {:<32} art {a}: vs its article J {:.3} C {:.3}; vs original J {:.3} C {:.3} run {} fill {:.3} dup {} ({} sh)",
+                            names[m], s.jaccard, s.containment, so.jaccard, so.containment, so.longest_run, so.gap_filled, is_near_duplicate(&so, cfg), x.shingles.len()
+                        );
+                    }
+                }
+                if distinct.len() > 1 {
+                    split += 1;
+                    for (m, &a) in arts.iter().enumerate() {
+                        if arts.iter().filter(|&&b| b == a).count() * 2 < n {
+                            *worst_members.entry(names[m]).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            for members in owner.values() {
+                for i in 0..members.len() {
+                    for j in (i + 1)..members.len() {
+                        if members[i].0 != members[j].0 {
+                            fp_ += 1;
+                        }
+                    }
+                }
+            }
+            let precision = if tp + fp_ == 0 { 1.0 } else { tp as f64 / (tp + fp_) as f64 };
+            let recall = tp as f64 / (tp + fn_).max(1) as f64;
+            println!(
+                "{:<16} {:>9.4} {:>8.4} {:>10.4} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8}",
+                oname,
+                precision,
+                recall,
+                cand_hit as f64 / cand_need.max(1) as f64,
+                fp_,
+                fn_,
+                to_bg,
+                sim.replaced,
+                split,
+                sim.via_member
+            );
+        }
+        let mut wm: Vec<_> = worst_members.into_iter().filter(|(_, v)| *v > 0).collect();
+        wm.sort_by_key(|w| std::cmp::Reverse(w.1));
+        println!("members left in a minority article (all orders): {wm:?}");
+
+        // ---- vn-mds in several orders: cross-event merges must be 0 ----
+        let mfps: Vec<Fingerprint> = mds.iter().map(|(_, b)| idx0.fingerprint(&prep(b))).collect();
+        for (oi, oname) in ["file order", "reverse", "random 1", "random 2"].iter().enumerate() {
+            let mut ord: Vec<usize> = (0..mds.len()).collect();
+            match oi {
+                0 => {}
+                1 => ord.reverse(),
+                _ => {
+                    let mut r = Rng(SplitMix64::new(77 + oi as u64));
+                    for i in (1..ord.len()).rev() {
+                        ord.swap(i, r.below(i + 1));
+                    }
+                }
+            }
+            let mut sim = Sim::new(cfg);
+            let mut art = vec![0usize; mds.len()];
+            for &i in &ord {
+                art[i] = article_of(&sim.add(&mfps[i]));
+            }
+            let mut cross = Vec::new();
+            let mut within = Vec::new();
+            for i in 0..mds.len() {
+                for j in (i + 1)..mds.len() {
+                    if art[i] == art[j] {
+                        if mds[i].0 == mds[j].0 {
+                            within.push((i, j));
+                        } else {
+                            cross.push((i, j));
+                        }
+                    }
+                }
+            }
+            println!(
+                "vn-mds {:<10}: {} cross-event merges, {} within-cluster merges",
+                oname,
+                cross.len(),
+                within.len()
+            );
+            if oi == 0 || !cross.is_empty() {
+                for (i, j) in within.iter().chain(&cross) {
+                    let s =
+                        news_ingest::dedup::verify_ordered(mfps[*i].text(), mfps[*j].text(), cfg.edit_gap);
+                    println!(
+                        "  {} #{i} / {} #{j}: J {:.3} C {:.3} run {} filled {:.3} ({}/{})",
+                        mds[*i].0,
+                        mds[*j].0,
+                        s.jaccard,
+                        s.containment,
+                        s.longest_run,
+                        s.gap_filled,
+                        s.len_a,
+                        s.len_b
+                    );
+                }
+            }
+        }
+        // Calibration of the edited-copy rule: the order evidence of every vn-mds
+        // same-event pair (hard negatives) that is not a reprint.
+        let mut worst: Vec<(f64, usize, f64, usize, usize)> = Vec::new();
+        for i in 0..mds.len() {
+            for j in (i + 1)..mds.len() {
+                if mds[i].0 != mds[j].0 {
+                    continue;
+                }
+                let s = news_ingest::dedup::verify_ordered(mfps[i].text(), mfps[j].text(), cfg.edit_gap);
+                if s.containment < 0.8 {
+                    worst.push((s.gap_filled, s.longest_run, s.containment, i, j));
+                }
+            }
+        }
+        worst.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let max_run = worst.iter().map(|w| w.1).max().unwrap_or(0);
+        println!(
+            "vn-mds same-event pairs (C < 0.8): {}; max longest run {} shingles; highest gap-filled: {:?}",
+            worst.len(),
+            max_run,
+            worst
+                .iter()
+                .take(5)
+                .map(|w| format!("{:.3} (run {}, C {:.3})", w.0, w.1, w.2))
+                .collect::<Vec<_>>()
+        );
     }
 }

@@ -113,12 +113,41 @@ pub struct DedupConfig {
     /// of them found in the other, checked when both have `min_numeric_shingles`.
     pub numeric_containment: f64,
     pub min_numeric_shingles: usize,
+    /// ...or at least this share of the distinct numeric words of the text with fewer.
+    pub number_containment: f64,
     /// At most this many LSH candidates (those sharing the most bands) are verified
     /// per article.
     pub max_candidates: usize,
     /// A candidate whose MinHash estimates of Jaccard and containment both fall this
     /// far below the thresholds is not verified exactly.
     pub prefilter_margin: f64,
+    /// Unshared gaps of at most this many shingles count as edits (see `gap_filled`).
+    pub edit_gap: usize,
+    /// The edited-copy rule: share of the shorter text shared or within edit gaps...
+    pub gap_filled: f64,
+    /// ...at least this containment...
+    pub gap_min_containment: f64,
+    /// ...and one shared run of at least this many shingles.
+    pub min_run: usize,
+    /// Which text a cluster's article keeps: the fullest copy seen, or the first.
+    pub canonical: Canonical,
+    /// A fuller copy must have at least this share more shingles to replace the text.
+    pub fullest_min_gain: f64,
+    /// A text matched through a member of an article must share at least this share
+    /// of the shorter text with the article's own text.
+    pub member_confirm: f64,
+    /// At most this many members of a candidate article are verified (newest first).
+    pub max_members: usize,
+}
+
+/// `dedup.canonical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Canonical {
+    /// A near copy that contains the stored text and is longer replaces it.
+    Fullest,
+    /// The first copy seen stays.
+    First,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -219,9 +248,12 @@ impl Config {
             );
         }
         let d = &self.dedup;
-        if d.bands * d.rows != d.num_perm {
+        if d.shingle_size == 0 {
+            bail!("dedup.shingle_size must be greater than 0");
+        }
+        if d.bands == 0 || d.rows == 0 || d.bands * d.rows > d.num_perm {
             bail!(
-                "dedup.bands ({}) * dedup.rows ({}) must equal dedup.num_perm ({})",
+                "dedup.bands ({}) * dedup.rows ({}) must not exceed dedup.num_perm ({})",
                 d.bands,
                 d.rows,
                 d.num_perm
@@ -231,6 +263,10 @@ impl Config {
             ("dedup.jaccard", d.jaccard),
             ("dedup.containment", d.containment),
             ("dedup.numeric_containment", d.numeric_containment),
+            ("dedup.gap_filled", d.gap_filled),
+            ("dedup.gap_min_containment", d.gap_min_containment),
+            ("dedup.member_confirm", d.member_confirm),
+            ("dedup.number_containment", d.number_containment),
         ] {
             if !(0.0..=1.0).contains(&v) || v == 0.0 {
                 bail!("{key} must be in (0, 1], got {v}");
@@ -241,6 +277,12 @@ impl Config {
                 "dedup.prefilter_margin must be between -1 and 1 (negative: off), got {}",
                 d.prefilter_margin
             );
+        }
+        if !(0.0..=10.0).contains(&d.fullest_min_gain) {
+            bail!("dedup.fullest_min_gain must be between 0 and 10, got {}", d.fullest_min_gain);
+        }
+        if d.min_run == 0 {
+            bail!("dedup.min_run must be greater than 0 (shingles)");
         }
         Ok(())
     }
@@ -382,8 +424,14 @@ mod tests {
             Config::from_layers(Some((Path::new("u.toml"), "[pipeline]\nbatch_size = \"x\"\n"))).unwrap_err();
         let msg = format!("{e:#}");
         assert!(msg.contains("batch_size") && msg.contains("u.toml"), "{msg}");
-        let e = Config::from_layers(Some((Path::new("u.toml"), "[dedup]\nbands = 5\n"))).unwrap_err();
+        let e = Config::from_layers(Some((Path::new("u.toml"), "[dedup]\nbands = 50\n"))).unwrap_err();
         assert!(format!("{e:#}").contains("dedup.bands"));
+        let e = Config::from_layers(Some((Path::new("u.toml"), "[dedup]\ncanonical = \"longest\"\n")))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("u.toml"), "{e:#}");
+        let e =
+            Config::from_layers(Some((Path::new("u.toml"), "[dedup]\nmember_confirm = 1.5\n"))).unwrap_err();
+        assert!(format!("{e:#}").contains("dedup.member_confirm"), "{e:#}");
         for bad in [0, 1, 17] {
             let layer = format!("[database]\nfts_automerge = {bad}\n");
             let e = Config::from_layers(Some((Path::new("u.toml"), layer.as_str()))).unwrap_err();

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use news_ingest::config::Config;
-use news_ingest::dedup::{content_sha256, NearDupIndex, ShingleSet};
+use news_ingest::dedup::{content_sha256, Fingerprint, NearDupIndex, Shingled};
 use unicode_normalization::UnicodeNormalization;
 
 fn seed(prefix: &str) -> Vec<String> {
@@ -42,8 +42,12 @@ fn syndicated_copy(body: &[String]) -> Vec<String> {
     out
 }
 
-fn sets(list: Vec<(i64, ShingleSet)>) -> impl FnMut(i64) -> Option<ShingleSet> {
-    move |id| list.iter().find(|(i, _)| *i == id).map(|(_, s)| s.clone())
+fn sets(list: Vec<(i64, &Fingerprint)>) -> impl FnMut(i64) -> Option<Shingled> + '_ {
+    move |id| list.iter().find(|(i, _)| *i == id).map(|(_, f)| Shingled::from(*f))
+}
+
+fn no_members(_: i64) -> Vec<Shingled> {
+    Vec::new()
 }
 
 #[test]
@@ -55,7 +59,8 @@ fn syndicated_copy_of_seed_000_is_a_near_duplicate() {
     idx.insert(7, &fp).unwrap();
     let copy = idx.fingerprint(&syndicated_copy(&original));
     assert_ne!(copy.content_sha256, fp.content_sha256);
-    let (id, sim) = idx.best_match(&copy, sets(vec![(7, fp.shingles.clone())])).expect("matched");
+    let m = idx.best_match(&copy, sets(vec![(7, &fp)]), no_members).expect("matched");
+    let (id, sim) = (m.id, m.evidence);
     assert_eq!(id, 7);
     assert!(sim.containment >= 0.9, "{sim:?}");
 }
@@ -74,8 +79,8 @@ fn seeds_000_and_001_stay_apart() {
     let a = idx.fingerprint(&seed("000"));
     let b = idx.fingerprint(&seed("001"));
     idx.insert(1, &a).unwrap();
-    assert!(idx.best_match(&b, sets(vec![(1, a.shingles.clone())])).is_none());
-    let (sim, dup) = idx.judge(&a.shingles, &b.shingles);
+    assert!(idx.best_match(&b, sets(vec![(1, &a)]), no_members).is_none());
+    let (sim, dup) = idx.judge(&Shingled::from(&a), &Shingled::from(&b));
     assert!(!dup && sim.jaccard < 0.2, "{sim:?}");
 }
 
@@ -132,9 +137,9 @@ fn copies_compare_with_canonical_articles_only() {
     let fa = idx.fingerprint(&a);
     idx.insert(1, &fa).unwrap();
     let fb = idx.fingerprint(&b);
-    assert!(idx.best_match(&fb, sets(vec![(1, fa.shingles.clone())])).is_some());
+    assert!(idx.best_match(&fb, sets(vec![(1, &fa)]), no_members).is_some());
     let fc = idx.fingerprint(&c);
-    assert!(idx.best_match(&fc, sets(vec![(1, fa.shingles.clone())])).is_none());
+    assert!(idx.best_match(&fc, sets(vec![(1, &fa)]), no_members).is_none());
 }
 
 #[test]

@@ -170,15 +170,10 @@ fn is_copy_of_last_caption(piece: &str, captions: &[String], rules: &Rules) -> b
     !key.is_empty() && comparable(piece) == key
 }
 
-/// Shortest and longest credit-less caption taken between two sentences, in words.
-/// Shorter unpunctuated runs there are intertitles ("Triều cường đạt kỷ lục mới"),
-/// which are article text.
-const MIN_UNCREDITED_WORDS: usize = 10;
-const MAX_UNCREDITED_WORDS: usize = 25;
-
 /// Takes out credit-less captions glued between two sentences of a one-line body:
 /// "... trách nhiệm cả. Ông A trả lời phóng viên chiều 1/11 Nhưng toàn bộ ...". The
-/// caption is an unpunctuated run of 10-25 words after a sentence end, ended by a word
+/// caption is an unpunctuated run of `captions.uncredited_min_words`..=`uncredited_max_words`
+/// (10-25) words after a sentence end, ended by a word
 /// that only opens sentences (`lists.sentence_starters`, capitalised, followed by a
 /// lower-case word) directly after a letter or digit: the lost boundary.
 pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
@@ -220,7 +215,7 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
         }
         let seg = &line[s..i];
         let n = seg.split(' ').count();
-        if !(MIN_UNCREDITED_WORDS..=MAX_UNCREDITED_WORDS).contains(&n) {
+        if !rules.uncredited_words.contains(&n) || !caption_shaped(seg) {
             continue;
         }
         out.pieces.push(line[cursor..s].trim().to_string());
@@ -233,6 +228,18 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
     }
     out.pieces.retain(|p| !p.is_empty());
     out
+}
+
+/// Whether an unpunctuated run between two sentences reads as a caption rather than
+/// article text: no colon (a headline-shaped intertitle: "ĐBQH Đỗ Văn Đương: Phải báo
+/// cáo về án treo"), no comma in its first three words (a sentence opener: "Cùng ngày,
+/// Tân Hoa Xã ..."), and a last word that is not capitalised (a name that goes on into
+/// the "starter": "Phan Văn | Sáng", "VKSND | Tối cao").
+fn caption_shaped(seg: &str) -> bool {
+    let words: Vec<&str> = seg.split(' ').collect();
+    !seg.contains(':')
+        && !words.iter().take(3).any(|w| w.ends_with(','))
+        && !words.last().is_some_and(|w| w.starts_with(char::is_uppercase))
 }
 
 /// The caption without its credit, to recognise the credit-less copy some sites print

@@ -86,6 +86,9 @@ impl Cleaner {
             doc.published = doc.published.or(again.published);
             doc.captions.extend(again.captions);
         }
+        // An article printed twice lists its captions twice: keep each once.
+        let mut seen = std::collections::HashSet::new();
+        doc.captions.retain(|c| seen.insert(c.clone()));
         doc
     }
 

@@ -31,6 +31,16 @@ struct RulesFile {
     lead: LeadFile,
     #[serde(default)]
     tail: TailFile,
+    #[serde(default)]
+    captions: CaptionsFile,
+}
+
+/// Bounds of the caption rules (a later file overrides an earlier one's values).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaptionsFile {
+    uncredited_min_words: Option<usize>,
+    uncredited_max_words: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +121,10 @@ impl RulesFile {
         self.tail.source_patterns.extend(o.tail.source_patterns);
         self.tail.trailing_patterns.extend(o.tail.trailing_patterns);
         self.tail.agencies.extend(o.tail.agencies);
+        self.captions.uncredited_min_words =
+            o.captions.uncredited_min_words.or(self.captions.uncredited_min_words);
+        self.captions.uncredited_max_words =
+            o.captions.uncredited_max_words.or(self.captions.uncredited_max_words);
     }
 }
 
@@ -145,6 +159,9 @@ pub struct Rules {
     pub credit_complete_re: Option<Regex>,
     /// Lower-case words allowed inside a credit name.
     pub name_words: HashSet<String>,
+    /// Shortest and longest credit-less caption between two sentences, in words
+    /// (`captions.uncredited_min_words`, `captions.uncredited_max_words`).
+    pub uncredited_words: std::ops::RangeInclusive<usize>,
     /// Lead prefixes, alternated.
     pub lead_re: Option<Regex>,
     /// End marks, e.g. "/.".
@@ -321,6 +338,17 @@ impl Rules {
             Some(Regex::new(&alts.join("|")).with_context(|| format!("bad lists.headings in {origin}"))?)
         };
 
+        let (min, max) = (f.captions.uncredited_min_words, f.captions.uncredited_max_words);
+        let uncredited_words = match (min, max) {
+            (Some(min), Some(max)) if min >= 1 && min <= max => min..=max,
+            (Some(min), Some(max)) => anyhow::bail!(
+                "captions.uncredited_min_words ({min}) must be at least 1 and at most captions.uncredited_max_words ({max}) in {origin}"
+            ),
+            _ => anyhow::bail!(
+                "captions.uncredited_min_words and captions.uncredited_max_words must be set (in {origin} or the built-in rules)"
+            ),
+        };
+
         let mut credit_alts: Vec<String> = f.credits.complete.iter().map(|p| format!("(?:{p})")).collect();
         let mut labels: Vec<String> =
             f.credits.labels.iter().map(|l| regex::escape(l.trim()).replace(' ', r"\s*")).collect();
@@ -394,6 +422,7 @@ impl Rules {
             source_re: compile_alternation("tail.source_patterns", &origin, &f.tail.source_patterns)?,
             trailing_re: compile_alternation("tail.trailing_patterns", &origin, &f.tail.trailing_patterns)?,
             agencies: f.tail.agencies.iter().map(|s| s.to_uppercase()).collect(),
+            uncredited_words,
         })
     }
 

@@ -40,6 +40,8 @@ struct Line<'a> {
     url: &'a Option<String>,
     site_name: &'a Option<String>,
     lang: &'a Option<String>,
+    /// The file the text comes from (the fullest copy or latest version seen).
+    text_source: &'a Option<String>,
     sources: &'a [crate::store::SourceBrief],
 }
 
@@ -65,6 +67,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
                 url: &a.url,
                 site_name: &a.site_name,
                 lang: &a.lang,
+                text_source: &a.text_source,
                 sources,
             };
             serde_json::to_writer(&mut out, &line)?;

@@ -47,8 +47,8 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let filter = Filter::new(&input.include, &input.exclude)
         .map_err(|e| anyhow::anyhow!("{e:#} (from --include/--exclude or the config)"))?;
     let cleaner = Reader::from_config(&ctx.config)?;
-    let store = ctx.open_writer()?;
-    check_dedup_params(&store, &NearDupIndex::new(&ctx.config.dedup))?;
+    let mut store = ctx.open_writer()?;
+    check_dedup_params(&mut store, &NearDupIndex::new(&ctx.config.dedup))?;
     // Discovery asks the ledger through its own read connection (WAL lets it read
     // while the writer writes): files recorded with the same size and mtime are
     // skipped without being read.

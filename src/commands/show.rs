@@ -26,6 +26,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
         bail!("no article with id {} in {}", args.id, ctx.db.display());
     };
     let sources = store.sources_of(args.id)?;
+    let revisions = store.revisions(args.id).unwrap_or_default();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = (|| -> Result<()> {
@@ -44,6 +45,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
                     "processed_at": s.processed_at,
                 }))
                 .collect::<Vec<_>>());
+            v["revisions"] = serde_json::to_value(&revisions)?;
             writeln!(out, "{v}")?;
         } else {
             let width = output_width();
@@ -60,12 +62,26 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
             }
             writeln!(out, "ingested at: {}", article.ingested_at)?;
             writeln!(out, "sha256:      {}", article.content_sha256)?;
+            writeln!(out, "text from:   {}", article.text_source.as_deref().unwrap_or(none))?;
             for c in &article.captions {
                 writeln!(out, "caption:     {}", esc(c))?;
             }
             writeln!(out)?;
             for p in &article.body {
                 writeln!(out, "{}\n", esc(p))?;
+            }
+            for r in &revisions {
+                writeln!(
+                    out,
+                    "earlier text: {} words, replaced {} ({}) by {}",
+                    r.body.iter().map(|p| p.split_whitespace().count()).sum::<usize>(),
+                    r.replaced_at,
+                    r.reason,
+                    r.replaced_by.as_deref().unwrap_or(none)
+                )?;
+            }
+            if !revisions.is_empty() {
+                writeln!(out)?;
             }
             writeln!(out, "seen in {} file(s):", sources.len())?;
             for s in &sources {

@@ -25,7 +25,8 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
     let counts = store.counts()?;
     let reasons = store.rejection_reasons()?;
     let extra = store.store_stats(DAYS)?;
-    let stored = counts.files - counts.exact_duplicates - counts.near_duplicates - counts.rejected;
+    let stored =
+        counts.files - counts.exact_duplicates - counts.near_duplicates - counts.rejected - counts.updated;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = (|| -> Result<()> {
@@ -40,6 +41,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
                 "duplicate": counts.exact_duplicates,
                 "near_duplicate": counts.near_duplicates,
                 "rejected": counts.rejected,
+                "updated": counts.updated,
             });
             v["articles_per_day_basis"] = serde_json::json!("ingested_at");
             v["articles_per_day"] = serde_json::json!(extra
@@ -66,6 +68,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
             writeln!(out, "  exact dups      {:>9}", counts.exact_duplicates)?;
             writeln!(out, "  near dups       {:>9}", counts.near_duplicates)?;
             writeln!(out, "  rejected        {:>9}", counts.rejected)?;
+            writeln!(out, "  updated         {:>9}", counts.updated)?;
             writeln!(out, "articles          {:>9}", counts.articles)?;
             if extra.indexed_articles != counts.articles {
                 writeln!(

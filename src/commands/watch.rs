@@ -84,8 +84,8 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     let settings = settings_for(&ctx.config, dir, Arc::new(Counters::default()))?;
     Reader::from_config(&ctx.config)?; // a bad rules file is an error now, not at the first restart
     // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
-    let store = ctx.open_writer()?;
-    crate::pipeline::writer::check_dedup_params(&store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
+    let mut store = ctx.open_writer()?;
+    crate::pipeline::writer::check_dedup_params(&mut store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
     let metrics_addr = args.metrics_addr.unwrap_or_else(|| ctx.config.watch.metrics_addr.clone());
     let metrics = Arc::new(Metrics::new());
     let _server = if metrics_addr.is_empty() {

@@ -6,12 +6,16 @@
 //! is then verified exactly on shingle sets ([`verify`]) with Jaccard, containment and
 //! a minimum-shingles rule. [`NearDupIndex`] is the facade the writer uses.
 //!
-//! # Canonical articles only
-//! The index holds *canonical* articles (those stored as new stories), never their
-//! copies, and a new text is compared with canonical articles only. So a chain
-//! A ≈ B ≈ C of copies-of-copies cannot pull two different stories A and C together
-//! (the transitive-closure failure of union-find dedup): C merges with A only if C
-//! itself is close to A.
+//! # Articles, their texts and their members
+//! Every text of an article is indexed under the article's id: its current text
+//! (the fullest copy seen, `dedup.canonical`) and its *members* (the copies merged
+//! into it and the texts it had before). A new text is verified against the
+//! article's current text; failing that, against its members, and then it must
+//! still share `member_confirm` of itself with the article's current text. So a copy
+//! of a copy lands on its story whatever came first, while a chain A ≈ B ≈ C through
+//! a bridge text B (two stories glued together) cannot pull two different stories A
+//! and C together (the transitive-closure failure of union-find dedup): C is not
+//! close enough to A's own text.
 //!
 //! # Persistence
 //! The store keeps, per canonical article, [`NearDupIndex::persisted_form`] (the band
@@ -29,11 +33,11 @@ pub mod verify;
 
 use sha2::{Digest, Sha256};
 
-use crate::config::DedupConfig;
+use crate::config::{Canonical, DedupConfig};
 pub use lsh::LshIndex;
 pub use minhash::MinHasher;
 pub use shingle::ShingleSet;
-pub use verify::{is_near_duplicate, longest_shared_passage, verify, Similarity};
+pub use verify::{is_near_duplicate, longest_shared_passage, verify, verify_ordered, Similarity, TextRef};
 
 /// Version of the whole near-duplicate scheme; bump it whenever a stored fingerprint
 /// would change meaning (normalisation, hashing, banding layout, persisted form).
@@ -89,7 +93,60 @@ fn normalized_pass(body: &[String], mut word: impl FnMut(&str)) -> String {
 pub struct Fingerprint {
     pub content_sha256: String,
     pub shingles: ShingleSet,
+    /// The shingles in text order (repeats kept), for the order evidence of
+    /// [`verify_ordered`].
+    pub sequence: Vec<u64>,
+    /// Distinct words with a digit, as sorted word hashes.
+    pub numbers: Vec<u64>,
     pub signature: Vec<u32>,
+}
+
+impl Fingerprint {
+    pub fn text(&self) -> TextRef<'_> {
+        TextRef { set: &self.shingles, sequence: &self.sequence, numbers: &self.numbers }
+    }
+}
+
+/// The distinct numeric words among word hashes (see [`shingle::NUMERIC_BIT`]).
+fn numbers_of(words: &[u64]) -> Vec<u64> {
+    let mut n: Vec<u64> = words.iter().copied().filter(|w| w & shingle::NUMERIC_BIT != 0).collect();
+    n.sort_unstable();
+    n.dedup();
+    n
+}
+
+/// A stored text's shingles, as a set and in order: what verification needs of a
+/// candidate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shingled {
+    pub set: ShingleSet,
+    pub sequence: Vec<u64>,
+    pub numbers: Vec<u64>,
+}
+
+impl Shingled {
+    pub fn text(&self) -> TextRef<'_> {
+        TextRef { set: &self.set, sequence: &self.sequence, numbers: &self.numbers }
+    }
+}
+
+impl From<&Fingerprint> for Shingled {
+    fn from(fp: &Fingerprint) -> Shingled {
+        Shingled { set: fp.shingles.clone(), sequence: fp.sequence.clone(), numbers: fp.numbers.clone() }
+    }
+}
+
+/// A verified near-duplicate match ([`NearDupIndex::best_match`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match {
+    /// The article.
+    pub id: i64,
+    /// Similarity with the text that decided: the article's text, or one of its
+    /// members when `via_member`.
+    pub evidence: Similarity,
+    /// Similarity with the article's current text (decides [`NearDupIndex::is_fuller`]).
+    pub canonical: Similarity,
+    pub via_member: bool,
 }
 
 /// Why two texts were (or were not) merged: for `news-ingest why`.
@@ -143,9 +200,39 @@ impl NearDupIndex {
         )
     }
 
+    /// Whether a database whose stored [`Self::params_fingerprint`] is `stored` differs
+    /// from ours in the banding only (`bands`, `rows`): then its MinHash signatures
+    /// (and, for texts without one, its stored bodies) are still valid and its band
+    /// keys can be recomputed (see `pipeline::writer::check_dedup_params`) instead
+    /// of refusing the database.
+    pub fn rebandable_from(&self, stored: &str) -> bool {
+        let ours = self.params_fingerprint();
+        let prefix = |s: &str| s.rsplit_once(" bands=").map(|(p, _)| p.to_string());
+        stored != ours && prefix(stored).is_some() && prefix(stored) == prefix(&ours)
+    }
+
+    /// The [`Self::persisted_form`] (band keys under the current banding) of a text
+    /// from its stored [`Self::signature_bytes`]; `None` when the bytes are not a
+    /// signature of `num_perm` values (the caller re-fingerprints the body instead).
+    pub fn persisted_from_signature(&self, signature: &[u8]) -> Option<Vec<u8>> {
+        if signature.len() != 4 * self.cfg.num_perm {
+            return None;
+        }
+        let sig: Vec<u32> =
+            signature.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        Some(self.persist_keys(&self.lsh.band_keys(&sig)))
+    }
+
     /// The shingle set of a body (for verification against a stored article).
     pub fn shingles(&self, body: &[String]) -> ShingleSet {
         shingle::shingles(body, self.cfg.shingle_size)
+    }
+
+    /// The shingles of a body as a set and in order (a candidate to verify).
+    pub fn shingled(&self, body: &[String]) -> Shingled {
+        let words = shingle::word_hashes(body);
+        let sequence = shingle::sequence_from_words(&words, self.cfg.shingle_size);
+        Shingled { set: ShingleSet::from_hashes(sequence.clone()), sequence, numbers: numbers_of(&words) }
     }
 
     /// Hash, shingles and signature of a body. Pure CPU work with no access to the
@@ -153,9 +240,10 @@ impl NearDupIndex {
     pub fn fingerprint(&self, body: &[String]) -> Fingerprint {
         let mut words = Vec::with_capacity(body.iter().map(|p| p.len() / 5 + 1).sum());
         let content_sha256 = normalized_pass(body, |w| words.push(shingle::word_hash(w)));
-        let shingles = shingle::shingles_from_words(&words, self.cfg.shingle_size);
+        let sequence = shingle::sequence_from_words(&words, self.cfg.shingle_size);
+        let shingles = ShingleSet::from_hashes(sequence.clone());
         let signature = self.hasher.signature(&shingles);
-        Fingerprint { content_sha256, shingles, signature }
+        Fingerprint { content_sha256, shingles, sequence, numbers: numbers_of(&words), signature }
     }
 
     /// Canonical articles sharing at least one LSH band, most shared bands first,
@@ -166,9 +254,24 @@ impl NearDupIndex {
         c
     }
 
-    /// Adds a canonical article. Only canonical articles go in (see the module doc).
+    /// Adds a text of article `id`: its own text, or a member (a copy merged into it,
+    /// or an earlier text of it), all under the article's id (see [`Self::best_match`]).
     pub fn insert(&mut self, id: i64, fp: &Fingerprint) -> Result<(), DedupError> {
         self.lsh.insert(id, &fp.signature)
+    }
+
+    /// Whether a near copy (`s` = `verify_ordered(new, stored)`, new text first)
+    /// should become the article's text under `dedup.canonical = "fullest"`: it has
+    /// `fullest_min_gain` more shingles and contains the stored text (containment of the stored text
+    /// reaches `containment`, or the stored text is covered but for edit-sized gaps).
+    pub fn is_fuller(&self, s: &Similarity) -> bool {
+        let c = &self.cfg;
+        c.canonical == Canonical::Fullest
+            && is_near_duplicate(s, c)
+            && s.len_a as f64 >= s.len_b as f64 * (1.0 + c.fullest_min_gain)
+            && s.len_a > s.len_b
+            && (s.containment_b_in_a >= c.containment
+                || (s.gap_filled >= c.gap_filled && s.containment_b_in_a >= c.gap_min_containment))
     }
 
     /// The MinHash signature as bytes (one u32 LE per permutation), stored with a
@@ -200,13 +303,18 @@ impl NearDupIndex {
         let j = equal as f64 / fp.signature.len() as f64;
         let (a, b) = (fp.shingles.len() as f64, shingles as f64);
         let c = if a.min(b) > 0.0 { (j * (a + b) / ((1.0 + j) * a.min(b))).min(1.0) } else { 0.0 };
-        j >= self.cfg.jaccard - margin || c >= self.cfg.containment - margin
+        // The edited-copy rule passes from `gap_min_containment` up.
+        let c_min = self.cfg.containment.min(self.cfg.gap_min_containment);
+        j >= self.cfg.jaccard - margin || c >= c_min - margin
     }
 
     /// The bytes to store with a canonical article to rebuild the index at start:
     /// a version byte, the band count (u16 LE), then one u32 LE band key per band.
     pub fn persisted_form(&self, fp: &Fingerprint) -> Vec<u8> {
-        let keys = self.lsh.band_keys(&fp.signature);
+        self.persist_keys(&self.lsh.band_keys(&fp.signature))
+    }
+
+    fn persist_keys(&self, keys: &[u32]) -> Vec<u8> {
         let mut out = Vec::with_capacity(3 + 4 * keys.len());
         out.push(PERSIST_VERSION);
         out.extend_from_slice(&(keys.len() as u16).to_le_bytes());
@@ -275,45 +383,76 @@ impl NearDupIndex {
         self.lsh.heap_bytes()
     }
 
-    /// Exact similarity of two shingle sets and the decision under this config.
-    pub fn judge(&self, a: &ShingleSet, b: &ShingleSet) -> (Similarity, bool) {
-        let s = verify(a, b);
+    /// Exact similarity of two texts (shingles as sets and in order) and the
+    /// decision under this config.
+    pub fn judge(&self, a: &Shingled, b: &Shingled) -> (Similarity, bool) {
+        let s = verify_ordered(a.text(), b.text(), self.cfg.edit_gap);
         (s, is_near_duplicate(&s, &self.cfg))
     }
 
     /// Verifies every candidate exactly and returns the best one that passes (highest
     /// Jaccard, then containment, then lowest id), or `None`. `canonical(id)` gives a
-    /// candidate's shingle set (`None` skips it, e.g. an id no longer stored). A text
-    /// under `min_shingles` never matches, so no candidate is even looked up.
+    /// candidate article's current text (`None` skips it, e.g. an id no longer
+    /// stored); `members(id)` the other texts merged into it (its copies and earlier
+    /// texts), which are indexed under the article's id too. A text under
+    /// `min_shingles` never matches, so no candidate is even looked up.
+    ///
+    /// # Copies of copies, in any order
+    /// A text that fails against the article's text is compared with its members:
+    /// it merges when it is a near duplicate of one of them *and* still shares at
+    /// least `member_confirm` of the shorter text with the article's own text. A
+    /// bridge text (one story plus another) is close to both, but the second story
+    /// shares little with the first story's text, so two stories are never chained.
     pub fn best_match(
         &self,
         fp: &Fingerprint,
-        mut canonical: impl FnMut(i64) -> Option<ShingleSet>,
-    ) -> Option<(i64, Similarity)> {
+        mut canonical: impl FnMut(i64) -> Option<Shingled>,
+        mut members: impl FnMut(i64) -> Vec<Shingled>,
+    ) -> Option<Match> {
         if fp.shingles.len() < self.cfg.min_shingles {
             return None;
         }
-        let mut best: Option<(i64, Similarity)> = None;
+        let mut best: Option<Match> = None;
         for id in self.candidates(fp) {
             let Some(other) = canonical(id) else { continue };
-            let (s, dup) = self.judge(&fp.shingles, &other);
-            if !dup {
-                continue;
-            }
+            let (s, dup) = self.judge_fp(fp, &other);
+            let decisive = if dup {
+                Some(s)
+            } else if s.containment >= self.cfg.member_confirm
+                && s.len_a.min(s.len_b) >= self.cfg.min_shingles
+            {
+                members(id).iter().map(|m| self.judge_fp(fp, m)).filter(|(_, d)| *d).map(|(s, _)| s).max_by(
+                    |a, b| {
+                        (a.jaccard, a.containment)
+                            .partial_cmp(&(b.jaccard, b.containment))
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                    },
+                )
+            } else {
+                None
+            };
+            let Some(d) = decisive else { continue };
             let better = match &best {
                 None => true,
-                Some((bid, b)) => (s.jaccard, s.containment, -id) > (b.jaccard, b.containment, -*bid),
+                Some(b) => {
+                    (d.jaccard, d.containment, -id) > (b.evidence.jaccard, b.evidence.containment, -b.id)
+                }
             };
             if better {
-                best = Some((id, s));
+                best = Some(Match { id, evidence: d, canonical: s, via_member: !dup });
             }
         }
         best
     }
 
+    fn judge_fp(&self, fp: &Fingerprint, other: &Shingled) -> (Similarity, bool) {
+        let s = verify_ordered(fp.text(), other.text(), self.cfg.edit_gap);
+        (s, is_near_duplicate(&s, &self.cfg))
+    }
+
     /// Similarity, decision and longest shared passage of two bodies (`why A B`).
     pub fn explain(&self, a: &[String], b: &[String]) -> Explanation {
-        let (similarity, near_duplicate) = self.judge(&self.shingles(a), &self.shingles(b));
+        let (similarity, near_duplicate) = self.judge(&self.shingled(a), &self.shingled(b));
         Explanation {
             similarity,
             near_duplicate,
@@ -423,17 +562,18 @@ mod tests {
         idx.insert(1, &a).unwrap();
         idx.insert(2, &b).unwrap();
         let sets = |id: i64| match id {
-            1 => Some(a.shingles.clone()),
-            2 => Some(b.shingles.clone()),
+            1 => Some(Shingled::from(&a)),
+            2 => Some(Shingled::from(&b)),
             _ => None,
         };
         // Truncated copy of a: found, verified, matched to 1.
         let copy = idx.fingerprint(&body(240, "w"));
-        let (id, s) = idx.best_match(&copy, sets).unwrap();
-        assert_eq!(id, 1);
-        assert!(s.containment > 0.99);
+        let m = idx.best_match(&copy, sets, |_| Vec::new()).unwrap();
+        assert_eq!(m.id, 1);
+        assert!(m.evidence.containment > 0.99);
+        assert!(!m.via_member);
         // Unrelated text: no match.
-        assert!(idx.best_match(&idx.fingerprint(&body(300, "z")), sets).is_none());
+        assert!(idx.best_match(&idx.fingerprint(&body(300, "z")), sets, |_| Vec::new()).is_none());
 
         // Persisted form rebuilds the same index.
         let mut re = NearDupIndex::new(&cfg);
@@ -445,10 +585,20 @@ mod tests {
         assert!(re.insert_persisted(3, &[]).is_err());
         assert!(re.insert_persisted(3, &[1, 2]).is_err());
         assert!(re.insert_persisted(3, &pb[..pb.len() - 1]).is_err());
-        assert!(re.params_fingerprint().contains("bands=32x4"));
+        assert!(re.params_fingerprint().contains("bands=42x3"));
         let mut other = cfg.clone();
         other.seed += 1;
         assert_ne!(NearDupIndex::new(&other).params_fingerprint(), re.params_fingerprint());
+        // Other seed: not re-bandable; other banding: re-bandable, and the keys made
+        // from a signature equal the keys made from the text.
+        assert!(!re.rebandable_from(&NearDupIndex::new(&other).params_fingerprint()));
+        assert!(!re.rebandable_from(&re.params_fingerprint()));
+        let mut old = cfg.clone();
+        (old.bands, old.rows) = (32, 4);
+        let old = NearDupIndex::new(&old);
+        assert!(re.rebandable_from(&old.params_fingerprint()));
+        assert_eq!(re.persisted_from_signature(&old.signature_bytes(&a)), Some(re.persisted_form(&a)));
+        assert_eq!(re.persisted_from_signature(&[0; 12]), None);
     }
 
     #[test]

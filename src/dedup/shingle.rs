@@ -161,14 +161,61 @@ pub fn shingles(body: &[String], k: usize) -> ShingleSet {
 
 /// [`shingles`] on precomputed word hashes.
 pub fn shingles_from_words(words: &[u64], k: usize) -> ShingleSet {
+    ShingleSet::from_hashes(sequence_from_words(words, k))
+}
+
+/// The shingle hashes of a text in text order (repeats kept): what
+/// [`Coverage::of`] walks to find shared runs and the gaps between them.
+pub fn sequence_from_words(words: &[u64], k: usize) -> Vec<u64> {
     let k = k.max(1);
     if words.is_empty() {
-        return ShingleSet::default();
+        return Vec::new();
     }
     if words.len() < k {
-        return ShingleSet::from_hashes(vec![combine(words)]);
+        return vec![combine(words)];
     }
-    ShingleSet::from_hashes(words.windows(k).map(combine).collect())
+    words.windows(k).map(combine).collect()
+}
+
+/// How one text's shingles, in text order, are covered by another text's set: the
+/// evidence that tells a copy with scattered small edits (short unshared gaps
+/// between long shared runs) from another article that reuses some paragraphs of it
+/// (long unshared blocks), which Jaccard and containment alone cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Coverage {
+    /// Longest run of consecutive shingles found in the other set.
+    pub longest_run: usize,
+    /// Share of the text's shingles that are shared or lie in an unshared gap of at
+    /// most `max_gap` shingles (a gap at either end counts too).
+    pub gap_filled: f64,
+}
+
+impl Coverage {
+    /// Walks `sequence` once, looking each shingle up in `other` (binary search).
+    pub fn of(sequence: &[u64], other: &ShingleSet, max_gap: usize) -> Coverage {
+        if sequence.is_empty() {
+            return Coverage::default();
+        }
+        let (mut run, mut longest, mut gap, mut filled) = (0usize, 0usize, 0usize, 0usize);
+        for h in sequence {
+            if other.hashes.binary_search(h).is_ok() {
+                run += 1;
+                longest = longest.max(run);
+                filled += 1;
+                if gap <= max_gap {
+                    filled += gap;
+                }
+                gap = 0;
+            } else {
+                run = 0;
+                gap += 1;
+            }
+        }
+        if gap <= max_gap {
+            filled += gap;
+        }
+        Coverage { longest_run: longest, gap_filled: filled as f64 / sequence.len() as f64 }
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +263,26 @@ mod tests {
         let one = shingles(&body("a b c d e f g"), 5);
         let two = shingles(&["a b c".to_string(), "d e f g".to_string()], 5);
         assert_eq!(one, two);
+    }
+
+    #[test]
+    fn coverage_tells_scattered_edits_from_reused_blocks() {
+        let other = ShingleSet::from_hashes((0..100).collect());
+        // Every tenth shingle edited away: short gaps, all filled.
+        let edited: Vec<u64> = (0..100).map(|i| if i % 10 == 5 { 1000 + i } else { i }).collect();
+        let c = Coverage::of(&edited, &other, 5);
+        assert_eq!(c.longest_run, 9);
+        assert!((c.gap_filled - 1.0).abs() < 1e-9);
+        // Half of it one new block of 50: the block is not filled.
+        let reused: Vec<u64> = (0..50).chain(2000..2050).collect();
+        let c = Coverage::of(&reused, &other, 5);
+        assert_eq!(c.longest_run, 50);
+        assert!((c.gap_filled - 0.5).abs() < 1e-9);
+        // A short unshared head is filled, a long tail is not.
+        let ends: Vec<u64> = (3000..3003).chain(0..10).chain(4000..4010).collect();
+        let c = Coverage::of(&ends, &other, 5);
+        assert!((c.gap_filled - 13.0 / 23.0).abs() < 1e-9, "{c:?}");
+        assert_eq!(Coverage::of(&[], &other, 5), Coverage::default());
     }
 
     #[test]

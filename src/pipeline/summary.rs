@@ -13,7 +13,11 @@ pub struct Summary {
     pub stored: u64,
     pub duplicates: u64,
     pub near_duplicates: u64,
+    /// New versions of known paths merged into their article.
+    pub updated: u64,
     pub rejected: u64,
+    /// Articles whose text was replaced (by a fuller copy or a new version).
+    pub replaced: u64,
     /// Files already in the ledger with the same bytes: nothing to do.
     pub unchanged: u64,
     /// Files that disappeared between discovery and reading.
@@ -32,6 +36,7 @@ impl Summary {
             Status::Duplicate => self.duplicates += 1,
             Status::NearDuplicate => self.near_duplicates += 1,
             Status::Rejected => self.rejected += 1,
+            Status::Updated => self.updated += 1,
         }
     }
 
@@ -50,19 +55,20 @@ impl Summary {
     /// One line for a progress bar.
     pub fn short(&self) -> String {
         format!(
-            "stored {} · dup {} · near {} · rejected {}",
-            self.stored, self.duplicates, self.near_duplicates, self.rejected
+            "stored {} · dup {} · near {} · updated {} · rejected {}",
+            self.stored, self.duplicates, self.near_duplicates, self.updated, self.rejected
         )
     }
 
     /// The human end-of-run report.
     pub fn report(&self) -> String {
         format!(
-            "files        {}\n  stored     {}\n  duplicates {}\n  near dups  {}\n  rejected   {}\nunchanged    {} (already in the database)\n{}seconds      {:.2}\nfiles/s      {:.1}\n",
+            "files        {}\n  stored     {}\n  duplicates {}\n  near dups  {}\n  updated    {}\n  rejected   {}\nunchanged    {} (already in the database)\n{}seconds      {:.2}\nfiles/s      {:.1}\n",
             self.files,
             self.stored,
             self.duplicates,
             self.near_duplicates,
+            self.updated,
             self.rejected,
             self.unchanged,
             if self.unlisted > 0 {

@@ -13,7 +13,7 @@ use tracing::{debug, info};
 
 use super::process::Cleaned;
 use super::summary::Summary;
-use crate::dedup::NearDupIndex;
+use crate::dedup::{NearDupIndex, Shingled, Similarity};
 use crate::source::Candidate;
 use crate::store::{NearEvidence, NewSource, SqliteStore, Status};
 
@@ -109,7 +109,7 @@ impl Writer {
     /// A database error rolls the open batch back and ends the run with the error:
     /// none of that batch is recorded, so those files are read again next time.
     pub fn run(mut self, mut rx: mpsc::Receiver<WriterMsg>) -> Result<Summary> {
-        load_index(&self.store, &mut self.near)?;
+        load_index(&mut self.store, &mut self.near)?;
         loop {
             let waited = std::time::Instant::now();
             let Some(msg) = rx.blocking_recv() else { break };
@@ -224,43 +224,68 @@ impl Writer {
         if let Some(id) = self.store.article_by_content(&fp.content_sha256)? {
             return self.duplicate(c, file_sha256, Some(id));
         }
+        // A new version of a file whose text an article holds: an update of that
+        // article when it is a near copy of it (news sites correct and extend their
+        // stories), not a near duplicate of itself.
+        if let Some(id) = self.store.article_with_text_from(&c.key.path_bytes)? {
+            if let Some(body) = self.store.article_body(id)? {
+                let mine = Shingled::from(fp);
+                let (s, dup) = self.near.judge(&mine, &self.near.shingled(&split_body(&body)));
+                if dup {
+                    let source = self.near_source(c, file_sha256, Status::Updated, id, &s)?;
+                    self.replace_text(id, cleaned, source, "updated")?;
+                    debug!(path = %c.path.display(), article = id, "updated");
+                    return Ok(Status::Updated);
+                }
+            }
+        }
         // Near copies: verified exactly against canonical articles only, so copies
         // never chain two different stories together.
         let near_started = std::time::Instant::now();
         let (store, near) = (&self.store, &self.near);
         let (verified, prefiltered) = (&mut self.verified, &mut self.prefiltered);
-        let matched = near.best_match(fp, |id| {
-            // The stored signature first: most candidates that fail are dropped here,
-            // without reading and re-shingling their body.
-            if let Ok(Some((shingles, sig))) = store.signature(id) {
-                if !near.plausible(fp, shingles, &sig) {
-                    *prefiltered += 1;
-                    return None;
+        let max_members = near.config().max_members;
+        let matched = near.best_match(
+            fp,
+            |id| {
+                // The stored signature first: most candidates that fail are dropped
+                // here, without reading and re-shingling their body.
+                if let Ok(Some((shingles, sig))) = store.signature(id) {
+                    if !near.plausible(fp, shingles, &sig) {
+                        *prefiltered += 1;
+                        return None;
+                    }
                 }
-            }
-            *verified += 1;
-            match store.article_body(id) {
-                Ok(Some(body)) => Some(near.shingles(&split_body(&body))),
-                _ => None,
-            }
-        });
+                *verified += 1;
+                match store.article_body(id) {
+                    Ok(Some(body)) => Some(near.shingled(&split_body(&body))),
+                    _ => None,
+                }
+            },
+            |id| {
+                let bodies = store.member_bodies(id, max_members).unwrap_or_default();
+                bodies.iter().map(|b| near.shingled(&split_body(b))).collect()
+            },
+        );
         self.near_time += near_started.elapsed();
-        if let Some((article_id, s)) = matched {
-            let evidence = NearEvidence {
-                jaccard: s.jaccard,
-                containment: s.containment,
-                shared_shingles: s.shared as u64,
-            };
-            self.store.insert_source(&NewSource {
-                key: &c.key,
-                file_sha256: Some(file_sha256),
-                status: Status::NearDuplicate,
-                article_id: Some(article_id),
-                similarity: Some(s.jaccard.max(s.containment)),
-                evidence: Some(evidence),
-                error: None,
-            })?;
-            debug!(path = %c.path.display(), article = article_id, jaccard = s.jaccard, containment = s.containment, "near duplicate");
+        if let Some(m) = matched {
+            let (article_id, s) = (m.id, m.evidence);
+            let source = self.near_source(c, file_sha256, Status::NearDuplicate, article_id, &s)?;
+            // The fullest text wins (dedup.canonical): later copies are compared with
+            // it, so the outcome does not hang on which copy came first. Otherwise
+            // the copy becomes a member, so copies of it find the article too.
+            if self.near.is_fuller(&m.canonical) {
+                self.replace_text(article_id, cleaned, source, "fullest")?;
+            } else {
+                self.store.insert_member(
+                    article_id,
+                    Some(source),
+                    &cleaned.doc.body_text(),
+                    &self.near.persisted_form(fp),
+                )?;
+                self.near.insert(article_id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
+            }
+            debug!(path = %c.path.display(), article = article_id, jaccard = s.jaccard, containment = s.containment, via_member = m.via_member, "near duplicate");
             return Ok(Status::NearDuplicate);
         }
         let id = self.store.insert_article(&cleaned.doc, &fp.content_sha256)?;
@@ -278,6 +303,56 @@ impl Writer {
         })?;
         debug!(path = %c.path.display(), article = id, "stored");
         Ok(Status::Stored)
+    }
+
+    /// The ledger row of a file merged into article `article_id` with similarity `s`.
+    fn near_source(
+        &mut self,
+        c: &Candidate,
+        file_sha256: &str,
+        status: Status,
+        article_id: i64,
+        s: &Similarity,
+    ) -> Result<i64> {
+        let evidence =
+            NearEvidence { jaccard: s.jaccard, containment: s.containment, shared_shingles: s.shared as u64 };
+        self.store.insert_source(&NewSource {
+            key: &c.key,
+            file_sha256: Some(file_sha256),
+            status,
+            article_id: Some(article_id),
+            similarity: Some(s.jaccard.max(s.containment)),
+            evidence: Some(evidence),
+            error: None,
+        })
+    }
+
+    /// Article `id` takes the text of `cleaned` (from ledger row `source`): its row,
+    /// revision, full-text rows, fingerprint, signature and index entries, all in the
+    /// open transaction. The old text stays indexed as a member of the article.
+    fn replace_text(&mut self, id: i64, cleaned: &Cleaned, source: i64, reason: &str) -> Result<()> {
+        let fp = &cleaned.fingerprint;
+        let old_fp = self.store.fingerprint(id)?;
+        let old_body = self.store.article_body(id)?;
+        self.store.replace_article_text(
+            id,
+            &cleaned.doc,
+            &fp.content_sha256,
+            source,
+            reason,
+        )?;
+        self.store.update_fingerprint(
+            id,
+            &self.near.persisted_form(fp),
+            fp.shingles.len(),
+            &self.near.signature_bytes(fp),
+        )?;
+        if let (Some(old_fp), Some(old_body)) = (old_fp, old_body) {
+            self.store.insert_member(id, None, &old_body, &old_fp)?;
+        }
+        self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
+        self.summary.replaced += 1;
+        Ok(())
     }
 
     fn duplicate(&mut self, c: &Candidate, file_sha256: &str, article_id: Option<i64>) -> Result<Status> {
@@ -323,24 +398,103 @@ pub const DEDUP_PARAMS_KEY: &str = "dedup_params";
 
 /// Refuses a database whose stored fingerprints were made with other near-duplicate
 /// parameters (they would silently never match), and records the parameters of a
-/// new one. Cheap: call it right after opening the writer, before any work.
-pub fn check_dedup_params(store: &SqliteStore, near: &NearDupIndex) -> Result<()> {
+/// new one. A database that differs in the banding only (`bands`, `rows`: e.g. one
+/// built with 32 × 4 before the default became 42 × 3) is re-banded instead, in one
+/// transaction (see [`reband`]). Call it right after opening the writer, before any work.
+pub fn check_dedup_params(store: &mut SqliteStore, near: &NearDupIndex) -> Result<()> {
     let params = near.params_fingerprint();
     match store.meta_get(DEDUP_PARAMS_KEY)? {
         Some(stored) if stored == params => Ok(()),
+        Some(stored) if near.rebandable_from(&stored) => reband(store, near, &stored),
         Some(stored) => anyhow::bail!(
-            "database {} was built with other near-duplicate parameters:\n  database: {stored}\n  config:   {params}\nuse the [dedup] settings it was built with (shingle_size, num_perm, seed, bands, rows), or a new database",
+            "database {} was built with other near-duplicate parameters:\n  database: {stored}\n  config:   {params}\nuse the [dedup] settings it was built with (shingle_size, num_perm, seed), or a new database (only bands and rows can change: the database is then re-banded)",
             store.path().display()
         ),
         None => store.meta_set(DEDUP_PARAMS_KEY, &params),
     }
 }
 
+/// Texts read per query while re-banding (bounded memory on large databases).
+const REBAND_CHUNK: usize = 1000;
+
+/// Recomputes every stored band key under the current banding, in one transaction
+/// (all or nothing: a crash leaves the old banding and its parameters in place):
+/// - an article with a stored MinHash signature gets new keys from it (no body read);
+/// - an article stored before the `signatures` table (none) is re-fingerprinted from
+///   its stored body, and its signature is stored too;
+/// - members (`article_members`) store no signature: each is re-fingerprinted from
+///   its stored body.
+///
+/// Then the new parameters are recorded.
+fn reband(store: &mut SqliteStore, near: &NearDupIndex, stored: &str) -> Result<()> {
+    let started = std::time::Instant::now();
+    let params = near.params_fingerprint();
+    info!(database = %store.path().display(), from = stored, to = %params, "re-banding the near-duplicate index");
+    store.begin()?;
+    let result = (|| -> Result<(usize, usize, usize)> {
+        let (mut from_signature, mut from_body, mut members) = (0, 0, 0);
+        let mut after = 0;
+        loop {
+            let chunk = store.fingerprinted_after(after, REBAND_CHUNK)?;
+            let Some(&(last, _)) = chunk.last() else { break };
+            after = last;
+            for (id, signature) in chunk {
+                if let Some(form) = signature.as_deref().and_then(|s| near.persisted_from_signature(s)) {
+                    store.set_fingerprint(id, &form)?;
+                    from_signature += 1;
+                    continue;
+                }
+                let Some(body) = store.article_body(id)? else { continue };
+                let fp = near.fingerprint(&split_body(&body));
+                store.update_fingerprint(
+                    id,
+                    &near.persisted_form(&fp),
+                    fp.shingles.len(),
+                    &near.signature_bytes(&fp),
+                )?;
+                from_body += 1;
+            }
+        }
+        let mut after = 0;
+        loop {
+            let chunk = store.members_after(after, REBAND_CHUNK)?;
+            let Some(&(last, _)) = chunk.last() else { break };
+            after = last;
+            for (id, body) in chunk {
+                let fp = near.fingerprint(&split_body(&body));
+                store.set_member_fingerprint(id, &near.persisted_form(&fp))?;
+                members += 1;
+            }
+        }
+        store.meta_set(DEDUP_PARAMS_KEY, &params)?;
+        Ok((from_signature, from_body, members))
+    })();
+    match result {
+        Ok((from_signature, from_body, members)) => {
+            store.commit()?;
+            info!(
+                from_signature,
+                from_body,
+                members,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "near-duplicate index re-banded"
+            );
+            Ok(())
+        }
+        Err(e) => {
+            store.rollback();
+            Err(e.context(format!("cannot re-band the near-duplicate index of {}", store.path().display())))
+        }
+    }
+}
+
 /// Loads the persisted near-duplicate index (after checking its parameters).
-fn load_index(store: &SqliteStore, near: &mut NearDupIndex) -> Result<()> {
+fn load_index(store: &mut SqliteStore, near: &mut NearDupIndex) -> Result<()> {
     check_dedup_params(store, near)?;
     let mut rows: Vec<(i64, Vec<u8>)> = Vec::new();
     store.for_each_fingerprint(|id, data| rows.push((id, data.to_vec())))?;
+    // Members (copies merged into an article, its earlier texts) under the article's id.
+    store.for_each_member_fingerprint(|id, data| rows.push((id, data.to_vec())))?;
     near.load_persisted(rows.iter().map(|(id, d)| (*id, d.as_slice()))).map_err(|e| {
         anyhow::anyhow!("cannot load the near-duplicate index from {}: {e}", store.path().display())
     })?;

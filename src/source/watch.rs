@@ -289,6 +289,7 @@ pub struct Counters {
     pub stored: AtomicU64,
     pub duplicates: AtomicU64,
     pub near_duplicates: AtomicU64,
+    pub updated: AtomicU64,
     pub rejected: AtomicU64,
     pub moved: AtomicU64,
     pub deleted: AtomicU64,
@@ -303,6 +304,7 @@ pub struct Totals {
     pub stored: u64,
     pub duplicates: u64,
     pub near_duplicates: u64,
+    pub updated: u64,
     pub rejected: u64,
     pub moved: u64,
     pub deleted: u64,
@@ -316,6 +318,7 @@ impl Counters {
             Status::Stored => &self.stored,
             Status::Duplicate => &self.duplicates,
             Status::NearDuplicate => &self.near_duplicates,
+            Status::Updated => &self.updated,
             Status::Rejected => &self.rejected,
         };
         c.fetch_add(1, Ordering::Relaxed);
@@ -336,13 +339,14 @@ impl Counters {
             stored: g(&self.stored),
             duplicates: g(&self.duplicates),
             near_duplicates: g(&self.near_duplicates),
+            updated: g(&self.updated),
             rejected: g(&self.rejected),
             moved: g(&self.moved),
             deleted: g(&self.deleted),
             action_errors: g(&self.action_errors),
             restarts: g(&self.restarts),
         };
-        t.files = t.stored + t.duplicates + t.near_duplicates + t.rejected;
+        t.files = t.stored + t.duplicates + t.near_duplicates + t.updated + t.rejected;
         t
     }
 }

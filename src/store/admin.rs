@@ -91,6 +91,9 @@ impl SqliteStore {
     pub fn delete_article(&self, id: i64) -> Result<Option<u64>> {
         let files: i64 =
             self.conn.query_row("SELECT count(*) FROM sources WHERE article_id = ?1", [id], |r| r.get(0))?;
+        // The article's text-source link points into the ledger rows the trigger
+        // removes: cleared first, so foreign keys hold throughout.
+        self.conn.execute("UPDATE articles SET text_source_id = NULL WHERE id = ?1", [id])?;
         let n = self.conn.execute("DELETE FROM articles WHERE id = ?1", [id])?;
         Ok((n > 0).then_some(files.max(0) as u64))
     }

@@ -30,6 +30,9 @@ pub enum Status {
     NearDuplicate,
     /// Not an article; `error` says why.
     Rejected,
+    /// A new version of a known path, a near copy of its earlier version: merged into
+    /// that article, whose text it became.
+    Updated,
 }
 
 impl Status {
@@ -39,6 +42,7 @@ impl Status {
             Status::Duplicate => "duplicate",
             Status::NearDuplicate => "near_duplicate",
             Status::Rejected => "rejected",
+            Status::Updated => "updated",
         }
     }
 
@@ -48,6 +52,7 @@ impl Status {
             "duplicate" => Status::Duplicate,
             "near_duplicate" => Status::NearDuplicate,
             "rejected" => Status::Rejected,
+            "updated" => Status::Updated,
             _ => return None,
         })
     }
@@ -121,6 +126,21 @@ pub struct ArticleRow {
     pub url: Option<String>,
     pub site_name: Option<String>,
     pub lang: Option<String>,
+    /// The file the text comes from: the first-seen file, or the fuller copy or new
+    /// version that replaced its text (`None` on a database older than that record).
+    pub text_source: Option<String>,
+}
+
+/// An earlier text of an article (`article_revisions`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Revision {
+    pub title: Option<String>,
+    pub body: Vec<String>,
+    /// `fullest` (a fuller near copy replaced it) or `updated` (a new version of its file).
+    pub reason: String,
+    pub replaced_at: String,
+    /// The file whose text replaced it.
+    pub replaced_by: Option<String>,
 }
 
 /// Counts for `stats`.
@@ -131,6 +151,8 @@ pub struct Counts {
     pub exact_duplicates: u64,
     pub near_duplicates: u64,
     pub rejected: u64,
+    /// Files merged into their own earlier version (status `updated`).
+    pub updated: u64,
     pub last_ingest: Option<String>,
 }
 

@@ -705,9 +705,11 @@ impl SqliteStore {
     }
 
     fn article_chunk(&self, dates: &DateRange, after: i64) -> Result<Vec<(ArticleRow, Vec<SourceBrief>)>> {
+        let text_source = self.text_source_expr()?;
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT a.id, a.title, a.published, a.author, a.captions, a.body, a.content_sha256,
-                    a.ingested_at, s.path, s.status, s.similarity, a.url, a.site_name, a.lang
+                    a.ingested_at, s.path, s.status, s.similarity, a.url, a.site_name, a.lang,
+                    {text_source}
              FROM (SELECT * FROM articles a
                    WHERE a.id > ?3
                      AND (?1 IS NULL OR {DAY_EXPR} >= ?1) AND (?2 IS NULL OR {DAY_EXPR} <= ?2)
@@ -735,6 +737,7 @@ impl SqliteStore {
                         url: row.get(11)?,
                         site_name: row.get(12)?,
                         lang: row.get(13)?,
+                        text_source: row.get(14)?,
                     },
                     Vec::new(),
                 ));

@@ -103,6 +103,71 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN site_name TEXT;
     ALTER TABLE articles ADD COLUMN lang TEXT;
     "#,
+    // issue 16: the `updated` status (a new version of a known path merged into its
+    // article) needs a wider CHECK, which SQLite can only change by rebuilding the
+    // table (rows and ids kept, indexes recreated); `articles.text_source_id` names
+    // the file an article's text now comes from (NULL: its first-seen file), and
+    // `article_revisions` keeps every text an article had before it was replaced
+    // (by a fuller copy, or by a new version of its file).
+    r#"
+    CREATE TABLE sources_rebuilt (
+        id              INTEGER PRIMARY KEY,
+        path            TEXT NOT NULL,
+        path_bytes      BLOB NOT NULL,
+        size            INTEGER NOT NULL,
+        mtime_ns        INTEGER NOT NULL,
+        file_sha256     TEXT,
+        status          TEXT NOT NULL
+                        CHECK (status IN ('stored','duplicate','near_duplicate','rejected','updated')),
+        article_id      INTEGER REFERENCES articles(id),
+        similarity      REAL,
+        jaccard         REAL,
+        containment     REAL,
+        shared_shingles INTEGER,
+        error           TEXT,
+        processed_at    TEXT NOT NULL,
+        CHECK ((status = 'rejected') = (article_id IS NULL))
+    );
+    INSERT INTO sources_rebuilt(id, path, path_bytes, size, mtime_ns, file_sha256, status, article_id,
+                                similarity, jaccard, containment, shared_shingles, error, processed_at)
+        SELECT id, path, path_bytes, size, mtime_ns, file_sha256, status, article_id,
+               similarity, jaccard, containment, shared_shingles, error, processed_at
+        FROM sources;
+    DROP TABLE sources;
+    ALTER TABLE sources_rebuilt RENAME TO sources;
+    CREATE INDEX sources_path ON sources(path_bytes, size, mtime_ns);
+    CREATE UNIQUE INDEX sources_path_sha ON sources(path_bytes, file_sha256);
+    CREATE INDEX sources_file_sha ON sources(file_sha256);
+    CREATE INDEX sources_article ON sources(article_id);
+    ALTER TABLE articles ADD COLUMN text_source_id INTEGER REFERENCES sources(id);
+    CREATE TABLE article_revisions (
+        id                    INTEGER PRIMARY KEY,
+        article_id            INTEGER NOT NULL REFERENCES articles(id),
+        title                 TEXT,
+        published             TEXT,
+        author                TEXT,
+        body                  TEXT NOT NULL,
+        captions              TEXT NOT NULL,
+        content_sha256        TEXT NOT NULL,
+        -- the file the replaced text came from (NULL: the article's first-seen file)
+        text_source_id        INTEGER REFERENCES sources(id),
+        -- the file whose text replaced it, and why: 'fullest' or 'updated'
+        replaced_by_source_id INTEGER NOT NULL REFERENCES sources(id),
+        reason                TEXT NOT NULL CHECK (reason IN ('fullest','updated')),
+        replaced_at           TEXT NOT NULL
+    );
+    CREATE INDEX article_revisions_article ON article_revisions(article_id);
+    -- the other texts of an article, indexed for near-duplicate detection under its
+    -- id: copies merged into it and texts it had before (see dedup/mod.rs)
+    CREATE TABLE article_members (
+        id          INTEGER PRIMARY KEY,
+        article_id  INTEGER NOT NULL REFERENCES articles(id),
+        source_id   INTEGER REFERENCES sources(id),
+        body        TEXT NOT NULL,
+        fingerprint BLOB NOT NULL
+    );
+    CREATE INDEX article_members_article ON article_members(article_id, id);
+    "#,
     // issue 15: a schema stock tools can read (SQLite >= 3.37: Debian 12, Ubuntu 22.04,
     // Python's sqlite3). The contentless `contentless_delete` indexes (SQLite 3.43)
     // become external-content indexes over `articles`, kept in step by triggers that
@@ -157,6 +222,8 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO articles_title_acc_fts(articles_title_acc_fts, rowid, title) VALUES ('delete', old.id, replace(replace(old.title, 'ð', 'đ'), 'Ð', 'Đ'));
         DELETE FROM fingerprints WHERE article_id = old.id;
         DELETE FROM signatures WHERE article_id = old.id;
+        DELETE FROM article_members WHERE article_id = old.id;
+        DELETE FROM article_revisions WHERE article_id = old.id;
         DELETE FROM sources WHERE article_id = old.id;
     END;
     ALTER TABLE articles ADD COLUMN published_day TEXT;
@@ -561,6 +628,94 @@ impl SqliteStore {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// The article whose text comes from an earlier version of this path (its latest
+    /// recorded version belongs to that article, and the article's text is from a
+    /// file at this path): new bytes there may be an update of it.
+    pub fn article_with_text_from(&self, path_bytes: &[u8]) -> Result<Option<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT article_id FROM sources WHERE path_bytes = ?1 AND article_id IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+        )?;
+        let Some(id) = stmt.query_row([path_bytes], |r| r.get::<_, i64>(0)).optional()? else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.path_bytes FROM articles a
+             JOIN sources s ON s.id = COALESCE(a.text_source_id,
+                 (SELECT id FROM sources WHERE article_id = a.id AND status = 'stored' ORDER BY id LIMIT 1))
+             WHERE a.id = ?1",
+        )?;
+        let from: Option<Vec<u8>> = stmt.query_row([id], |r| r.get(0)).optional()?;
+        Ok((from.as_deref() == Some(path_bytes)).then_some(id))
+    }
+
+    /// Gives article `id` a new text (title, body, captions; `published` and `author`
+    /// when the new document has them), from the file recorded as source row
+    /// `source_id`: the old text goes to `article_revisions` with `reason`
+    /// (`"fullest"` or `"updated"`) and the schema's triggers re-index the article.
+    /// Inside the caller's transaction; the caller updates the fingerprint and
+    /// signature with it.
+    pub fn replace_article_text(
+        &self,
+        id: i64,
+        doc: &Document,
+        content_sha256: &str,
+        source_id: i64,
+        reason: &str,
+    ) -> Result<()> {
+        if self.article(id)?.is_none() {
+            bail!("article {id} vanished from {} while its text was being replaced", self.path.display());
+        }
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO article_revisions(article_id, title, published, author, body, captions,
+                     content_sha256, text_source_id, replaced_by_source_id, reason, replaced_at)
+                 SELECT id, title, published, author, body, captions, content_sha256, text_source_id,
+                        ?2, ?3, {NOW}
+                 FROM articles WHERE id = ?1"
+            ))?
+            .execute(params![id, source_id, reason])?;
+        let captions = serde_json::to_string(&doc.captions)?;
+        self.conn
+            .prepare_cached(
+                "UPDATE articles SET title = ?2, published = COALESCE(?3, published),
+                     author = COALESCE(?4, author), body = ?5, captions = ?6, content_sha256 = ?7,
+                     text_source_id = ?8
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                doc.title,
+                doc.published,
+                doc.author,
+                doc.body_text(),
+                captions,
+                content_sha256,
+                source_id
+            ])?;
+        Ok(())
+    }
+
+    /// Earlier texts of an article, oldest first: (title, body, reason, replaced_at).
+    pub fn revisions(&self, id: i64) -> Result<Vec<super::Revision>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.title, r.body, r.reason, r.replaced_at, s.path
+             FROM article_revisions r LEFT JOIN sources s ON s.id = r.replaced_by_source_id
+             WHERE r.article_id = ?1 ORDER BY r.id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            let body: String = r.get(1)?;
+            Ok(super::Revision {
+                title: r.get(0)?,
+                body: body.split("\n\n").map(str::to_string).collect(),
+                reason: r.get(2)?,
+                replaced_at: r.get(3)?,
+                replaced_by: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Records one input file's fate.
     pub fn insert_source(&self, s: &NewSource<'_>) -> Result<i64> {
         let mut stmt = self.conn.prepare_cached(&format!(
@@ -623,6 +778,112 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Records another text of article `id` (a copy merged into it, from ledger row
+    /// `source_id`, or a text it had before: `None`) with its fingerprint.
+    pub fn insert_member(
+        &self,
+        article_id: i64,
+        source_id: Option<i64>,
+        body: &str,
+        fingerprint: &[u8],
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO article_members(article_id, source_id, body, fingerprint) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![article_id, source_id, body, fingerprint])?;
+        Ok(())
+    }
+
+    /// The newest `limit` member texts of an article (paragraphs joined by a blank line).
+    pub fn member_bodies(&self, article_id: i64, limit: usize) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM article_members WHERE article_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows =
+            stmt.query_map(params![article_id, i64::try_from(limit).unwrap_or(i64::MAX)], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Streams every member's fingerprint with its article id (index rebuild at start-up).
+    pub fn for_each_member_fingerprint(&self, mut f: impl FnMut(i64, &[u8])) -> Result<()> {
+        let mut stmt =
+            self.conn.prepare("SELECT article_id, fingerprint FROM article_members ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            f(id, row.get_ref(1)?.as_blob()?);
+        }
+        Ok(())
+    }
+
+    // ---- re-banding (see pipeline::writer::check_dedup_params) ---------------------
+
+    /// Up to `limit` indexed articles with ids above `after`, in id order, each with
+    /// its stored MinHash signature (`None`: stored before the `signatures` table).
+    pub fn fingerprinted_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Option<Vec<u8>>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.article_id, s.data FROM fingerprints f LEFT JOIN signatures s USING (article_id)
+             WHERE f.article_id > ?1 ORDER BY f.article_id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces an article's band keys only (its signature is unchanged).
+    pub fn set_fingerprint(&self, article_id: i64, data: &[u8]) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE fingerprints SET data = ?2 WHERE article_id = ?1")?
+            .execute(params![article_id, data])?;
+        Ok(())
+    }
+
+    /// Up to `limit` members with ids above `after`, in id order: (member id, body).
+    pub fn members_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, body FROM article_members WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let rows = stmt.query_map(params![after, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces a member's band keys.
+    pub fn set_member_fingerprint(&self, member_id: i64, data: &[u8]) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE article_members SET fingerprint = ?2 WHERE id = ?1")?
+            .execute(params![member_id, data])?;
+        Ok(())
+    }
+
+    /// An article's stored near-duplicate fingerprint.
+    pub fn fingerprint(&self, article_id: i64) -> Result<Option<Vec<u8>>> {
+        let mut stmt = self.conn.prepare_cached("SELECT data FROM fingerprints WHERE article_id = ?1")?;
+        Ok(stmt.query_row([article_id], |r| r.get(0)).optional()?)
+    }
+
+    /// Replaces an article's fingerprint and signature (its text was replaced).
+    pub fn update_fingerprint(
+        &self,
+        article_id: i64,
+        data: &[u8],
+        shingles: usize,
+        signature: &[u8],
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO fingerprints(article_id, data) VALUES (?1, ?2)")?
+            .execute(params![article_id, data])?;
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO signatures(article_id, shingles, data) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![article_id, i64::try_from(shingles).unwrap_or(i64::MAX), signature])?;
+        Ok(())
+    }
+
     /// Streams every stored fingerprint, in id order (index rebuild at start-up).
     pub fn for_each_fingerprint(&self, mut f: impl FnMut(i64, &[u8])) -> Result<()> {
         let mut stmt = self.conn.prepare("SELECT article_id, data FROM fingerprints ORDER BY article_id")?;
@@ -657,6 +918,7 @@ impl SqliteStore {
                 Some(Status::Duplicate) => c.exact_duplicates += n,
                 Some(Status::NearDuplicate) => c.near_duplicates += n,
                 Some(Status::Rejected) => c.rejected += n,
+                Some(Status::Updated) => c.updated += n,
                 None => {}
             }
         }
@@ -680,12 +942,31 @@ impl SqliteStore {
     }
 
     pub fn article(&self, id: i64) -> Result<Option<ArticleRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, title, published, author, captions, body, content_sha256, ingested_at, url,
-                    site_name, lang
-             FROM articles WHERE id = ?1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT a.id, a.title, a.published, a.author, a.captions, a.body, a.content_sha256,
+                    a.ingested_at, {}, a.url, a.site_name, a.lang
+             FROM articles a WHERE a.id = ?1",
+            self.text_source_expr()?
+        ))?;
         Ok(stmt.query_row([id], article_from_row).optional()?)
+    }
+
+    /// SQL for the path of the file an article `a`'s text comes from: the file that
+    /// replaced it last, else its first-seen (`stored`) file; NULL on a database
+    /// whose schema predates `text_source_id` (readers do not migrate).
+    pub(in crate::store) fn text_source_expr(&self) -> Result<&'static str> {
+        let has: bool = self.conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('articles') WHERE name = 'text_source_id'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        Ok(if has {
+            "COALESCE((SELECT path FROM sources WHERE id = a.text_source_id),
+                      (SELECT path FROM sources WHERE article_id = a.id AND status = 'stored'
+                       ORDER BY id LIMIT 1))"
+        } else {
+            "(SELECT path FROM sources WHERE article_id = a.id AND status = 'stored' ORDER BY id LIMIT 1)"
+        })
     }
 
     pub fn sources_of(&self, article_id: i64) -> Result<Vec<SourceRow>> {
@@ -722,9 +1003,10 @@ fn article_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
         body: body.split("\n\n").map(str::to_string).collect(),
         content_sha256: r.get(6)?,
         ingested_at: r.get(7)?,
-        url: r.get(8)?,
-        site_name: r.get(9)?,
-        lang: r.get(10)?,
+        text_source: r.get(8)?,
+        url: r.get(9)?,
+        site_name: r.get(10)?,
+        lang: r.get(11)?,
     })
 }
 

@@ -48,12 +48,13 @@ pub fn count(db: &Path, sql: &str) -> i64 {
     c.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
-/// Asserts the contract's identity: files = articles + exact + near + rejected.
+/// Asserts the contract's identity: files = articles + exact + near + rejected
+/// + updated.
 pub fn assert_stats_add_up(s: &serde_json::Value) {
     let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("stats lacks {k}: {s}"));
     assert_eq!(
         n("files"),
-        n("articles") + n("exact_duplicates") + n("near_duplicates") + n("rejected"),
+        n("articles") + n("exact_duplicates") + n("near_duplicates") + n("rejected") + n("updated"),
         "{s}"
     );
 }

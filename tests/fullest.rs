@@ -1,0 +1,278 @@
+//! The fullest text wins, and a new version of a known file updates its article
+//! (issue 16), through the real binary on real files.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const ORIGINAL: &str = "000_634d2d9314a48930.txt";
+
+fn paragraphs() -> Vec<String> {
+    let text = std::fs::read_to_string(seeds().join(ORIGINAL)).unwrap();
+    text.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+}
+
+/// The first six of the ten paragraphs, with a marker word only this copy has.
+fn truncated() -> String {
+    let mut p = paragraphs();
+    p.truncate(6);
+    p[1] = format!("{} zqvhead", p[1]);
+    p.join("\n\n")
+}
+
+/// The whole text, with a marker word in its last paragraph but one (after the
+/// last one's "/." end mark it would be cut).
+fn full() -> String {
+    let mut p = paragraphs();
+    let last = p.len() - 2;
+    p[last] = format!("{} zqvtail", p[last]);
+    p.join("\n\n")
+}
+
+fn json(db: &Path, args: &[&str]) -> serde_json::Value {
+    let out = bin().arg("--db").arg(db).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn hits(db: &Path, q: &str) -> usize {
+    json(db, &["search", q, "--json"]).as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn a_fuller_copy_replaces_the_stored_text_and_keeps_the_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // Name order: the truncated copy arrives first.
+    std::fs::write(input.join("a_short.txt"), truncated()).unwrap();
+    std::fs::write(input.join("b_full.txt"), full()).unwrap();
+    let db = dir.path().join("t.db");
+    let run = run_json(&db, &[&input]);
+    assert_eq!((run["stored"].as_u64(), run["near_duplicates"].as_u64()), (Some(1), Some(1)), "{run}");
+
+    let a = json(&db, &["show", "1", "--json"]);
+    let body = a["body"].as_array().unwrap();
+    // (The first paragraph is a photo caption: 9 body paragraphs, 5 in the copy.)
+    assert_eq!(body.len(), 9, "the full text is kept: {a}");
+    assert!(a["text_source"].as_str().unwrap().ends_with("b_full.txt"), "{a}");
+    let revisions = a["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 1, "{a}");
+    assert_eq!(revisions[0]["reason"], "fullest");
+    assert_eq!(revisions[0]["body"].as_array().unwrap().len(), 5);
+    // The first-seen file stays the article's `stored` source.
+    let sources = a["sources"].as_array().unwrap();
+    assert!(sources
+        .iter()
+        .any(|s| s["status"] == "stored" && s["path"].as_str().unwrap().ends_with("a_short.txt")));
+    // Both full-text indexes follow the text: the old text's marker is gone.
+    assert_eq!(hits(&db, "zqvtail"), 1);
+    assert_eq!(hits(&db, "zqvhead"), 0);
+    let export = bin().arg("--db").arg(&db).arg("export").output().unwrap();
+    let line: serde_json::Value =
+        serde_json::from_slice(export.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert!(line["text_source"].as_str().unwrap().ends_with("b_full.txt"), "{line}");
+    let s = stats(&db);
+    assert_stats_add_up(&s);
+    assert_eq!(s["articles"], 1);
+
+    // A restart loads the index with the article's texts; a truncated copy of the
+    // old text, seen later, still lands on the article.
+    let later = dir.path().join("later");
+    std::fs::create_dir_all(&later).unwrap();
+    let mut p = paragraphs();
+    p.truncate(5);
+    std::fs::write(later.join("c_shorter.txt"), p.join("\n\n")).unwrap();
+    let again = run_json(&db, &[&input, &later]);
+    assert_eq!(again["near_duplicates"], 1, "{again}");
+    assert_eq!(again["stored"], 0, "{again}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM articles"), 1);
+}
+
+#[test]
+fn canonical_first_keeps_the_first_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("a_short.txt"), truncated()).unwrap();
+    std::fs::write(input.join("b_full.txt"), full()).unwrap();
+    let cfg = dir.path().join("first.toml");
+    std::fs::write(&cfg, "[dedup]\ncanonical = \"first\"\n").unwrap();
+    let db = dir.path().join("t.db");
+    let out = bin().arg("--db").arg(&db).arg("--config").arg(&cfg).arg("run").arg(&input).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a = json(&db, &["show", "1", "--json"]);
+    assert_eq!(a["body"].as_array().unwrap().len(), 5, "{a}");
+    assert!(a["revisions"].as_array().unwrap().is_empty());
+    assert!(a["text_source"].as_str().unwrap().ends_with("a_short.txt"), "{a}");
+    assert_eq!(hits(&db, "zqvhead"), 1);
+}
+
+#[test]
+fn a_new_version_of_a_known_path_updates_its_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let story = input.join("story.txt");
+    std::fs::write(&story, full()).unwrap();
+    let db = dir.path().join("t.db");
+    assert_eq!(run_json(&db, &[&input])["stored"], 1);
+    // The site corrects and shortens its story: the same path, new bytes, a near
+    // copy of the earlier version. Not a near duplicate of itself: an update, and
+    // the article's text becomes the new version even though it is shorter.
+    std::fs::write(&story, truncated()).unwrap();
+    let second = run_json(&db, &[&input]);
+    assert_eq!(second["updated"], 1, "{second}");
+    assert_eq!(second["near_duplicates"], 0, "{second}");
+    let s = stats(&db);
+    assert_stats_add_up(&s);
+    assert_eq!(
+        (s["files"].as_u64(), s["articles"].as_u64(), s["updated"].as_u64()),
+        (Some(2), Some(1), Some(1)),
+        "{s}"
+    );
+    let a = json(&db, &["show", "1", "--json"]);
+    assert_eq!(a["body"].as_array().unwrap().len(), 5, "{a}");
+    assert_eq!(a["revisions"][0]["reason"], "updated");
+    assert_eq!(hits(&db, "zqvhead"), 1);
+    assert_eq!(hits(&db, "zqvtail"), 0);
+    // Unchanged bytes: nothing more.
+    let third = run_json(&db, &[&input]);
+    assert_eq!(third["files"], 0, "{third}");
+    // A different story at the same path is not an update: a new article.
+    let other = std::fs::read_to_string(seeds().join("001_8f2e266a74151002.txt")).unwrap();
+    std::fs::write(&story, other).unwrap();
+    let fourth = run_json(&db, &[&input]);
+    assert_eq!(fourth["stored"], 1, "{fourth}");
+}
+
+#[test]
+fn an_older_database_is_migrated_with_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    run_json(&db, &[&seeds()]);
+    let before = stats(&db);
+    // Take the database back to the schema before this migration: no revisions,
+    // no members, no text source; the old CHECK on `sources.status`.
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        c.execute_batch(
+            "DROP TABLE article_members; DROP TABLE article_revisions;
+             ALTER TABLE articles DROP COLUMN text_source_id;",
+        )
+        .unwrap();
+        c.pragma_update(None, "user_version", v - 1).unwrap();
+    }
+    // Readers do not migrate: `show` and `export` still work on it.
+    let a = json(&db, &["show", "1", "--json"]);
+    assert!(a["text_source"].as_str().is_some(), "{a}");
+    // The writer migrates: every row kept, and `updated` accepted.
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("story.txt"), full()).unwrap();
+    let first = run_json(&db, &[&input]);
+    assert_eq!(first["near_duplicates"], 1, "{first}");
+    std::fs::write(input.join("story.txt"), truncated()).unwrap();
+    // The file's first version was a near copy of seed 000 (whose text the article
+    // keeps): its new version is a near duplicate again, not an update.
+    let second = run_json(&db, &[&input]);
+    assert_eq!(second["near_duplicates"], 1, "{second}");
+    let after = stats(&db);
+    assert_stats_add_up(&after);
+    assert_eq!(after["files"].as_u64().unwrap(), before["files"].as_u64().unwrap() + 2);
+    assert_eq!(after["articles"], before["articles"]);
+}
+
+/// A database built with the old 32 × 4 banding keeps working with the new default
+/// (42 × 3): at writer open its band keys are recomputed from the stored signatures,
+/// from the stored body for an article stored before the `signatures` table, and
+/// from the stored body for members; near copies are then found against the old
+/// articles, and the index loads.
+#[test]
+fn a_database_built_with_the_old_banding_is_rebanded_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // Nine of the ten paragraphs: close enough for 32 × 4 to propose it.
+    let mut nine = paragraphs();
+    nine.truncate(9);
+    std::fs::write(input.join("a_short.txt"), nine.join("\n\n")).unwrap();
+    std::fs::write(input.join("b_full.txt"), full()).unwrap();
+    let other = std::fs::read_to_string(seeds().join("001_8f2e266a74151002.txt")).unwrap();
+    std::fs::write(input.join("c_other.txt"), &other).unwrap();
+    let old = dir.path().join("old.toml");
+    std::fs::write(&old, "[dedup]\nbands = 32\nrows = 4\n").unwrap();
+    let db = dir.path().join("t.db");
+    let out = bin()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&old)
+        .args(["run", "--json"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((first["stored"].as_u64(), first["near_duplicates"].as_u64()), (Some(2), Some(1)), "{first}");
+    let old_len = 3 + 4 * 32;
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM fingerprints WHERE length(data) = {old_len}")), 2);
+    assert!(
+        count(&db, &format!("SELECT COUNT(*) FROM article_members WHERE length(fingerprint) = {old_len}"))
+            >= 1
+    );
+    // Article 2 as if stored before the `signatures` table existed.
+    let other_id = count(&db, "SELECT article_id FROM sources WHERE path LIKE '%c_other.txt'");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM signatures WHERE article_id = ?1", [other_id])
+        .unwrap();
+
+    // Later copies, run with the defaults: a shorter copy of article 1, and a
+    // lightly edited copy of article 2.
+    let later = dir.path().join("later");
+    std::fs::create_dir_all(&later).unwrap();
+    let mut p = paragraphs();
+    p.truncate(7);
+    std::fs::write(later.join("d_shorter.txt"), p.join("\n\n")).unwrap();
+    let mut edited: Vec<&str> = other.split("\n\n").collect();
+    // (In the longest paragraph: a short one may be a dateline the cleaner drops.)
+    let mid = (0..edited.len()).max_by_key(|&i| edited[i].len()).unwrap();
+    let marked = format!("{} zqvedit", edited[mid]);
+    edited[mid] = &marked;
+    std::fs::write(later.join("e_other_edited.txt"), edited.join("\n\n")).unwrap();
+    let out = bin()
+        .arg("--db")
+        .arg(&db)
+        .env("RUST_LOG", "info")
+        .args(["run", "--json"])
+        .arg(&later)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("re-banded"), "the re-banding is logged: {stderr}");
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((again["stored"].as_u64(), again["near_duplicates"].as_u64()), (Some(0), Some(2)), "{again}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM articles"), 2);
+
+    let new_len = 3 + 4 * 42;
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM fingerprints WHERE length(data) <> {new_len}")), 0);
+    assert_eq!(
+        count(&db, &format!("SELECT COUNT(*) FROM article_members WHERE length(fingerprint) <> {new_len}")),
+        0
+    );
+    // The article without a signature got one from its body.
+    assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM signatures WHERE article_id = {other_id}")), 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM meta WHERE key = 'dedup_params' AND value LIKE '%bands=42x3'"),
+        1
+    );
+    // A third open with the defaults does not re-band again.
+    let out = bin().arg("--db").arg(&db).env("RUST_LOG", "info").args(["run"]).arg(&later).output().unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("re-band"));
+}
