@@ -120,10 +120,13 @@ impl Context {
 
     /// Opens the database for writing with the configured writer settings.
     pub fn open_writer(&self) -> anyhow::Result<crate::store::SqliteStore> {
+        use anyhow::Context as _;
         let mut store = crate::store::SqliteStore::open_writer(&self.db, self.busy_timeout())?;
         let db = &self.config.database;
         store.set_cache_mib(db.writer_cache_mib)?;
-        store.set_fts_automerge(db.fts_automerge)?;
+        store.set_fts_automerge(db.fts_automerge).with_context(|| {
+            format!("cannot configure the full-text index of database {}", self.db.display())
+        })?;
         if db.background_checkpoint {
             if let Err(e) = store.checkpoint_in_background(db.checkpoint_pages) {
                 // Slower, not wrong: the writer checkpoints as SQLite does by default.

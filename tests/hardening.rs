@@ -666,13 +666,20 @@ fn sigkills_during_cross_device_moves_never_duplicate_or_truncate() {
     }
     let mut child = spawn_watch(&cfg, &db, &dir, &log);
     let start = Instant::now();
+    // The last daemon must be running before it is stopped: a SIGTERM that lands while
+    // the process is still being exec'd (before `main`) kills it with 143.
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("initial scan done") {
+        assert!(start.elapsed() < Duration::from_secs(90), "the daemon never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     while left(&dir) > 0 {
         assert!(start.elapsed() < Duration::from_secs(90), "files left in DIR: {}", left(&dir));
         std::thread::sleep(Duration::from_millis(100));
     }
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    assert!(wait_exit(&mut child, Duration::from_secs(30)).success());
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    assert!(status.success(), "{status:?}: {}", std::fs::read_to_string(&log).unwrap_or_default());
     let mut names: Vec<String> = std::fs::read_dir(&done)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

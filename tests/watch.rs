@@ -661,6 +661,13 @@ fn metrics_endpoint_serves_prometheus_text_and_health() {
     let last = sample(&text, "news_ingest_last_commit_timestamp_seconds").unwrap_or(0.0);
     assert!(last > 1.6e9, "{text}");
     assert!(sample(&text, "news_ingest_queue_depth").is_some(), "{text}");
+    // Rescans every 200 ms here: the last one's duration and their count are exported.
+    d.wait("rescans in the metrics", || {
+        sample(&http_get(&addr, "/metrics").1, "news_ingest_rescans").unwrap_or(0.0) >= 2.0
+    });
+    let text = http_get(&addr, "/metrics").1;
+    let took = sample(&text, "news_ingest_rescan_seconds").unwrap_or(-1.0);
+    assert!((0.0..5.0).contains(&took) && text.contains("# TYPE news_ingest_rescan_seconds gauge"), "{text}");
     assert_eq!(http_get(&addr, "/nothing").0, 404);
 
     d.signal(libc::SIGTERM);

@@ -34,6 +34,9 @@ pub struct Metrics {
     pub commit_seconds: Histogram,
     pub last_commit: Gauge<f64, std::sync::atomic::AtomicU64>,
     pub restarts: Counter,
+    /// Duration of the last full scan of the watched directory, and the scans so far.
+    pub rescan_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
+    pub rescans: Gauge,
     /// True while the pipeline runs and the database takes commits.
     pub healthy: AtomicBool,
 }
@@ -59,6 +62,14 @@ impl Metrics {
         );
         let restarts = Counter::default();
         registry.register("pipeline_restarts", "Pipeline restarts after a failure", restarts.clone());
+        let rescan_seconds = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "rescan_seconds",
+            "Duration of the last full scan of the watched directory",
+            rescan_seconds.clone(),
+        );
+        let rescans = Gauge::default();
+        registry.register("rescans", "Full scans of the watched directory so far", rescans.clone());
         Metrics {
             registry,
             files,
@@ -68,6 +79,8 @@ impl Metrics {
             commit_seconds,
             last_commit,
             restarts,
+            rescan_seconds,
+            rescans,
             healthy: AtomicBool::new(false),
         }
     }

@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
             }
             writeln!(out, "ingested at: {}", article.ingested_at)?;
             writeln!(out, "sha256:      {}", article.content_sha256)?;
-            writeln!(out, "text from:   {}", article.text_source.as_deref().unwrap_or(none))?;
+            writeln!(out, "text from:   {}", esc(article.text_source.as_deref().unwrap_or(none)))?;
             for c in &article.captions {
                 writeln!(out, "caption:     {}", esc(c))?;
             }
@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
                     r.body.iter().map(|p| p.split_whitespace().count()).sum::<usize>(),
                     r.replaced_at,
                     r.reason,
-                    r.replaced_by.as_deref().unwrap_or(none)
+                    esc(r.replaced_by.as_deref().unwrap_or(none))
                 )?;
             }
             if !revisions.is_empty() {

@@ -83,9 +83,12 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     let dir = std::fs::canonicalize(&dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
     let settings = settings_for(&ctx.config, dir, Arc::new(Counters::default()))?;
     Reader::from_config(&ctx.config)?; // a bad rules file is an error now, not at the first restart
-    // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
+                                       // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
     let mut store = ctx.open_writer()?;
-    crate::pipeline::writer::check_dedup_params(&mut store, &crate::dedup::NearDupIndex::new(&ctx.config.dedup))?;
+    crate::pipeline::writer::check_dedup_params(
+        &mut store,
+        &crate::dedup::NearDupIndex::new(&ctx.config.dedup),
+    )?;
     let metrics_addr = args.metrics_addr.unwrap_or_else(|| ctx.config.watch.metrics_addr.clone());
     let metrics = Arc::new(Metrics::new());
     let _server = if metrics_addr.is_empty() {
@@ -318,6 +321,10 @@ impl Daemon<'_> {
                     _ = summary_tick.tick() => self.log_summary(&shared, "watch summary (since start)"),
                     _ = health.tick() => {
                         self.metrics.queue_depth.set(i64::try_from(shared.in_flight()).unwrap_or(i64::MAX));
+                        if let Some((took, n)) = shared.last_scan() {
+                            self.metrics.rescan_seconds.set(took.as_secs_f64());
+                            self.metrics.rescans.set(i64::try_from(n).unwrap_or(i64::MAX));
+                        }
                         if pipeline.is_finished() || source_task.is_finished() {
                             break Stop::Failed;
                         }

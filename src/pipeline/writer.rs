@@ -334,13 +334,7 @@ impl Writer {
         let fp = &cleaned.fingerprint;
         let old_fp = self.store.fingerprint(id)?;
         let old_body = self.store.article_body(id)?;
-        self.store.replace_article_text(
-            id,
-            &cleaned.doc,
-            &fp.content_sha256,
-            source,
-            reason,
-        )?;
+        self.store.replace_article_text(id, &cleaned.doc, &fp.content_sha256, source, reason)?;
         self.store.update_fingerprint(
             id,
             &self.near.persisted_form(fp),
@@ -410,7 +404,9 @@ pub fn check_dedup_params(store: &mut SqliteStore, near: &NearDupIndex) -> Resul
             "database {} was built with other near-duplicate parameters:\n  database: {stored}\n  config:   {params}\nuse the [dedup] settings it was built with (shingle_size, num_perm, seed), or a new database (only bands and rows can change: the database is then re-banded)",
             store.path().display()
         ),
-        None => store.meta_set(DEDUP_PARAMS_KEY, &params),
+        None => store
+            .meta_set(DEDUP_PARAMS_KEY, &params)
+            .with_context(|| format!("cannot write to database {}", store.path().display())),
     }
 }
 

@@ -383,6 +383,10 @@ pub struct Shared {
     hints: Mutex<Hints>,
     wake: SyncSender<()>,
     settling: AtomicUsize,
+    /// Duration of the last full walk of the directory, in microseconds (0 before the
+    /// first), and how many walks were done: for the daemon's metrics.
+    last_scan_micros: AtomicU64,
+    scans: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -408,6 +412,13 @@ impl Shared {
 
     pub fn in_flight(&self) -> usize {
         lock(&self.in_flight).len()
+    }
+
+    /// The last full directory walk: its duration and the number of walks so far
+    /// (`None` before the first).
+    pub fn last_scan(&self) -> Option<(Duration, u64)> {
+        let n = self.scans.load(Ordering::Relaxed);
+        (n > 0).then(|| (Duration::from_micros(self.last_scan_micros.load(Ordering::Relaxed)), n))
     }
 
     pub fn settling(&self) -> usize {
@@ -506,6 +517,8 @@ impl WatchSource {
             hints: Mutex::new(Hints::default()),
             wake,
             settling: AtomicUsize::new(0),
+            last_scan_micros: AtomicU64::new(0),
+            scans: AtomicU64::new(0),
         });
         let source = WatchSource {
             cfg,
@@ -632,6 +645,9 @@ impl WatchSource {
         lock(&self.shared.in_flight).retain(|_, f| f.generation == generation);
         self.scans += 1;
         self.last_scan_cost = started.elapsed().saturating_sub(self.send_wait);
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.shared.last_scan_micros.store(micros, Ordering::Relaxed);
+        self.shared.scans.store(self.scans, Ordering::Relaxed);
         let c = &self.counts;
         if self.scans == 1 {
             info!(

@@ -535,7 +535,6 @@ impl SqliteStore {
                 format!("AND (?3 IS NULL OR {DAY_EXPR} >= ?3) AND (?4 IS NULL OR {DAY_EXPR} <= ?4)"),
             )
         };
-        let n_phrases = plan.phrase_terms().count();
         // A mixed query ("hội dam") is ranked on the folded index and kept to the rows
         // whose accented index has its accented words.
         if plan.accented_filter.is_some() {

@@ -340,9 +340,13 @@ impl SqliteStore {
             .conn
             .execute_batch(Self::WRITER_PRAGMAS)
             .with_context(|| format!("cannot configure database {}", path.display()))?;
-        store.migrate()?;
+        store
+            .migrate()
+            .with_context(|| format!("cannot update the schema of database {}", path.display()))?;
         store.legacy_paths = store.meta_get("legacy_relative_paths")?.as_deref() == Some("1");
-        store.reindex_if_stale()?;
+        store
+            .reindex_if_stale()
+            .with_context(|| format!("cannot build the full-text index of database {}", path.display()))?;
         Ok(store)
     }
 
