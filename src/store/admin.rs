@@ -43,21 +43,7 @@ impl SqliteStore {
         )?;
         let mut rows = stmt.query([status.map(Status::as_str)])?;
         while let Some(r) = rows.next()? {
-            let status: String = r.get(3)?;
-            let row = SourceRow {
-                id: r.get(0)?,
-                path: r.get(1)?,
-                file_sha256: r.get(2)?,
-                status: Status::parse(&status).unwrap_or(Status::Rejected),
-                article_id: r.get(4)?,
-                similarity: r.get(5)?,
-                jaccard: r.get(6)?,
-                containment: r.get(7)?,
-                shared_shingles: r.get(8)?,
-                error: r.get(9)?,
-                processed_at: r.get(10)?,
-            };
-            f(&row)?;
+            f(&super::sqlite::source_from_row(r)?)?;
         }
         Ok(())
     }

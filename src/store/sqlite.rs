@@ -1014,7 +1014,7 @@ fn article_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
     })
 }
 
-fn source_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceRow> {
+pub(super) fn source_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceRow> {
     let status: String = r.get(3)?;
     Ok(SourceRow {
         id: r.get(0)?,
