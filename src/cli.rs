@@ -118,6 +118,11 @@ impl Context {
         std::time::Duration::from_millis(self.config.database.busy_timeout_ms)
     }
 
+    /// Opens the database for reading (works while a writer runs).
+    pub fn open_reader(&self) -> anyhow::Result<crate::store::SqliteStore> {
+        crate::store::SqliteStore::open_reader(&self.db, self.busy_timeout())
+    }
+
     /// Opens the database for writing with the configured writer settings.
     pub fn open_writer(&self) -> anyhow::Result<crate::store::SqliteStore> {
         use anyhow::Context as _;

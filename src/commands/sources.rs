@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{finish_output, output_width, truncate_middle};
 use crate::cli::Context;
-use crate::store::{SqliteStore, Status};
+use crate::store::Status;
 
 #[derive(Debug, Args)]
 pub struct SourcesArgs {
@@ -22,7 +22,7 @@ pub struct SourcesArgs {
 }
 
 pub fn run(ctx: &Context, args: SourcesArgs) -> Result<ExitCode> {
-    let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let store = ctx.open_reader()?;
     let status = args.status.as_deref().and_then(Status::parse);
     let width = output_width();
     let stdout = std::io::stdout();
