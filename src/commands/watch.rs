@@ -82,6 +82,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     // when the daemon is restarted from another working directory or spelling.
     let dir = std::fs::canonicalize(&dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
     let settings = settings_for(&ctx.config, dir, Arc::new(Counters::default()))?;
+    sweep_partial_copies(&settings.actions);
     Reader::from_config(&ctx.config)?; // a bad rules file is an error now, not at the first restart
                                        // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
     let mut store = ctx.open_writer()?;
@@ -212,6 +213,30 @@ fn check_action_dirs(dir: &Path, actions: &Actions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Removes the temporary files of cross-device moves that a crash interrupted
+/// (`.NAME.news-ingest-partial` in done_dir or error_dir; only this program makes them,
+/// and only one daemon runs per database). At start-up only: the retry of that move
+/// copies the file again, under a fresh temporary.
+fn sweep_partial_copies(actions: &Actions) {
+    for d in [&actions.done_dir, &actions.error_dir].into_iter().flatten() {
+        let Ok(entries) = std::fs::read_dir(d) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let n = name.to_string_lossy();
+            if n.starts_with('.') && n.ends_with(".news-ingest-partial") {
+                match std::fs::remove_file(e.path()) {
+                    Ok(()) => {
+                        info!(file = %e.path().display(), "removed the partial copy of an interrupted move")
+                    }
+                    Err(err) => {
+                        warn!(file = %e.path().display(), error = %err, "cannot remove a partial copy")
+                    }
+                }
+            }
+        }
+    }
 }
 
 struct Daemon<'a> {
