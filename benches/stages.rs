@@ -1,20 +1,25 @@
 //! Per-stage costs of the pipeline that have no bench of their own: decoding, and the
-//! writer's per-article work (exact lookups, near-dup prefilter and verification,
-//! article + FTS rows + fingerprint + signature + ledger row) in batched transactions
-//! on a real SQLite file, with the writer configured as `run` configures it.
+//! writer stage itself (the same `Writer` and `dedup::decide` that `run` uses: exact
+//! lookups, near-dup prefilter and verification, the article with its index rows,
+//! fingerprint, signature and ledger row) in batched transactions on a real SQLite
+//! file, opened as `run` opens it.
 //! (`benches/clean.rs`, `benches/dedup.rs` and `benches/search.rs` cover the others.)
 //!
 //! Reads up to 2,000 files of `../shared/corpus/vietnews/` (or `NEWS_INGEST_CORPUS`);
 //! when absent, says so and uses the seed fixtures. Run `cargo bench --bench stages`.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use news_ingest::clean::Cleaner;
 use news_ingest::config::Config;
 use news_ingest::dedup::NearDupIndex;
-use news_ingest::store::{FileKey, NewSource, SqliteStore, Status};
+use news_ingest::pipeline::process::Cleaned;
+use news_ingest::pipeline::writer::{Prepared, Writer, WriterMsg};
+use news_ingest::source::Candidate;
+use news_ingest::store::{self, FileKey, Target};
 
 const MAX_FILES: usize = 2000;
 
@@ -67,8 +72,9 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
 
-    // Configured as `news-ingest run` configures its writer (page cache, background
-    // checkpoints, batch size), from the embedded config.
+    // The real writer stage (`pipeline::writer::Writer`: the dedup decision, then the
+    // store contract's `record`), on a store opened as `news-ingest run` opens it
+    // (page cache, background checkpoints) and batches of the configured size.
     let batch = config.pipeline.batch_size.max(1);
     let mut group = c.benchmark_group("write");
     group.throughput(Throughput::Elements(prepared.len() as u64));
@@ -78,70 +84,35 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let mut store =
-                    SqliteStore::open_writer(&dir.path().join("b.db"), Duration::from_secs(5)).expect("open");
-                store.set_cache_mib(config.database.writer_cache_mib).expect("cache");
-                if config.database.background_checkpoint {
-                    store.checkpoint_in_background(config.database.checkpoint_pages).expect("checkpoints");
-                }
-                let mut near = NearDupIndex::new(&config.dedup);
-                let start = Instant::now();
+                let target = Target::parse(&dir.path().join("b.db"));
+                let store = store::open_writer(&target, &config.database).expect("open");
+                let (tx, rx) = tokio::sync::mpsc::channel(prepared.len() + 1);
+                let root: Arc<Path> = Arc::from(dir.path());
                 for (i, (doc, fp)) in prepared.iter().enumerate() {
-                    if i % batch == 0 {
-                        store.commit().expect("commit");
-                        store.begin().expect("begin");
-                    }
+                    let path = dir.path().join(format!("f{i}.txt"));
                     let key = FileKey {
-                        path: format!("f{i}.txt"),
-                        path_bytes: format!("f{i}.txt").into_bytes(),
+                        path: path.display().to_string(),
+                        path_bytes: path.as_os_str().as_encoded_bytes().to_vec(),
                         size: 1,
                         mtime_ns: 1,
                         access: 0,
                     };
-                    let sha = format!("{i:064x}");
-                    // The writer's lookups, then the writes of a new article.
-                    let _ = store.seen_same_bytes(&key, &sha).expect("lookup");
-                    let _ = store.fate_of_bytes(&sha).expect("lookup");
-                    if store.article_by_content(&fp.content_sha256).expect("lookup").is_some() {
-                        continue;
-                    }
-                    let split = |b: &str| b.split("\n\n").map(str::to_string).collect::<Vec<_>>();
-                    let matched = near.best_match(
-                        fp,
-                        |id| {
-                            if let Ok(Some((n, sig))) = store.signature(id) {
-                                if !near.plausible(fp, n, &sig) {
-                                    return None;
-                                }
-                            }
-                            store.article_body(id).ok().flatten().map(|b| near.shingled(&split(&b)))
-                        },
-                        |id| {
-                            let bodies =
-                                store.member_bodies(id, near.config().max_members).unwrap_or_default();
-                            bodies.iter().map(|b| near.shingled(&split(b))).collect()
-                        },
-                    );
-                    if matched.is_some() {
-                        continue;
-                    }
-                    let id = store.insert_article(doc, &fp.content_sha256).expect("insert");
-                    store.insert_fingerprint(id, &near.persisted_form(fp)).expect("insert");
-                    store.insert_signature(id, fp.shingles.len(), &near.signature_bytes(fp)).expect("insert");
-                    near.insert(id, fp).expect("index");
-                    store
-                        .insert_source(&NewSource {
-                            key: &key,
-                            file_sha256: Some(&sha),
-                            status: Status::Stored,
-                            article_id: Some(id),
-                            similarity: None,
-                            evidence: None,
-                            error: None,
-                        })
-                        .expect("insert");
+                    let candidate =
+                        Candidate { path, key, root: Arc::clone(&root), via_link: false, file_id: None };
+                    let cleaned = Box::new(Cleaned { doc: doc.clone(), fingerprint: fp.clone() });
+                    let msg = Prepared::Article { candidate, file_sha256: format!("{i:064x}"), cleaned };
+                    tx.try_send(WriterMsg::File(Box::new(msg))).expect("channel sized for the corpus");
                 }
-                store.commit().expect("commit");
+                drop(tx);
+                let writer = Writer::new(
+                    store,
+                    NearDupIndex::new(&config.dedup),
+                    batch,
+                    None,
+                    indicatif::ProgressBar::hidden(),
+                );
+                let start = Instant::now();
+                writer.run(rx).expect("write");
                 total += start.elapsed();
             }
             total

@@ -118,30 +118,19 @@ impl Context {
         std::time::Duration::from_millis(self.config.database.busy_timeout_ms)
     }
 
+    /// The database the command works on.
+    pub fn target(&self) -> crate::store::Target {
+        crate::store::Target::parse(&self.db)
+    }
+
     /// Opens the database for reading (works while a writer runs).
-    pub fn open_reader(&self) -> anyhow::Result<crate::store::SqliteStore> {
-        crate::store::SqliteStore::open_reader(&self.db, self.busy_timeout())
+    pub fn open_reader(&self) -> anyhow::Result<Box<dyn crate::store::ReadStore>> {
+        crate::store::open_reader(&self.target(), &self.config.database)
     }
 
     /// Opens the database for writing with the configured writer settings.
-    pub fn open_writer(&self) -> anyhow::Result<crate::store::SqliteStore> {
-        use anyhow::Context as _;
-        let mut store = crate::store::SqliteStore::open_writer(&self.db, self.busy_timeout())?;
-        let db = &self.config.database;
-        store.set_cache_mib(db.writer_cache_mib)?;
-        store.set_fts_automerge(db.fts_automerge).with_context(|| {
-            format!("cannot configure the full-text index of database {}", self.db.display())
-        })?;
-        if db.background_checkpoint {
-            if let Err(e) = store.checkpoint_in_background(db.checkpoint_pages) {
-                // Slower, not wrong: the writer checkpoints as SQLite does by default.
-                tracing::warn!(error = %format!("{e:#}"), "background checkpoints unavailable; the writer checkpoints itself");
-                store.checkpoint_inline(db.checkpoint_pages)?;
-            }
-        } else {
-            store.checkpoint_inline(db.checkpoint_pages)?;
-        }
-        Ok(store)
+    pub fn open_writer(&self) -> anyhow::Result<Box<dyn crate::store::WriteStore>> {
+        crate::store::open_writer(&self.target(), &self.config.database)
     }
 }
 
@@ -218,6 +207,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         .db
         .clone()
         .or_else(|| std::env::var_os(DB_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
+        .or_else(|| (!config.database.url.is_empty()).then(|| PathBuf::from(&config.database.url)))
         .unwrap_or_else(|| config.database.path.clone());
     let format = match cli.global.log_format.as_deref() {
         Some("json") => LogFormat::Json,

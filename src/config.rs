@@ -54,6 +54,13 @@ pub struct DatabaseConfig {
     pub background_checkpoint: bool,
     /// FTS5 `automerge`: segments of one size before they are merged (2-16).
     pub fts_automerge: u32,
+    /// A PostgreSQL URL to use instead of the SQLite `path` (empty: none).
+    pub url: String,
+    /// PostgreSQL: most LSH band keys one batch may hold locked before it commits.
+    pub pg_max_batch_locks: usize,
+    /// PostgreSQL: how long a worker's claim on a file lasts before another worker
+    /// may take the file over (ms).
+    pub claim_lease_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -304,6 +311,8 @@ impl Config {
             ("database.writer_cache_mib", db.writer_cache_mib, (1, 65_536)),
             ("database.checkpoint_pages", u64::from(db.checkpoint_pages), (1, 10_000_000)),
             ("database.fts_automerge", u64::from(db.fts_automerge), (2, 16)),
+            ("database.pg_max_batch_locks", n(db.pg_max_batch_locks), (32, 1_000_000)),
+            ("database.claim_lease_ms", db.claim_lease_ms, (1000, DAY_MS)),
             ("pipeline.channel_capacity", n(p.channel_capacity), (1, 65_536)),
             ("pipeline.workers", n(p.workers), (0, 256)),
             ("pipeline.batch_size", n(p.batch_size), (1, 1_000_000)),

@@ -22,6 +22,21 @@ pub fn is_nfc(s: &str) -> bool {
     s.chars().all(is_trivially_nfc) || is_nfc_quick(s.chars()) == IsNormalized::Yes
 }
 
+/// `\r\n` and lone `\r` as `\n` (decoding and cleaning both need it: cleaning also
+/// takes text that did not come through `decode`; here so `decode` need not import
+/// `clean`).
+pub fn unify_line_ends(chars: impl Iterator<Item = char>) -> impl Iterator<Item = char> {
+    let mut chars = chars.peekable();
+    std::iter::from_fn(move || {
+        let c = chars.next()?;
+        if c == '\r' {
+            chars.next_if_eq(&'\n');
+            return Some('\n');
+        }
+        Some(c)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

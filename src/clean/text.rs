@@ -72,19 +72,7 @@ pub fn normalize(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `\r\n` and lone `\r` as `\n` (decoding and cleaning both need it: cleaning also
-/// takes text that did not come through `decode`).
-pub fn unify_line_ends(chars: impl Iterator<Item = char>) -> impl Iterator<Item = char> {
-    let mut chars = chars.peekable();
-    std::iter::from_fn(move || {
-        let c = chars.next()?;
-        if c == '\r' {
-            chars.next_if_eq(&'\n');
-            return Some('\n');
-        }
-        Some(c)
-    })
-}
+pub use crate::nfc::unify_line_ends;
 
 fn is_odd_space(c: char) -> bool {
     c == '\t' || (c != '\n' && c != '\r' && c != ' ' && c.is_whitespace())

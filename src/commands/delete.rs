@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitCode> {
             }
             None => {
                 store.rollback();
-                bail!("no article {id} in {}: nothing was deleted", ctx.db.display());
+                bail!("no article {id} in {}: nothing was deleted", ctx.target());
             }
         }
     }

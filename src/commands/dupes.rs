@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::{finish_output, output_width, truncate, truncate_middle};
 use crate::cli::Context;
-use crate::store::SqliteStore;
 
 #[derive(Debug, Args)]
 pub struct DupesArgs {
@@ -22,7 +21,7 @@ pub struct DupesArgs {
 }
 
 pub fn run(ctx: &Context, args: DupesArgs) -> Result<ExitCode> {
-    let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let store = ctx.open_reader()?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let width = output_width();
@@ -31,7 +30,7 @@ pub fn run(ctx: &Context, args: DupesArgs) -> Result<ExitCode> {
         if args.json {
             write!(out, "[")?;
         }
-        store.for_each_cluster(args.min_size, |head, sources| {
+        store.for_each_cluster(args.min_size, &mut |head, sources| {
             if args.json {
                 let v = serde_json::json!({
                     "id": head.id,

@@ -10,7 +10,6 @@ use clap::Args;
 
 use super::{date_range, finish_output, parse_date};
 use crate::cli::Context;
-use crate::store::SqliteStore;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -47,14 +46,14 @@ struct Line<'a> {
 
 pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
     let dates = date_range(args.since, args.until)?;
-    let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let store = ctx.open_reader()?;
     let stdout = std::io::stdout();
     if args.format == "csv" {
-        return finish_output(export_csv(&store, &dates, stdout.lock()));
+        return finish_output(export_csv(store.as_ref(), &dates, stdout.lock()));
     }
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = store
-        .for_each_article(&dates, |a, sources| {
+        .for_each_article(&dates, &mut |a, sources| {
             let line = Line {
                 id: a.id,
                 title: &a.title,
@@ -81,10 +80,14 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
 const CSV_HEADER: [&str; 9] =
     ["id", "title", "published", "author", "body", "captions", "content_sha256", "ingested_at", "sources"];
 
-fn export_csv(store: &SqliteStore, dates: &crate::store::DateRange, out: impl Write) -> Result<()> {
+fn export_csv(
+    store: &dyn crate::store::ReadStore,
+    dates: &crate::store::DateRange,
+    out: impl Write,
+) -> Result<()> {
     let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, out));
     w.write_record(CSV_HEADER)?;
-    store.for_each_article(dates, |a, sources| {
+    store.for_each_article(dates, &mut |a, sources| {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         w.write_record([
             a.id.to_string(),

@@ -15,7 +15,6 @@ use crate::pipeline::writer::check_dedup_params;
 use crate::pipeline::Reader;
 use crate::pipeline::{Options, Pipeline};
 use crate::source::discover::{self, Filter};
-use crate::store::SqliteStore;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -48,11 +47,11 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("{e:#} (from --include/--exclude or the config)"))?;
     let cleaner = Reader::from_config(&ctx.config)?;
     let mut store = ctx.open_writer()?;
-    check_dedup_params(&mut store, &NearDupIndex::new(&ctx.config.dedup))?;
+    check_dedup_params(store.as_mut(), &NearDupIndex::new(&ctx.config.dedup))?;
     // Discovery asks the ledger through its own read connection (WAL lets it read
     // while the writer writes): files recorded with the same size and mtime are
     // skipped without being read.
-    let ledger = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let ledger = ctx.open_reader()?;
     let first_new = ledger.max_source_id()?;
 
     let runtime = crate::pipeline::runtime(&ctx.config)?;
@@ -63,12 +62,13 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let reader = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let reader = ctx.open_reader()?;
     let summary = runtime.block_on(async {
         let pipeline = Pipeline::start(&ctx.config, store, cleaner, Options { on_commit: None, progress });
         let input = pipeline.input.clone();
         let skipped = Arc::new(AtomicU64::new(0));
         let skipped_in = Arc::clone(&skipped);
+        let lease = std::time::Duration::from_millis(ctx.config.database.claim_lease_ms);
         let discovery = tokio::task::spawn_blocking(move || {
             discover::walk(&roots, &filter, |c| {
                 match ledger.seen_unchanged(&c.key) {
@@ -77,7 +77,15 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
                         true
                     }
                     // On a lookup error, process the file: the writer's check is exact.
-                    _ => input.blocking_send(c).is_ok(),
+                    // Workers sharing a database and a directory claim each file first:
+                    // one reads it, the others skip it.
+                    _ => match ledger.claim(&c.key, lease) {
+                        Ok(false) => {
+                            tracing::debug!(path = %c.path.display(), "claimed by another worker");
+                            true
+                        }
+                        _ => input.blocking_send(c).is_ok(),
+                    },
                 }
             })
         });

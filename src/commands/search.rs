@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{date_range, finish_output, output_width, parse_date, truncate};
 use crate::cli::Context;
-use crate::store::{ParsedQuery, SearchHit, Segment, SqliteStore};
+use crate::store::{ParsedQuery, SearchHit, Segment};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -33,9 +33,9 @@ pub struct SearchArgs {
 
 pub fn run(ctx: &Context, args: SearchArgs) -> Result<ExitCode> {
     let dates = date_range(args.since, args.until)?;
-    let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let store = ctx.open_reader()?;
     let query = ParsedQuery::parse(&args.query.join(" "));
-    let outcome = store.search_with(&query, &dates, args.limit as usize, &ctx.config.search)?;
+    let outcome = store.search(&query, &dates, args.limit as usize, &ctx.config.search)?;
     if let Some(n) = outcome.window_full {
         super::note(&format!(
             "note: {n} or more articles match; the newest {n} were ranked \

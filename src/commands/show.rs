@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::{escape_controls as esc, finish_output, output_width, truncate_middle};
 use crate::cli::Context;
-use crate::store::SqliteStore;
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -21,9 +20,9 @@ pub struct ShowArgs {
 }
 
 pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
-    let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let store = ctx.open_reader()?;
     let Some(article) = store.article(args.id)? else {
-        bail!("no article with id {} in {}", args.id, ctx.db.display());
+        bail!("no article with id {} in {}", args.id, ctx.target());
     };
     let sources = store.sources_of(args.id)?;
     let revisions = store.revisions(args.id).unwrap_or_default();

@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: SourcesArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = store
-        .for_each_source(status, |s| {
+        .for_each_source(status, &mut |s| {
             if args.json {
                 let line = serde_json::json!({
                     "id": s.id, "path": s.path, "status": s.status, "article_id": s.article_id,

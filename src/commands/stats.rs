@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::finish_output;
 use crate::cli::Context;
-use crate::store::SqliteStore;
 
 /// Days shown in "articles per day".
 const DAYS: u32 = 14;
@@ -21,7 +20,7 @@ pub struct StatsArgs {
 }
 
 pub fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
-    let store = SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?;
+    let store = ctx.open_reader()?;
     let counts = store.counts()?;
     let reasons = store.rejection_reasons()?;
     let extra = store.store_stats(DAYS)?;
@@ -55,7 +54,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Result<ExitCode> {
             v["size_bytes"] = serde_json::json!(extra.db_bytes + extra.wal_bytes);
             writeln!(out, "{v}")?;
         } else {
-            writeln!(out, "database          {}", super::escape_controls(&ctx.db.display().to_string()))?;
+            writeln!(out, "database          {}", super::escape_controls(&ctx.target().to_string()))?;
             writeln!(
                 out,
                 "size              {} ({} bytes file + {} bytes WAL)",

@@ -30,7 +30,7 @@ use crate::pipeline::Reader;
 use crate::pipeline::{Committed, Options, Pipeline};
 use crate::source::discover::Filter;
 use crate::source::watch::{Actions, Counters, End, Expect, Outcome, Shared, WatchSettings, WatchSource};
-use crate::store::SqliteStore;
+use crate::store::WriteStore;
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
                                        // Taking the single-writer lock first: a second daemon or `run` fails here, clearly.
     let mut store = ctx.open_writer()?;
     crate::pipeline::writer::check_dedup_params(
-        &mut store,
+        store.as_mut(),
         &crate::dedup::NearDupIndex::new(&ctx.config.dedup),
     )?;
     let metrics_addr = args.metrics_addr.unwrap_or_else(|| ctx.config.watch.metrics_addr.clone());
@@ -128,6 +128,7 @@ fn settings_for(config: &Config, root: PathBuf, counters: Arc<Counters>) -> Resu
         max_backoff: Duration::from_millis(w.max_backoff_ms),
         actions,
         counters,
+        claim_lease: Duration::from_millis(config.database.claim_lease_ms),
     })
 }
 
@@ -274,11 +275,16 @@ impl Signals {
 }
 
 impl Daemon<'_> {
-    async fn run(mut self, first: SqliteStore, mut signals: Signals, mut hup: Signal) -> Result<ExitCode> {
+    async fn run(
+        mut self,
+        first: Box<dyn WriteStore>,
+        mut signals: Signals,
+        mut hup: Signal,
+    ) -> Result<ExitCode> {
         let cfg = self.config.clone();
         info!(
             dir = %self.settings.root.display(),
-            db = %self.ctx.db.display(),
+            db = %self.ctx.target(),
             settle_ms = cfg.watch.settle_ms,
             rescan_ms = cfg.watch.rescan_interval_ms,
             "watching"
@@ -303,7 +309,7 @@ impl Daemon<'_> {
                 Some(s) => Ok(s),
                 None => self.ctx.open_writer(),
             }
-            .and_then(|s| Ok((s, SqliteStore::open_reader(&self.ctx.db, self.ctx.busy_timeout())?)))
+            .and_then(|s| Ok((s, self.ctx.open_reader()?)))
             .and_then(|(s, r)| Ok((s, r, Reader::from_config(&cfg)?)));
             let (writer, ledger, cleaner) = match opened {
                 Ok(t) => t,

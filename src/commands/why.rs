@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::cli::Context;
 use crate::dedup::{Explanation, NearDupIndex};
 use crate::pipeline::Reader;
-use crate::store::SqliteStore;
+use crate::store::ReadStore;
 
 #[derive(Debug, Args)]
 pub struct WhyArgs {
@@ -116,16 +116,16 @@ pub fn run(ctx: &Context, args: WhyArgs) -> Result<ExitCode> {
 }
 
 /// The cleaned body of an article id or a file.
-fn body_of(ctx: &Context, spec: &str, store: &mut Option<SqliteStore>) -> Result<Vec<String>> {
+fn body_of(ctx: &Context, spec: &str, store: &mut Option<Box<dyn ReadStore>>) -> Result<Vec<String>> {
     let path = Path::new(spec);
     if let (Ok(id), false) = (spec.parse::<i64>(), path.exists()) {
         if store.is_none() {
-            *store = Some(SqliteStore::open_reader(&ctx.db, ctx.busy_timeout())?);
+            *store = Some(ctx.open_reader()?);
         }
         let s = store.as_ref().ok_or_else(|| anyhow!("no database"))?;
-        let body =
-            s.article_body(id)?.ok_or_else(|| anyhow!("no article with id {id} in {}", ctx.db.display()))?;
-        return Ok(body.split("\n\n").map(str::to_string).collect());
+        return s
+            .article_paragraphs(id)?
+            .ok_or_else(|| anyhow!("no article with id {id} in {}", s.location()));
     }
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read {spec} (not an article id or a readable file)"))?;

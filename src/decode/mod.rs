@@ -364,7 +364,7 @@ fn tidy(s: String) -> String {
         return s;
     }
     let mut out = String::with_capacity(s.len());
-    for c in crate::clean::text::unify_line_ends(s.chars()) {
+    for c in crate::nfc::unify_line_ends(s.chars()) {
         match c {
             '\u{0C}' => out.push('\n'),
             c if is_stray_control(c) => {}

@@ -25,6 +25,7 @@
 //! for verification are recomputed from the stored body with
 //! [`NearDupIndex::shingles`] (or stored with [`ShingleSet::to_bytes`]).
 
+pub mod decide;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
@@ -306,6 +307,11 @@ impl NearDupIndex {
         // The edited-copy rule passes from `gap_min_containment` up.
         let c_min = self.cfg.containment.min(self.cfg.gap_min_containment);
         j >= self.cfg.jaccard - margin || c >= c_min - margin
+    }
+
+    /// The LSH band keys of a text (what a shared store indexes and locks on).
+    pub fn band_keys(&self, fp: &Fingerprint) -> Vec<u32> {
+        self.lsh.band_keys(&fp.signature)
     }
 
     /// The bytes to store with a canonical article to rebuild the index at start:

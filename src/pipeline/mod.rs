@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::dedup::NearDupIndex;
 use crate::source::read::{read, ReadResult};
 use crate::source::Candidate;
-use crate::store::SqliteStore;
+use crate::store::WriteStore;
 pub use process::Reader;
 pub use summary::Summary;
 pub use writer::Committed;
@@ -69,7 +69,7 @@ pub struct Options {
 
 impl Pipeline {
     /// Starts the stages. Must be called inside a tokio runtime.
-    pub fn start(config: &Config, store: SqliteStore, reader: Reader, options: Options) -> Pipeline {
+    pub fn start(config: &Config, store: Box<dyn WriteStore>, reader: Reader, options: Options) -> Pipeline {
         let cap = config.pipeline.channel_capacity;
         let workers = config.workers();
         let max_size = config.input.max_file_size;

@@ -13,9 +13,10 @@ use tracing::{debug, info};
 
 use super::process::Cleaned;
 use super::summary::Summary;
-use crate::dedup::{NearDupIndex, Shingled, Similarity};
+use crate::dedup::decide::{decide, DecideStats, Decision};
+use crate::dedup::{NearDupIndex, Similarity};
 use crate::source::Candidate;
-use crate::store::{NearEvidence, NewSource, SqliteStore, Status};
+use crate::store::{Fate, NearEvidence, NewText, Status, WriteStore};
 
 /// What the transform stage hands the writer for one file.
 #[derive(Debug)]
@@ -57,7 +58,7 @@ const PROGRESS_EVERY: u64 = 10_000;
 
 pub struct Writer {
     started: std::time::Instant,
-    store: SqliteStore,
+    store: Box<dyn WriteStore>,
     /// The near-duplicate index of canonical articles, loaded from the store at start.
     near: NearDupIndex,
     batch_size: usize,
@@ -65,11 +66,10 @@ pub struct Writer {
     on_commit: Option<mpsc::Sender<Committed>>,
     summary: Summary,
     progress: indicatif::ProgressBar,
-    /// Near-duplicate candidates verified so far (read + re-shingled): logged with
-    /// the progress lines, as it drives the per-article cost on a large store.
-    verified: u64,
-    /// Candidates dropped by their stored signature ([`NearDupIndex::plausible`]).
-    prefiltered: u64,
+    /// Near-duplicate candidates verified so far (read + re-shingled) and dropped by
+    /// their stored signature: logged with the progress lines, as they drive the
+    /// per-article cost on a large store.
+    stats: DecideStats,
     /// Time spent finding and checking near-duplicate candidates, and committing:
     /// logged with the progress lines, so a slow-down on a large store can be
     /// attributed (benches/scale.sh prints them per 10 k files).
@@ -82,7 +82,7 @@ pub struct Writer {
 
 impl Writer {
     pub fn new(
-        store: SqliteStore,
+        store: Box<dyn WriteStore>,
         near: NearDupIndex,
         batch_size: usize,
         on_commit: Option<mpsc::Sender<Committed>>,
@@ -94,8 +94,7 @@ impl Writer {
             near,
             batch_size,
             pending: Vec::new(),
-            verified: 0,
-            prefiltered: 0,
+            stats: DecideStats::default(),
             near_time: std::time::Duration::ZERO,
             commit_time: std::time::Duration::ZERO,
             idle_time: std::time::Duration::ZERO,
@@ -109,7 +108,7 @@ impl Writer {
     /// A database error rolls the open batch back and ends the run with the error:
     /// none of that batch is recorded, so those files are read again next time.
     pub fn run(mut self, mut rx: mpsc::Receiver<WriterMsg>) -> Result<Summary> {
-        load_index(&mut self.store, &mut self.near)?;
+        load_index(self.store.as_mut(), &mut self.near)?;
         loop {
             let waited = std::time::Instant::now();
             let Some(msg) = rx.blocking_recv() else { break };
@@ -120,7 +119,7 @@ impl Writer {
             };
             if let Err(e) = result {
                 self.store.rollback();
-                let db = self.store.path().display().to_string();
+                let db = self.store.location();
                 if format!("{e:#}").contains(&db) {
                     return Err(e);
                 }
@@ -170,8 +169,8 @@ impl Writer {
                 stored = self.summary.stored,
                 index_articles = self.near.len(),
                 index_bytes = self.near.heap_bytes(),
-                candidates_verified = self.verified,
-                candidates_prefiltered = self.prefiltered,
+                candidates_verified = self.stats.verified,
+                candidates_prefiltered = self.stats.prefiltered,
                 near_seconds = self.near_time.as_secs_f64(),
                 commit_seconds = self.commit_time.as_secs_f64(),
                 idle_seconds = self.idle_time.as_secs_f64(),
@@ -190,7 +189,7 @@ impl Writer {
             status,
             commit_seconds: None,
         });
-        if self.pending.len() >= self.batch_size {
+        if self.pending.len() >= self.batch_size || self.store.batch_full() {
             self.commit()?;
         }
         Ok(())
@@ -198,169 +197,110 @@ impl Writer {
 
     fn reject(&mut self, c: &Candidate, file_sha256: Option<&str>, reason: &str) -> Result<()> {
         info!(path = %c.path.display(), reason, "rejected");
-        self.store.insert_source(&NewSource {
-            key: &c.key,
-            file_sha256,
-            status: Status::Rejected,
-            article_id: None,
-            similarity: None,
-            evidence: None,
-            error: Some(reason),
-        })?;
+        self.store.record(&c.key, file_sha256, Fate::Rejected { reason })?;
         Ok(())
     }
 
-    /// Exact duplicate by bytes, then by normalised body; otherwise a new article.
+    /// The dedup decision ([`decide`]), then the file's fate recorded with its rows
+    /// and the in-memory index kept in step.
     fn decide(&mut self, c: &Candidate, file_sha256: &str, cleaned: &Cleaned) -> Result<Status> {
-        if let Some((article_id, error)) = self.store.fate_of_bytes(file_sha256)? {
-            if article_id.is_none() {
-                let reason = error.unwrap_or_else(|| "rejected".to_string());
-                self.reject(c, Some(file_sha256), &reason)?;
-                return Ok(Status::Rejected);
-            }
-            return self.duplicate(c, file_sha256, article_id);
-        }
         let fp = &cleaned.fingerprint;
-        if let Some(id) = self.store.article_by_content(&fp.content_sha256)? {
-            return self.duplicate(c, file_sha256, Some(id));
-        }
-        // A new version of a file whose text an article holds: an update of that
-        // article when it is a near copy of it (news sites correct and extend their
-        // stories), not a near duplicate of itself.
-        if let Some(id) = self.store.article_with_text_from(&c.key.path_bytes)? {
-            if let Some(body) = self.store.article_body(id)? {
-                let mine = Shingled::from(fp);
-                let (s, dup) = self.near.judge(&mine, &self.near.shingled(&split_body(&body)));
-                if dup {
-                    let source = self.near_source(c, file_sha256, Status::Updated, id, &s)?;
-                    self.replace_text(id, cleaned, source, "updated")?;
-                    debug!(path = %c.path.display(), article = id, "updated");
-                    return Ok(Status::Updated);
-                }
-            }
-        }
-        // Near copies: verified exactly against canonical articles only, so copies
-        // never chain two different stories together.
         let near_started = std::time::Instant::now();
-        let (store, near) = (&self.store, &self.near);
-        let (verified, prefiltered) = (&mut self.verified, &mut self.prefiltered);
-        let max_members = near.config().max_members;
-        let matched = near.best_match(
-            fp,
-            |id| {
-                // The stored signature first: most candidates that fail are dropped
-                // here, without reading and re-shingling their body.
-                if let Ok(Some((shingles, sig))) = store.signature(id) {
-                    if !near.plausible(fp, shingles, &sig) {
-                        *prefiltered += 1;
-                        return None;
-                    }
-                }
-                *verified += 1;
-                match store.article_body(id) {
-                    Ok(Some(body)) => Some(near.shingled(&split_body(&body))),
-                    _ => None,
-                }
-            },
-            |id| {
-                let bodies = store.member_bodies(id, max_members).unwrap_or_default();
-                bodies.iter().map(|b| near.shingled(&split_body(b))).collect()
-            },
-        );
+        let keys = self.near.band_keys(fp);
+        for (id, entry) in self.store.lock_keys(&keys)? {
+            self.near
+                .insert_persisted(id, &entry)
+                .map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
+        }
+        let decision =
+            decide(self.store.as_catalog(), &self.near, &c.key.path_bytes, file_sha256, fp, &mut self.stats)?;
         self.near_time += near_started.elapsed();
-        if let Some(m) = matched {
-            let (article_id, s) = (m.id, m.evidence);
-            let source = self.near_source(c, file_sha256, Status::NearDuplicate, article_id, &s)?;
-            // The fullest text wins (dedup.canonical): later copies are compared with
-            // it, so the outcome does not hang on which copy came first. Otherwise
-            // the copy becomes a member, so copies of it find the article too.
-            if self.near.is_fuller(&m.canonical) {
-                self.replace_text(article_id, cleaned, source, "fullest")?;
-            } else {
-                self.store.insert_member(
-                    article_id,
-                    Some(source),
-                    &cleaned.doc.body_text(),
-                    &self.near.persisted_form(fp),
-                )?;
-                self.near.insert(article_id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
+        let persisted = self.near.persisted_form(fp);
+        let signature = self.near.signature_bytes(fp);
+        let text = NewText {
+            keys: &keys,
+            doc: &cleaned.doc,
+            content_sha256: &fp.content_sha256,
+            fingerprint: &persisted,
+            shingles: fp.shingles.len(),
+            signature: &signature,
+        };
+        let sha = Some(file_sha256);
+        let recorded = match decision {
+            Decision::RejectedBefore { reason } => {
+                info!(path = %c.path.display(), reason, "rejected");
+                self.store.record(&c.key, sha, Fate::Rejected { reason: &reason })?
             }
-            debug!(path = %c.path.display(), article = article_id, jaccard = s.jaccard, containment = s.containment, via_member = m.via_member, "near duplicate");
-            return Ok(Status::NearDuplicate);
-        }
-        let id = self.store.insert_article(&cleaned.doc, &fp.content_sha256)?;
-        self.store.insert_fingerprint(id, &self.near.persisted_form(fp))?;
-        self.store.insert_signature(id, fp.shingles.len(), &self.near.signature_bytes(fp))?;
-        self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
-        self.store.insert_source(&NewSource {
-            key: &c.key,
-            file_sha256: Some(file_sha256),
-            status: Status::Stored,
-            article_id: Some(id),
-            similarity: None,
-            evidence: None,
-            error: None,
-        })?;
-        debug!(path = %c.path.display(), article = id, "stored");
-        Ok(Status::Stored)
+            Decision::Duplicate { article_id } => {
+                debug!(path = %c.path.display(), article = ?article_id, "exact duplicate");
+                self.store.record(&c.key, sha, Fate::Duplicate { article_id })?
+            }
+            Decision::Updated { article_id, evidence } => {
+                let fate = Fate::Replaced {
+                    article_id,
+                    status: Status::Updated,
+                    evidence: near_evidence(&evidence),
+                    text,
+                    reason: "updated",
+                };
+                let r = self.store.record(&c.key, sha, fate)?;
+                self.took_text(article_id, fp)?;
+                debug!(path = %c.path.display(), article = article_id, "updated");
+                r
+            }
+            Decision::Near { article_id, evidence, fuller, via_member } => {
+                // The fullest text wins (dedup.canonical): later copies are compared
+                // with it, so the outcome does not hang on which copy came first.
+                // Otherwise the copy becomes a member, so copies of it find the
+                // article too.
+                let r = if fuller {
+                    let fate = Fate::Replaced {
+                        article_id,
+                        status: Status::NearDuplicate,
+                        evidence: near_evidence(&evidence),
+                        text,
+                        reason: "fullest",
+                    };
+                    let r = self.store.record(&c.key, sha, fate)?;
+                    self.took_text(article_id, fp)?;
+                    r
+                } else {
+                    let fate = Fate::Member {
+                        article_id,
+                        evidence: near_evidence(&evidence),
+                        body: &cleaned.doc.body,
+                        fingerprint: &persisted,
+                        keys: &keys,
+                    };
+                    let r = self.store.record(&c.key, sha, fate)?;
+                    self.index(article_id, fp)?;
+                    r
+                };
+                debug!(path = %c.path.display(), article = article_id, jaccard = evidence.jaccard, containment = evidence.containment, via_member, "near duplicate");
+                r
+            }
+            Decision::New => {
+                let r = self.store.record(&c.key, sha, Fate::Stored { text })?;
+                if let (Status::Stored, Some(id)) = (r.status, r.article_id) {
+                    self.index(id, fp)?;
+                }
+                debug!(path = %c.path.display(), article = ?r.article_id, "stored");
+                r
+            }
+        };
+        Ok(recorded.status)
     }
 
-    /// The ledger row of a file merged into article `article_id` with similarity `s`.
-    fn near_source(
-        &mut self,
-        c: &Candidate,
-        file_sha256: &str,
-        status: Status,
-        article_id: i64,
-        s: &Similarity,
-    ) -> Result<i64> {
-        let evidence =
-            NearEvidence { jaccard: s.jaccard, containment: s.containment, shared_shingles: s.shared as u64 };
-        self.store.insert_source(&NewSource {
-            key: &c.key,
-            file_sha256: Some(file_sha256),
-            status,
-            article_id: Some(article_id),
-            similarity: Some(s.jaccard.max(s.containment)),
-            evidence: Some(evidence),
-            error: None,
-        })
+    /// Adds a text of article `id` to the in-memory index.
+    fn index(&mut self, id: i64, fp: &crate::dedup::Fingerprint) -> Result<()> {
+        self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))
     }
 
-    /// Article `id` takes the text of `cleaned` (from ledger row `source`): its row,
-    /// revision, full-text rows, fingerprint, signature and index entries, all in the
-    /// open transaction. The old text stays indexed as a member of the article.
-    fn replace_text(&mut self, id: i64, cleaned: &Cleaned, source: i64, reason: &str) -> Result<()> {
-        let fp = &cleaned.fingerprint;
-        let old_fp = self.store.fingerprint(id)?;
-        let old_body = self.store.article_body(id)?;
-        self.store.replace_article_text(id, &cleaned.doc, &fp.content_sha256, source, reason)?;
-        self.store.update_fingerprint(
-            id,
-            &self.near.persisted_form(fp),
-            fp.shingles.len(),
-            &self.near.signature_bytes(fp),
-        )?;
-        if let (Some(old_fp), Some(old_body)) = (old_fp, old_body) {
-            self.store.insert_member(id, None, &old_body, &old_fp)?;
-        }
-        self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;
+    /// Article `id` took the text of `fp` (its old text stays indexed as a member).
+    fn took_text(&mut self, id: i64, fp: &crate::dedup::Fingerprint) -> Result<()> {
+        self.index(id, fp)?;
         self.summary.replaced += 1;
         Ok(())
-    }
-
-    fn duplicate(&mut self, c: &Candidate, file_sha256: &str, article_id: Option<i64>) -> Result<Status> {
-        self.store.insert_source(&NewSource {
-            key: &c.key,
-            file_sha256: Some(file_sha256),
-            status: Status::Duplicate,
-            article_id,
-            similarity: Some(1.0),
-            evidence: None,
-            error: None,
-        })?;
-        debug!(path = %c.path.display(), article = ?article_id, "exact duplicate");
-        Ok(Status::Duplicate)
     }
 
     fn commit(&mut self) -> Result<()> {
@@ -382,9 +322,9 @@ impl Writer {
     }
 }
 
-/// The stored body's paragraphs (the store joins them with a blank line).
-fn split_body(body: &str) -> Vec<String> {
-    body.split("\n\n").map(str::to_string).collect()
+/// The ledger's evidence of a near copy.
+fn near_evidence(s: &Similarity) -> NearEvidence {
+    NearEvidence { jaccard: s.jaccard, containment: s.containment, shared_shingles: s.shared as u64 }
 }
 
 /// Key under which the store remembers the near-duplicate parameters it was built with.
@@ -395,18 +335,18 @@ pub const DEDUP_PARAMS_KEY: &str = "dedup_params";
 /// new one. A database that differs in the banding only (`bands`, `rows`: e.g. one
 /// built with 32 × 4 before the default became 42 × 3) is re-banded instead, in one
 /// transaction (see [`reband`]). Call it right after opening the writer, before any work.
-pub fn check_dedup_params(store: &mut SqliteStore, near: &NearDupIndex) -> Result<()> {
+pub fn check_dedup_params(store: &mut dyn WriteStore, near: &NearDupIndex) -> Result<()> {
     let params = near.params_fingerprint();
     match store.meta_get(DEDUP_PARAMS_KEY)? {
         Some(stored) if stored == params => Ok(()),
         Some(stored) if near.rebandable_from(&stored) => reband(store, near, &stored),
         Some(stored) => anyhow::bail!(
             "database {} was built with other near-duplicate parameters:\n  database: {stored}\n  config:   {params}\nuse the [dedup] settings it was built with (shingle_size, num_perm, seed), or a new database (only bands and rows can change: the database is then re-banded)",
-            store.path().display()
+            store.location()
         ),
         None => store
             .meta_set(DEDUP_PARAMS_KEY, &params)
-            .with_context(|| format!("cannot write to database {}", store.path().display())),
+            .with_context(|| format!("cannot write to database {}", store.location())),
     }
 }
 
@@ -422,10 +362,10 @@ const REBAND_CHUNK: usize = 1000;
 ///   its stored body.
 ///
 /// Then the new parameters are recorded.
-fn reband(store: &mut SqliteStore, near: &NearDupIndex, stored: &str) -> Result<()> {
+fn reband(store: &mut dyn WriteStore, near: &NearDupIndex, stored: &str) -> Result<()> {
     let started = std::time::Instant::now();
     let params = near.params_fingerprint();
-    info!(database = %store.path().display(), from = stored, to = %params, "re-banding the near-duplicate index");
+    info!(database = %store.location(), from = stored, to = %params, "re-banding the near-duplicate index");
     store.begin()?;
     let result = (|| -> Result<(usize, usize, usize)> {
         let (mut from_signature, mut from_body, mut members) = (0, 0, 0);
@@ -440,8 +380,8 @@ fn reband(store: &mut SqliteStore, near: &NearDupIndex, stored: &str) -> Result<
                     from_signature += 1;
                     continue;
                 }
-                let Some(body) = store.article_body(id)? else { continue };
-                let fp = near.fingerprint(&split_body(&body));
+                let Some(body) = store.as_catalog().article_paragraphs(id)? else { continue };
+                let fp = near.fingerprint(&body);
                 store.update_fingerprint(
                     id,
                     &near.persisted_form(&fp),
@@ -457,7 +397,7 @@ fn reband(store: &mut SqliteStore, near: &NearDupIndex, stored: &str) -> Result<
             let Some(&(last, _)) = chunk.last() else { break };
             after = last;
             for (id, body) in chunk {
-                let fp = near.fingerprint(&split_body(&body));
+                let fp = near.fingerprint(&body);
                 store.set_member_fingerprint(id, &near.persisted_form(&fp))?;
                 members += 1;
             }
@@ -479,20 +419,20 @@ fn reband(store: &mut SqliteStore, near: &NearDupIndex, stored: &str) -> Result<
         }
         Err(e) => {
             store.rollback();
-            Err(e.context(format!("cannot re-band the near-duplicate index of {}", store.path().display())))
+            Err(e.context(format!("cannot re-band the near-duplicate index of {}", store.location())))
         }
     }
 }
 
 /// Loads the persisted near-duplicate index (after checking its parameters).
-fn load_index(store: &mut SqliteStore, near: &mut NearDupIndex) -> Result<()> {
+fn load_index(store: &mut dyn WriteStore, near: &mut NearDupIndex) -> Result<()> {
     check_dedup_params(store, near)?;
+    // Articles, then members (copies merged into an article, its earlier texts),
+    // each under the article's id.
     let mut rows: Vec<(i64, Vec<u8>)> = Vec::new();
-    store.for_each_fingerprint(|id, data| rows.push((id, data.to_vec())))?;
-    // Members (copies merged into an article, its earlier texts) under the article's id.
-    store.for_each_member_fingerprint(|id, data| rows.push((id, data.to_vec())))?;
+    store.for_each_index_entry(&mut |id, data| rows.push((id, data.to_vec())))?;
     near.load_persisted(rows.iter().map(|(id, d)| (*id, d.as_slice()))).map_err(|e| {
-        anyhow::anyhow!("cannot load the near-duplicate index from {}: {e}", store.path().display())
+        anyhow::anyhow!("cannot load the near-duplicate index from {}: {e}", store.location())
     })?;
     info!(articles = near.len(), bytes = near.heap_bytes(), "near-duplicate index loaded");
     Ok(())

@@ -33,7 +33,7 @@ use super::discover::{self, Filter};
 use super::fd::{self, Dir};
 use super::Candidate;
 use crate::config::WatchConfig;
-use crate::store::{FileKey, SqliteStore, Status};
+use crate::store::{FileKey, ReadStore, Status};
 
 /// Paths remembered from events between two checks; more means "rescan everything".
 pub const MAX_HINTS: usize = 4096;
@@ -361,6 +361,9 @@ pub struct WatchSettings {
     pub max_backoff: Duration,
     pub actions: Actions,
     pub counters: Arc<Counters>,
+    /// How long this worker's claim on a file lasts (a store shared by several
+    /// workers; see `ReadStore::claim`).
+    pub claim_lease: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -491,7 +494,7 @@ pub struct WatchSource {
     cfg: WatchSettings,
     shared: Arc<Shared>,
     wake_rx: Receiver<()>,
-    ledger: SqliteStore,
+    ledger: Box<dyn ReadStore>,
     settling: HashMap<PathBuf, Settling>,
     generation: u64,
     watcher: Option<(RecommendedWatcher, (u64, u64))>,
@@ -508,7 +511,7 @@ pub struct WatchSource {
 
 impl WatchSource {
     /// `ledger` is a read connection to the database the pipeline writes.
-    pub fn new(cfg: WatchSettings, ledger: SqliteStore) -> (WatchSource, Arc<Shared>) {
+    pub fn new(cfg: WatchSettings, ledger: Box<dyn ReadStore>) -> (WatchSource, Arc<Shared>) {
         let (wake, wake_rx) = sync_channel(1);
         let cfg_root = cfg.root.clone();
         let shared = Arc::new(Shared {
@@ -782,6 +785,18 @@ impl WatchSource {
             return Err(End::Stopped);
         }
         self.settling.remove(&c.path);
+        // Workers sharing a database and a directory: each file is read by one.
+        match self.ledger.claim(&c.key, self.cfg.claim_lease) {
+            Ok(true) => {}
+            Ok(false) => {
+                debug!(path = %c.path.display(), "claimed by another worker");
+                return Ok(());
+            }
+            Err(e) => {
+                debug!(path = %c.path.display(), error = %e, "claim failed; trying again at the next rescan");
+                return Ok(());
+            }
+        }
         debug!(path = %c.path.display(), size = c.key.size, "queued");
         lock(&self.shared.in_flight).insert(c.path.clone(), InFlight { key: c.key.clone(), generation });
         self.counts.queued += 1;

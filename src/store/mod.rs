@@ -1,20 +1,31 @@
 //! The store: where articles and the ledger of input files live.
 //!
-//! All SQL of the project is inside this module. The types here are what the rest of
-//! the program sees, so a second backend (PostgreSQL, for workers on several hosts)
-//! is a new sibling of [`sqlite`], not a rewrite of its callers.
+//! All SQL of the project is inside this module. The rest of the program sees the
+//! types here and two traits, the store contract:
+//!
+//! - [`WriteStore`]: the writing side. One file's fate ([`Fate`]) is recorded with
+//!   everything that must commit with it ([`WriteStore::record`]), batches are
+//!   committed or rolled back, and the dedup lookups of [`Catalog`] read inside the
+//!   open batch (they must see its uncommitted rows).
+//! - [`ReadStore`]: the reading side: ledger lookups for discovery and the daemon, and
+//!   the query commands (stats, search, show, dupes, export, sources).
+//!
+//! A backend is a sibling module implementing both ([`sqlite`] today); callers get
+//! one from [`open_reader`] / [`open_writer`] and never name it. The body storage
+//! format (paragraphs joined by a blank line) is the backends' business: the
+//! contract speaks in paragraphs.
 
 mod accents;
-mod admin;
-mod checkpoint;
-mod fts5;
+mod contract;
+pub mod postgres;
 mod query;
-mod rank;
 pub mod sqlite;
-mod watch;
 
 use serde::Serialize;
 
+pub use contract::{
+    open_reader, open_writer, Catalog, Fate, NewText, ReadStore, Recorded, Target, WriteStore,
+};
 pub use query::{fold, snippet, ParsedQuery, Segment};
 pub use sqlite::SqliteStore;
 

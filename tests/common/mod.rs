@@ -2,6 +2,8 @@
 //! real SQLite database in a temporary directory.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

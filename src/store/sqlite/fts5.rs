@@ -15,8 +15,8 @@
 //! diacritics uses the folded index. A query that mixes both is ranked on the folded
 //! index and filtered to the rows whose accented index has the accented words.
 
-use super::accents;
-use super::query::{ParsedQuery, Term};
+use crate::store::accents;
+use crate::store::query::{ParsedQuery, Term};
 
 /// Most phrases one term may expand to; beyond it each word keeps its typed spelling.
 const MAX_TERM_PHRASES: usize = 16;

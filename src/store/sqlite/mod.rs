@@ -13,7 +13,15 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::{ArticleRow, Counts, FileKey, NewSource, SourceRow, Status};
+mod admin;
+mod checkpoint;
+mod contract;
+mod fts5;
+mod query;
+mod rank;
+mod watch;
+
+use crate::store::{ArticleRow, Counts, FileKey, NewSource, SourceRow, Status};
 use crate::Document;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` is the number applied.
@@ -291,7 +299,7 @@ fn published_precision(x: &str) -> String {
 pub struct SqliteStore {
     /// Background WAL checkpoints, if started; declared before `conn` so it stops
     /// (and closes its connection) before the writer's connection closes.
-    checkpointer: Option<super::checkpoint::Checkpointer>,
+    checkpointer: Option<checkpoint::Checkpointer>,
     /// Visible to sibling files of `store/` that add query methods in their own
     /// `impl SqliteStore` blocks; nothing outside `store/` touches SQL.
     pub(in crate::store) conn: Connection,
@@ -362,7 +370,7 @@ impl SqliteStore {
         .with_context(|| format!("cannot open database {}", path.display()))?;
         conn.busy_timeout(busy_timeout)?;
         check_is_database(&conn, path)?;
-        super::rank::register(&conn).with_context(|| format!("cannot open database {}", path.display()))?;
+        rank::register(&conn).with_context(|| format!("cannot open database {}", path.display()))?;
         let store = SqliteStore {
             checkpointer: None,
             conn,
@@ -408,7 +416,7 @@ impl SqliteStore {
             bail!("background checkpoints need a writer ({})", self.path.display());
         }
         self.checkpointer = None;
-        self.checkpointer = Some(super::checkpoint::Checkpointer::start(&mut self.conn, &self.path, pages)?);
+        self.checkpointer = Some(checkpoint::Checkpointer::start(&mut self.conn, &self.path, pages)?);
         Ok(())
     }
 
@@ -434,7 +442,7 @@ impl SqliteStore {
         self.conn
             .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
             .with_context(ctx)?;
-        super::rank::register(&self.conn).with_context(ctx)?;
+        rank::register(&self.conn).with_context(ctx)?;
         Ok(())
     }
 
@@ -701,7 +709,7 @@ impl SqliteStore {
     }
 
     /// Earlier texts of an article, oldest first: (title, body, reason, replaced_at).
-    pub fn revisions(&self, id: i64) -> Result<Vec<super::Revision>> {
+    pub fn revisions(&self, id: i64) -> Result<Vec<crate::store::Revision>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.title, r.body, r.reason, r.replaced_at, s.path
              FROM article_revisions r LEFT JOIN sources s ON s.id = r.replaced_by_source_id
@@ -709,7 +717,7 @@ impl SqliteStore {
         )?;
         let rows = stmt.query_map([id], |r| {
             let body: String = r.get(1)?;
-            Ok(super::Revision {
+            Ok(crate::store::Revision {
                 title: r.get(0)?,
                 body: body.split("\n\n").map(str::to_string).collect(),
                 reason: r.get(2)?,

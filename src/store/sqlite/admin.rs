@@ -4,7 +4,8 @@
 use anyhow::{bail, Result};
 use rusqlite::params;
 
-use super::{SourceRow, SqliteStore, Status};
+use super::SqliteStore;
+use crate::store::{SourceRow, Status};
 
 impl SqliteStore {
     /// The highest `sources.id` so far (0 for none): files recorded after it are new.
@@ -43,7 +44,7 @@ impl SqliteStore {
         )?;
         let mut rows = stmt.query([status.map(Status::as_str)])?;
         while let Some(r) = rows.next()? {
-            f(&super::sqlite::source_from_row(r)?)?;
+            f(&super::source_from_row(r)?)?;
         }
         Ok(())
     }

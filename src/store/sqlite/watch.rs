@@ -3,7 +3,8 @@
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
-use super::{FileKey, SqliteStore, Status};
+use super::SqliteStore;
+use crate::store::{FileKey, Status};
 
 impl SqliteStore {
     /// The recorded fate of this path with this size and mtime, if any: the daemon

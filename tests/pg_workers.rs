@@ -1,0 +1,174 @@
+//! Several workers, one PostgreSQL database: real `news-ingest` processes, started
+//! as users start them, over one directory of pages with syndicated copies.
+//! Every file must be recorded exactly once, no story stored twice, and the
+//! clusters must be those of one SQLite run over the same pages.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::pg;
+
+/// Real bodies (vn-mds fixtures) and syndicated copies of each: the same text under
+/// another outlet's chrome, a truncated copy, a copy with a related list glued on,
+/// and a copy in NFD with a dateline. About 140 files.
+fn corpus(dir: &Path) -> usize {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut n = 0;
+    let mut sources: Vec<_> = std::fs::read_dir(common::fixtures().join("vnmds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    sources.sort();
+    for (i, p) in sources.iter().enumerate() {
+        let text = std::fs::read_to_string(p).unwrap();
+        let paras: Vec<&str> = text.split('\n').filter(|l| !l.trim().is_empty()).collect();
+        let mut write = |name: String, body: String| {
+            std::fs::write(dir.join(name), body).unwrap();
+            n += 1;
+        };
+        write(format!("{i:03}-a.txt"), text.clone());
+        write(
+            format!("{i:03}-b.txt"),
+            format!("Trang chủ\nThời sự\n{}\nChia sẻFacebook\nTag\n", paras.join("\n")),
+        );
+        if paras.len() >= 4 {
+            let keep = (paras.len() * 3).div_ceil(4);
+            write(format!("{i:03}-c.txt"), paras[..keep].join("\n"));
+        }
+        write(
+            format!("{i:03}-d.txt"),
+            format!(
+                "{}\nTin liên quan\nBão số 5 đổ bộ miền Trung\nGiá vàng hôm nay tăng mạnh\n",
+                paras.join("\n")
+            ),
+        );
+        use unicode_normalization::UnicodeNormalization;
+        write(format!("{i:03}-e.txt"), text.nfd().collect::<String>());
+    }
+    n
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_news-ingest")
+}
+
+/// path → article id (None: rejected) from `sources --json`.
+fn fates(db: &str) -> Vec<(String, Option<i64>, String)> {
+    let out = Command::new(bin()).args(["--db", db, "sources", "--json"]).output().unwrap();
+    assert!(out.status.success(), "sources failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["path"].as_str().unwrap().to_string(),
+                v["article_id"].as_i64(),
+                v["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Pairs of files (by name) that share an article.
+fn pairs(f: &[(String, Option<i64>, String)]) -> HashSet<(String, String)> {
+    let mut by: HashMap<i64, Vec<String>> = HashMap::new();
+    for (path, id, _) in f {
+        if let Some(id) = id {
+            let name = Path::new(path).file_name().unwrap().to_string_lossy().into_owned();
+            by.entry(*id).or_default().push(name);
+        }
+    }
+    let mut out = HashSet::new();
+    for names in by.values_mut() {
+        names.sort();
+        for i in 0..names.len() {
+            for j in i + 1..names.len() {
+                out.insert((names[i].clone(), names[j].clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn three_run_workers_give_the_result_of_one_sqlite_run() {
+    let Some(db) = pg::database() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    let files = corpus(&dir);
+    assert!(files >= 100, "corpus too small: {files}");
+
+    // Small batches, so the three workers interleave their transactions.
+    let cfg = tmp.path().join("workers.toml");
+    std::fs::write(&cfg, "[pipeline]\nbatch_size = 8\nworkers = 1\n").unwrap();
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(bin())
+                .args(["--db", &db.url, "--config"])
+                .arg(&cfg)
+                .args(["-q", "run", "--json"])
+                .arg(&dir)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut recorded = 0;
+    let mut shares = Vec::new();
+    for w in workers {
+        let out = w.wait_with_output().unwrap();
+        assert!(out.status.success(), "a worker failed: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        recorded += v["files"].as_u64().unwrap();
+        shares.push(v["files"].as_u64().unwrap());
+    }
+    eprintln!("files recorded by each worker: {shares:?}");
+    assert_eq!(recorded, files as u64, "the workers' summaries add up to every file once");
+
+    let pg_fates = fates(&db.url);
+    let mut seen = HashSet::new();
+    for (path, _, _) in &pg_fates {
+        assert!(seen.insert(path.clone()), "{path} recorded twice");
+    }
+    assert_eq!(pg_fates.len(), files, "every file recorded");
+
+    let sqlite = tmp.path().join("one.db");
+    let out = Command::new(bin())
+        .arg("--db")
+        .arg(&sqlite)
+        .args(["-q", "run", "--json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sqlite_fates = fates(sqlite.to_str().unwrap());
+
+    let articles = |f: &[(String, Option<i64>, String)]| f.iter().filter(|x| x.2 == "stored").count();
+    let (pg_pairs, one_pairs) = (pairs(&pg_fates), pairs(&sqlite_fates));
+    let shared = pg_pairs.intersection(&one_pairs).count() as f64;
+    let precision = if pg_pairs.is_empty() { 1.0 } else { shared / pg_pairs.len() as f64 };
+    let recall = if one_pairs.is_empty() { 1.0 } else { shared / one_pairs.len() as f64 };
+    eprintln!(
+        "3 PostgreSQL workers: {} articles, {} pairs; one SQLite run: {} articles, {} pairs; precision {precision:.3}, recall {recall:.3}",
+        articles(&pg_fates),
+        pg_pairs.len(),
+        articles(&sqlite_fates),
+        one_pairs.len()
+    );
+    assert!(one_pairs.len() > files, "the corpus has syndicated copies to find");
+    assert!(
+        precision >= 0.98 && recall >= 0.98,
+        "clusters differ: precision {precision:.3}, recall {recall:.3}"
+    );
+    assert_eq!(articles(&pg_fates), articles(&sqlite_fates), "no story stored twice");
+
+    // A second round finds everything recorded.
+    let out = Command::new(bin()).args(["--db", &db.url, "-q", "run", "--json"]).arg(&dir).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["files"].as_u64(), v["unchanged"].as_u64()), (Some(0), Some(files as u64)));
+}

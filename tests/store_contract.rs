@@ -1,0 +1,381 @@
+//! The store contract (`store::WriteStore`, `store::ReadStore`), written once and run
+//! against every backend by `store_contract_suite!` (Quickwit's metastore test suite
+//! is the model). Each test gets a fresh, empty database from the backend's
+//! `fresh()`, writes through the writing side and checks through the reading side,
+//! as the pipeline and the commands do.
+
+use news_ingest::config::Config;
+use news_ingest::dedup::NearDupIndex;
+use news_ingest::store::{
+    self, DateRange, Fate, FileKey, NearEvidence, NewText, ParsedQuery, ReadStore, Status, Target, WriteStore,
+};
+use news_ingest::Document;
+
+mod common;
+
+/// A database for one test, removed when dropped.
+pub struct Fresh {
+    pub target: Target,
+    _guard: Box<dyn std::any::Any>,
+}
+
+fn key(path: &str, size: u64) -> FileKey {
+    FileKey {
+        path: path.to_string(),
+        path_bytes: path.as_bytes().to_vec(),
+        size,
+        mtime_ns: 1_700_000_000_000_000_000,
+        access: 0,
+    }
+}
+
+fn doc(title: &str, paragraphs: &[&str]) -> Document {
+    Document {
+        title: Some(title.to_string()),
+        published: Some("2025-10-22".to_string()),
+        author: Some("Lê Phương".to_string()),
+        captions: vec!["Toàn cảnh buổi hội đàm. Ảnh: TTXVN".to_string()],
+        body: paragraphs.iter().map(|p| p.to_string()).collect(),
+        url: Some("https://example.vn/a.html".to_string()),
+        site_name: Some("Example".to_string()),
+        lang: Some("vi".to_string()),
+    }
+}
+
+const P1: &str = "Chiều 22/10, tại Hà Nội, Bộ trưởng đã có cuộc hội đàm với đoàn công tác của tỉnh về phát triển kinh tế xã hội.";
+const P2: &str = "Hai bên thống nhất đẩy mạnh hợp tác trong lĩnh vực giao thông, nông nghiệp và chuyển đổi số trong giai đoạn tới.";
+const P3: &str = "Dịp này, lãnh đạo tỉnh mời đoàn tham dự lễ khởi công dự án đường cao tốc vào tháng sau.";
+
+struct Texts {
+    near: NearDupIndex,
+}
+
+impl Texts {
+    fn new() -> Texts {
+        Texts { near: NearDupIndex::new(&Config::embedded().dedup) }
+    }
+
+    /// Records `d` as a new article from `path`.
+    fn store(&self, w: &mut dyn WriteStore, path: &str, d: &Document) -> store::Recorded {
+        let fp = self.near.fingerprint(&d.body);
+        let persisted = self.near.persisted_form(&fp);
+        let sig = self.near.signature_bytes(&fp);
+        let keys = self.near.band_keys(&fp);
+        let text = NewText {
+            keys: &keys,
+            doc: d,
+            content_sha256: &fp.content_sha256,
+            fingerprint: &persisted,
+            shingles: fp.shingles.len(),
+            signature: &sig,
+        };
+        let sha = format!("{:064x}", path.len() * 7919 + path.bytes().map(u64::from).sum::<u64>() as usize);
+        w.record(&key(path, 100), Some(&sha), Fate::Stored { text }).expect("record stored")
+    }
+}
+
+fn writer(f: &Fresh) -> Box<dyn WriteStore> {
+    store::open_writer(&f.target, &Config::embedded().database).expect("open writer")
+}
+
+fn reader(f: &Fresh) -> Box<dyn ReadStore> {
+    store::open_reader(&f.target, &Config::embedded().database).expect("open reader")
+}
+
+pub fn stored_article_reads_back(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let d = doc("Hội đàm", &[P1, P2]);
+    let r = t.store(w.as_mut(), "/in/a.txt", &d);
+    assert_eq!(r.status, Status::Stored);
+    let id = r.article_id.expect("an article id");
+    w.commit().unwrap();
+    let rd = reader(&f);
+    let a = rd.article(id).unwrap().expect("article");
+    assert_eq!(a.title.as_deref(), Some("Hội đàm"));
+    assert_eq!(a.body, vec![P1.to_string(), P2.to_string()]);
+    assert_eq!(a.captions, d.captions);
+    assert_eq!(a.author.as_deref(), Some("Lê Phương"));
+    assert_eq!(a.published.as_deref(), Some("2025-10-22"));
+    assert_eq!(
+        (a.url.as_deref(), a.site_name.as_deref(), a.lang.as_deref()),
+        (d.url.as_deref(), Some("Example"), Some("vi"))
+    );
+    assert_eq!(rd.article_paragraphs(id).unwrap(), Some(d.body.clone()));
+    assert_eq!(rd.article_paragraphs(id + 1000).unwrap(), None);
+    let sources = rd.sources_of(id).unwrap();
+    assert_eq!(sources.len(), 1);
+    assert_eq!((sources[0].path.as_str(), sources[0].status), ("/in/a.txt", Status::Stored));
+    let c = rd.counts().unwrap();
+    assert_eq!((c.files, c.articles, c.rejected), (1, 1, 0));
+}
+
+pub fn rollback_discards_the_batch(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    t.store(w.as_mut(), "/in/a.txt", &doc("A", &[P1]));
+    w.rollback();
+    w.begin().unwrap();
+    w.record(&key("/in/b.txt", 5), Some(&"b".repeat(64)), Fate::Rejected { reason: "binary file" }).unwrap();
+    w.commit().unwrap();
+    let c = reader(&f).counts().unwrap();
+    assert_eq!((c.files, c.articles, c.rejected), (1, 0, 1));
+}
+
+pub fn catalog_sees_the_open_batch(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let d = doc("A", &[P1, P2]);
+    let r = t.store(w.as_mut(), "/in/a.txt", &d);
+    let id = r.article_id.unwrap();
+    let fp = t.near.fingerprint(&d.body);
+    let cat = w.as_catalog();
+    assert_eq!(cat.article_by_content(&fp.content_sha256).unwrap(), Some(id));
+    assert_eq!(cat.article_paragraphs(id).unwrap(), Some(d.body.clone()));
+    let (n, sig) = cat.signature(id).unwrap().expect("signature");
+    assert_eq!((n, sig), (fp.shingles.len(), t.near.signature_bytes(&fp)));
+    assert_eq!(cat.article_with_text_from(b"/in/a.txt").unwrap(), Some(id));
+    assert_eq!(cat.article_with_text_from(b"/in/other.txt").unwrap(), None);
+    let sha = format!(
+        "{:064x}",
+        "/in/a.txt".len() * 7919 + "/in/a.txt".bytes().map(u64::from).sum::<u64>() as usize
+    );
+    assert_eq!(cat.fate_of_bytes(&sha).unwrap(), Some((Some(id), None)));
+    assert!(w.seen_same_bytes(&key("/in/a.txt", 100), &sha).unwrap());
+    assert!(!w.seen_same_bytes(&key("/in/b.txt", 100), &sha).unwrap());
+    w.commit().unwrap();
+}
+
+pub fn duplicates_members_and_clusters(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let d = doc("A", &[P1, P2, P3]);
+    let id = t.store(w.as_mut(), "/in/a.txt", &d).article_id.unwrap();
+    let dup = w
+        .record(&key("/in/copy.txt", 100), Some(&"c".repeat(64)), Fate::Duplicate { article_id: Some(id) })
+        .unwrap();
+    assert_eq!((dup.status, dup.article_id), (Status::Duplicate, Some(id)));
+    let part = vec![P1.to_string(), P2.to_string()];
+    let fp = t.near.fingerprint(&part);
+    let persisted = t.near.persisted_form(&fp);
+    let evidence = NearEvidence { jaccard: 0.6, containment: 1.0, shared_shingles: 30 };
+    let m = w
+        .record(
+            &key("/in/near.txt", 90),
+            Some(&"d".repeat(64)),
+            Fate::Member {
+                article_id: id,
+                evidence,
+                body: &part,
+                fingerprint: &persisted,
+                keys: &t.near.band_keys(&fp),
+            },
+        )
+        .unwrap();
+    assert_eq!((m.status, m.article_id), (Status::NearDuplicate, Some(id)));
+    assert_eq!(w.as_catalog().member_paragraphs(id, 10).unwrap(), vec![part.clone()]);
+    let mut entries = Vec::new();
+    w.for_each_index_entry(&mut |aid, data| entries.push((aid, data.to_vec()))).unwrap();
+    assert_eq!(entries.len(), 2, "the article's entry and its member's");
+    assert!(entries.iter().all(|(aid, _)| *aid == id));
+    assert!(entries.iter().any(|(_, d)| *d == persisted));
+    w.commit().unwrap();
+
+    let rd = reader(&f);
+    let c = rd.counts().unwrap();
+    assert_eq!((c.files, c.articles, c.exact_duplicates, c.near_duplicates), (3, 1, 1, 1));
+    let sources = rd.sources_of(id).unwrap();
+    let near = sources.iter().find(|s| s.status == Status::NearDuplicate).expect("near row");
+    assert_eq!((near.jaccard, near.containment, near.shared_shingles), (Some(0.6), Some(1.0), Some(30)));
+    assert_eq!(near.similarity, Some(1.0));
+    let mut clusters = Vec::new();
+    rd.for_each_cluster(2, &mut |head, files| {
+        clusters.push((head.id, head.size, files.len()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(clusters, vec![(id, 3, 3)]);
+    let mut exported = Vec::new();
+    rd.for_each_article(&DateRange::default(), &mut |a, files| {
+        exported.push((a.id, files.len()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(exported, vec![(id, 3)]);
+}
+
+pub fn fuller_text_replaces_and_keeps_history(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let short = doc("Ngắn", &[P1, P2]);
+    let id = t.store(w.as_mut(), "/in/short.txt", &short).article_id.unwrap();
+    let full = doc("Đầy đủ", &[P1, P2, P3]);
+    let fp = t.near.fingerprint(&full.body);
+    let persisted = t.near.persisted_form(&fp);
+    let sig = t.near.signature_bytes(&fp);
+    let keys = t.near.band_keys(&fp);
+    let text = NewText {
+        keys: &keys,
+        doc: &full,
+        content_sha256: &fp.content_sha256,
+        fingerprint: &persisted,
+        shingles: fp.shingles.len(),
+        signature: &sig,
+    };
+    let evidence = NearEvidence { jaccard: 0.7, containment: 1.0, shared_shingles: 40 };
+    let r = w
+        .record(
+            &key("/in/full.txt", 120),
+            Some(&"f".repeat(64)),
+            Fate::Replaced {
+                article_id: id,
+                status: Status::NearDuplicate,
+                evidence,
+                text,
+                reason: "fullest",
+            },
+        )
+        .unwrap();
+    assert_eq!((r.status, r.article_id), (Status::NearDuplicate, Some(id)));
+    // The catalog answers with the new text at once; the old one is a member.
+    assert_eq!(w.as_catalog().article_by_content(&fp.content_sha256).unwrap(), Some(id));
+    assert_eq!(w.as_catalog().member_paragraphs(id, 10).unwrap(), vec![short.body.clone()]);
+    assert_eq!(w.as_catalog().signature(id).unwrap().map(|s| s.1), Some(sig.clone()));
+    w.commit().unwrap();
+    let rd = reader(&f);
+    let a = rd.article(id).unwrap().unwrap();
+    assert_eq!(a.body, full.body);
+    assert_eq!(a.title.as_deref(), Some("Đầy đủ"));
+    assert_eq!(a.text_source.as_deref(), Some("/in/full.txt"));
+    let revs = rd.revisions(id).unwrap();
+    assert_eq!(revs.len(), 1);
+    assert_eq!((revs[0].body.clone(), revs[0].reason.as_str()), (short.body.clone(), "fullest"));
+    assert_eq!(revs[0].replaced_by.as_deref(), Some("/in/full.txt"));
+}
+
+pub fn ledger_lookups_and_corrections(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let id = t.store(w.as_mut(), "/in/a.txt", &doc("A", &[P1, P2])).article_id.unwrap();
+    w.record(&key("/in/bad.txt", 7), Some(&"e".repeat(64)), Fate::Rejected { reason: "binary file" })
+        .unwrap();
+    w.record(&key("/in/gone.txt", 8), None, Fate::Rejected { reason: "Permission denied (os error 13)" })
+        .unwrap();
+    w.commit().unwrap();
+    {
+        let rd = reader(&f);
+        assert!(rd.seen_unchanged(&key("/in/a.txt", 100)).unwrap());
+        assert!(!rd.seen_unchanged(&key("/in/a.txt", 101)).unwrap(), "another size is another version");
+        assert_eq!(rd.status_unchanged(&key("/in/bad.txt", 7)).unwrap(), Some(Status::Rejected));
+        assert_eq!(rd.status_unchanged(&key("/in/none.txt", 7)).unwrap(), None);
+        let (shown, total) = rd.rejected_since(0, 1).unwrap();
+        assert_eq!((shown.len(), total), (1, 2));
+        assert!(rd.max_source_id().unwrap() >= 3);
+        let mut all = Vec::new();
+        rd.for_each_source(Some(Status::Rejected), &mut |s| {
+            all.push(s.path.clone());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(all, vec!["/in/bad.txt".to_string(), "/in/gone.txt".to_string()]);
+        let reasons = rd.rejection_reasons().unwrap();
+        assert_eq!(reasons.iter().map(|r| r.1).sum::<u64>(), 2);
+    }
+    w.begin().unwrap();
+    assert_eq!(w.forget_path("/in/bad.txt").unwrap(), (1, 0));
+    assert_eq!(w.forget_path("/in/a.txt").unwrap(), (0, 1), "a stored file's row holds its article");
+    assert_eq!(w.forget_status(Status::Rejected).unwrap(), 1);
+    assert_eq!(w.delete_article(id + 1000).unwrap(), None);
+    assert_eq!(w.delete_article(id).unwrap(), Some(1));
+    w.commit().unwrap();
+    let c = reader(&f).counts().unwrap();
+    assert_eq!((c.files, c.articles, c.rejected), (0, 0, 0));
+    let mut entries = 0;
+    w.for_each_index_entry(&mut |_, _| entries += 1).unwrap();
+    assert_eq!(entries, 0, "deleting an article removes its index entries");
+}
+
+pub fn meta_and_search(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    assert_eq!(w.meta_get("contract_key").unwrap(), None);
+    w.meta_set("contract_key", "1").unwrap();
+    w.meta_set("contract_key", "2").unwrap();
+    assert_eq!(w.meta_get("contract_key").unwrap().as_deref(), Some("2"));
+    w.begin().unwrap();
+    let a = t.store(w.as_mut(), "/in/a.txt", &doc("Hội đàm cấp cao", &[P1, P2])).article_id.unwrap();
+    let b = t.store(w.as_mut(), "/in/b.txt", &doc("Khởi công cao tốc", &[P3])).article_id.unwrap();
+    w.commit().unwrap();
+    let rd = reader(&f);
+    assert_eq!(rd.meta_get("contract_key").unwrap().as_deref(), Some("2"));
+    let limits = Config::embedded().search;
+    let hits = |q: &str| -> Vec<i64> {
+        rd.search(&ParsedQuery::parse(q), &DateRange::default(), 10, &limits)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .collect()
+    };
+    assert_eq!(hits("hoi dam"), vec![a], "folded query finds the accented text");
+    assert_eq!(hits("hội đàm"), vec![a]);
+    assert_eq!(hits("khởi công"), vec![b]);
+    assert_eq!(hits("đàm"), vec![a]);
+    assert!(hits("hỏi").is_empty(), "a typed tone mark matches only that word");
+    assert!(hits("").is_empty());
+    let both = hits("tỉnh");
+    assert_eq!(both.len(), 2);
+    let n = w.reindex(&mut |_| {}).unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(hits("hoi dam"), vec![a], "search works after a reindex");
+    let stats = rd.store_stats(7).unwrap();
+    assert_eq!(stats.indexed_articles, 2);
+}
+
+/// Runs every contract test against one backend: `$fresh` returns a [`Fresh`]
+/// database, or `None` when the backend's server cannot be started at all (the
+/// reason is printed; CI sets `NEWS_INGEST_REQUIRE_PG=1`, which makes that a failure).
+#[macro_export]
+macro_rules! store_contract_suite {
+    ($backend:ident, $fresh:expr) => {
+        mod $backend {
+            use super::*;
+            macro_rules! case {
+                ($name:ident) => {
+                    #[test]
+                    fn $name() {
+                        if let Some(fresh) = $fresh {
+                            super::$name(fresh);
+                        }
+                    }
+                };
+            }
+            case!(stored_article_reads_back);
+            case!(rollback_discards_the_batch);
+            case!(catalog_sees_the_open_batch);
+            case!(duplicates_members_and_clusters);
+            case!(fuller_text_replaces_and_keeps_history);
+            case!(ledger_lookups_and_corrections);
+            case!(meta_and_search);
+        }
+    };
+}
+
+fn fresh_sqlite() -> Option<Fresh> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    Some(Fresh { target: Target::parse(&dir.path().join("contract.db")), _guard: Box::new(dir) })
+}
+
+fn fresh_postgres() -> Option<Fresh> {
+    let db = common::pg::database()?;
+    Some(Fresh { target: Target::parse(std::path::Path::new(&db.url)), _guard: Box::new(db) })
+}
+
+store_contract_suite!(sqlite, fresh_sqlite());
+store_contract_suite!(postgres, fresh_postgres());
