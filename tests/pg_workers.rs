@@ -172,3 +172,172 @@ fn three_run_workers_give_the_result_of_one_sqlite_run() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!((v["files"].as_u64(), v["unchanged"].as_u64()), (Some(0), Some(files as u64)));
 }
+
+/// A running `news-ingest watch` worker, killed if the test ends without stopping it.
+struct Worker {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl Worker {
+    fn start(work: &Path, n: usize, cfg: &Path, db: &str, dir: &Path) -> Worker {
+        let log = work.join(format!("worker-{n}.log"));
+        let child = Command::new(bin())
+            .env("RUST_LOG", "debug,notify=info,globset=info,tokio_postgres=info,postgres=info")
+            .arg("--config")
+            .arg(cfg)
+            .args(["--db", db, "watch"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let w = Worker { child, log };
+        w.wait("the initial scan", |w| w.log().contains("initial scan done"));
+        w
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn wait(&self, what: &str, mut ok: impl FnMut(&Worker) -> bool) {
+        let start = std::time::Instant::now();
+        while !ok(self) {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "timed out waiting for {what}\n{}",
+                self.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
+        assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, sig) }, 0);
+    }
+
+    fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "worker did not exit\n{}",
+                self.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn count(db: &str, sql: &str) -> i64 {
+    let mut c = postgres::Client::connect(db, postgres::NoTls).unwrap();
+    c.query_one(sql, &[]).map(|r| r.get(0)).unwrap_or(0)
+}
+
+#[test]
+fn two_watch_workers_one_killed_and_restarted_record_every_file_once() {
+    let Some(db) = pg::database() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let all = tmp.path().join("all");
+    let total = corpus(&all).min(80);
+    let mut names: Vec<_> = std::fs::read_dir(&all).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    names.truncate(total);
+    let dir = tmp.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = tmp.path().join("w.toml");
+    // A short lease, so the killed worker's claims pass to the others quickly.
+    std::fs::write(
+        &cfg,
+        "[database]\nclaim_lease_ms = 2000\n[pipeline]\nbatch_interval_ms = 100\nbatch_size = 4\nworkers = 1\n\
+         [watch]\nrescan_interval_ms = 200\nsettle_ms = 100\nshutdown_timeout_ms = 20000\nmax_backoff_ms = 1000\n",
+    )
+    .unwrap();
+    let put = |name: &std::ffi::OsStr| {
+        let tmpname = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+        std::fs::copy(all.join(name), &tmpname).unwrap();
+        std::fs::rename(&tmpname, dir.join(name)).unwrap();
+    };
+    let a = Worker::start(tmp.path(), 0, &cfg, &db.url, &dir);
+    let mut b = Worker::start(tmp.path(), 1, &cfg, &db.url, &dir);
+    let half = total / 2;
+    for name in &names[..half] {
+        put(name);
+        std::thread::sleep(std::time::Duration::from_millis(15));
+    }
+    // Kill one worker half-way, with files of its in flight, and start it again.
+    let mut a = a;
+    let killed = format!(":{}", a.child.id());
+    a.signal(libc::SIGKILL);
+    a.wait_exit();
+    let mut a2 = Worker::start(tmp.path(), 2, &cfg, &db.url, &dir);
+    for name in &names[half..] {
+        put(name);
+        std::thread::sleep(std::time::Duration::from_millis(15));
+    }
+    let start = std::time::Instant::now();
+    while count(&db.url, "SELECT count(*) FROM sources") < total as i64 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(90),
+            "only {} of {total} files recorded\n--- b:\n{}\n--- a2:\n{}",
+            count(&db.url, "SELECT count(*) FROM sources"),
+            b.log(),
+            a2.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    b.signal(libc::SIGTERM);
+    a2.signal(libc::SIGTERM);
+    assert!(b.wait_exit().success(), "SIGTERM exits 0\n{}", b.log());
+    assert!(a2.wait_exit().success(), "SIGTERM exits 0\n{}", a2.log());
+    assert_eq!(count(&db.url, "SELECT count(*) FROM sources"), total as i64, "every file recorded once");
+    assert_eq!(
+        count(&db.url, "SELECT count(DISTINCT path) FROM sources"),
+        total as i64,
+        "no path recorded twice"
+    );
+    // Claims are settled with the ledger row; the only ones left may be the killed
+    // worker's, on files another worker recorded in the meantime.
+    let left: Vec<(String, String, i64)> = postgres::Client::connect(&db.url, postgres::NoTls)
+        .unwrap()
+        .query(
+            "SELECT encode(c.path_bytes, 'escape'), c.worker,
+                    (SELECT count(*) FROM sources s WHERE s.path_bytes = c.path_bytes) FROM claims c",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    for (path, worker, recorded) in &left {
+        assert!(
+            worker.ends_with(&killed) && *recorded == 1,
+            "claim left unsettled: {path} by {worker} (recorded {recorded} times)"
+        );
+    }
+    // The stories: as many articles as one SQLite run over the same files finds.
+    let sqlite = tmp.path().join("one.db");
+    let out = Command::new(bin())
+        .arg("--db")
+        .arg(&sqlite)
+        .args(["-q", "run", "--json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let one = fates(sqlite.to_str().unwrap()).iter().filter(|f| f.2 == "stored").count() as i64;
+    assert_eq!(count(&db.url, "SELECT count(*) FROM articles"), one, "no story stored twice");
+}

@@ -305,12 +305,17 @@ impl Daemon<'_> {
         loop {
             let cfg = self.config.clone();
             // (Re)open the database: after a failure another process may hold it.
-            let opened = match store.take() {
-                Some(s) => Ok(s),
-                None => self.ctx.open_writer(),
-            }
-            .and_then(|s| Ok((s, self.ctx.open_reader()?)))
-            .and_then(|(s, r)| Ok((s, r, Reader::from_config(&cfg)?)));
+            // Opening blocks (and a PostgreSQL client runs its own runtime, which must
+            // not start on an async worker thread): off the async threads, and so is
+            // dropping what was opened when a later step fails.
+            let opened = tokio::task::block_in_place(|| {
+                match store.take() {
+                    Some(s) => Ok(s),
+                    None => self.ctx.open_writer(),
+                }
+                .and_then(|s| Ok((s, self.ctx.open_reader()?)))
+                .and_then(|(s, r)| Ok((s, r, Reader::from_config(&cfg)?)))
+            });
             let (writer, ledger, cleaner) = match opened {
                 Ok(t) => t,
                 Err(e) => {

@@ -157,7 +157,10 @@ impl Writer {
                     self.summary.unchanged += 1;
                     return Ok(());
                 }
-                let status = self.decide(&candidate, &file_sha256, &cleaned)?;
+                let Some(status) = self.decide(&candidate, &file_sha256, &cleaned)? else {
+                    self.summary.unchanged += 1;
+                    return Ok(());
+                };
                 (candidate, status)
             }
         };
@@ -203,7 +206,8 @@ impl Writer {
 
     /// The dedup decision ([`decide`]), then the file's fate recorded with its rows
     /// and the in-memory index kept in step.
-    fn decide(&mut self, c: &Candidate, file_sha256: &str, cleaned: &Cleaned) -> Result<Status> {
+    /// `None`: another writer recorded this file first (nothing was recorded here).
+    fn decide(&mut self, c: &Candidate, file_sha256: &str, cleaned: &Cleaned) -> Result<Option<Status>> {
         let fp = &cleaned.fingerprint;
         let near_started = std::time::Instant::now();
         let keys = self.near.band_keys(fp);
@@ -244,7 +248,9 @@ impl Writer {
                     reason: "updated",
                 };
                 let r = self.store.record(&c.key, sha, fate)?;
-                self.took_text(article_id, fp)?;
+                if !r.recorded_elsewhere {
+                    self.took_text(article_id, fp)?;
+                }
                 debug!(path = %c.path.display(), article = article_id, "updated");
                 r
             }
@@ -262,7 +268,9 @@ impl Writer {
                         reason: "fullest",
                     };
                     let r = self.store.record(&c.key, sha, fate)?;
-                    self.took_text(article_id, fp)?;
+                    if !r.recorded_elsewhere {
+                        self.took_text(article_id, fp)?;
+                    }
                     r
                 } else {
                     let fate = Fate::Member {
@@ -273,7 +281,9 @@ impl Writer {
                         keys: &keys,
                     };
                     let r = self.store.record(&c.key, sha, fate)?;
-                    self.index(article_id, fp)?;
+                    if !r.recorded_elsewhere {
+                        self.index(article_id, fp)?;
+                    }
                     r
                 };
                 debug!(path = %c.path.display(), article = article_id, jaccard = evidence.jaccard, containment = evidence.containment, via_member, "near duplicate");
@@ -281,14 +291,14 @@ impl Writer {
             }
             Decision::New => {
                 let r = self.store.record(&c.key, sha, Fate::Stored { text })?;
-                if let (Status::Stored, Some(id)) = (r.status, r.article_id) {
+                if let (Status::Stored, Some(id), false) = (r.status, r.article_id, r.recorded_elsewhere) {
                     self.index(id, fp)?;
                 }
                 debug!(path = %c.path.display(), article = ?r.article_id, "stored");
                 r
             }
         };
-        Ok(recorded.status)
+        Ok((!recorded.recorded_elsewhere).then_some(recorded.status))
     }
 
     /// Adds a text of article `id` to the in-memory index.

@@ -125,6 +125,10 @@ pub struct Recorded {
     pub article_id: Option<i64>,
     /// The file's ledger row.
     pub source_id: i64,
+    /// Nothing was recorded: another writer recorded this file (same path, same
+    /// bytes) first, e.g. after this worker's claim on it ran out (`status` and
+    /// `article_id` are then meaningless).
+    pub recorded_elsewhere: bool,
 }
 
 /// The lookups of the dedup decision (`dedup::decide`). Inside a writer they read

@@ -355,6 +355,90 @@ fn article_from_row(r: &Row) -> ArticleRow {
     }
 }
 
+impl PgStore {
+    /// [`WriteStore::record`] without its savepoint.
+    fn record_file(&mut self, key: &FileKey, file_sha256: Option<&str>, fate: Fate<'_>) -> Result<Recorded> {
+        let (status, article_id, source_id) = match fate {
+            Fate::Rejected { reason } => (
+                Status::Rejected,
+                None,
+                self.insert_source(key, file_sha256, Status::Rejected, None, None, Some(reason))?,
+            ),
+            Fate::Duplicate { article_id } => (
+                Status::Duplicate,
+                article_id,
+                self.insert_source(key, file_sha256, Status::Duplicate, article_id, None, None)?,
+            ),
+            Fate::Stored { text } => match self.insert_article(&text)? {
+                Some(id) => {
+                    self.execute(
+                        "INSERT INTO fingerprints(article_id, data) VALUES ($1, $2)",
+                        &[&id, &text.fingerprint],
+                    )?;
+                    self.execute(
+                        "INSERT INTO signatures(article_id, shingles, data) VALUES ($1, $2, $3)",
+                        &[&id, &i64_of(text.shingles), &text.signature],
+                    )?;
+                    self.insert_entry(id, None, text.fingerprint, text.keys)?;
+                    (
+                        Status::Stored,
+                        Some(id),
+                        self.insert_source(key, file_sha256, Status::Stored, Some(id), None, None)?,
+                    )
+                }
+                // Another writer stored the same body first (the key locks make this
+                // rare: identical bodies have identical keys).
+                None => {
+                    let id = self.article_by_content(text.content_sha256)?;
+                    (
+                        Status::Duplicate,
+                        id,
+                        self.insert_source(key, file_sha256, Status::Duplicate, id, None, None)?,
+                    )
+                }
+            },
+            Fate::Member { article_id, evidence, body, fingerprint, keys } => {
+                let sid = self.insert_source(
+                    key,
+                    file_sha256,
+                    Status::NearDuplicate,
+                    Some(article_id),
+                    Some(evidence),
+                    None,
+                )?;
+                let member = self.insert_member(article_id, Some(sid), &body.join("\n\n"), fingerprint)?;
+                self.insert_entry(article_id, Some(member), fingerprint, keys)?;
+                (Status::NearDuplicate, Some(article_id), sid)
+            }
+            Fate::Replaced { article_id, status, evidence, text, reason } => {
+                let sid =
+                    self.insert_source(key, file_sha256, status, Some(article_id), Some(evidence), None)?;
+                let old = self.query_opt(
+                    "SELECT a.body, f.data FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.id = $1",
+                    &[&article_id],
+                )?;
+                self.replace_text(article_id, text.doc, &text, sid, reason)?;
+                self.update_fingerprint(article_id, text.fingerprint, text.shingles, text.signature)?;
+                // The old text stays findable (its index entry stays); it becomes a member.
+                if let Some(old) = old {
+                    let (body, data): (String, Vec<u8>) = (old.get(0), old.get(1));
+                    self.insert_member(article_id, None, &body, &data)?;
+                }
+                self.insert_entry(article_id, None, text.fingerprint, text.keys)?;
+                (status, Some(article_id), sid)
+            }
+        };
+        Ok(Recorded { status, article_id, source_id, recorded_elsewhere: false })
+    }
+}
+
+/// A unique violation of the ledger's (path, bytes) key: the file is recorded.
+fn is_ledger_conflict(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<postgres::Error>().and_then(|e| e.as_db_error()).is_some_and(|d| {
+        *d.code() == postgres::error::SqlState::UNIQUE_VIOLATION && d.constraint() == Some("sources_path_sha")
+    })
+}
+
 impl Catalog for PgStore {
     fn fate_of_bytes(&self, file_sha256: &str) -> Result<Option<(Option<i64>, Option<String>)>> {
         Ok(self
@@ -475,77 +559,27 @@ impl WriteStore for PgStore {
     }
 
     fn record(&mut self, key: &FileKey, file_sha256: Option<&str>, fate: Fate<'_>) -> Result<Recorded> {
-        let (status, article_id, source_id) = match fate {
-            Fate::Rejected { reason } => (
-                Status::Rejected,
-                None,
-                self.insert_source(key, file_sha256, Status::Rejected, None, None, Some(reason))?,
-            ),
-            Fate::Duplicate { article_id } => (
-                Status::Duplicate,
-                article_id,
-                self.insert_source(key, file_sha256, Status::Duplicate, article_id, None, None)?,
-            ),
-            Fate::Stored { text } => match self.insert_article(&text)? {
-                Some(id) => {
-                    self.execute(
-                        "INSERT INTO fingerprints(article_id, data) VALUES ($1, $2)",
-                        &[&id, &text.fingerprint],
-                    )?;
-                    self.execute(
-                        "INSERT INTO signatures(article_id, shingles, data) VALUES ($1, $2, $3)",
-                        &[&id, &i64_of(text.shingles), &text.signature],
-                    )?;
-                    self.insert_entry(id, None, text.fingerprint, text.keys)?;
-                    (
-                        Status::Stored,
-                        Some(id),
-                        self.insert_source(key, file_sha256, Status::Stored, Some(id), None, None)?,
-                    )
-                }
-                // Another writer stored the same body first (the key locks make this
-                // rare: identical bodies have identical keys).
-                None => {
-                    let id = self.article_by_content(text.content_sha256)?;
-                    (
-                        Status::Duplicate,
-                        id,
-                        self.insert_source(key, file_sha256, Status::Duplicate, id, None, None)?,
-                    )
-                }
-            },
-            Fate::Member { article_id, evidence, body, fingerprint, keys } => {
-                let sid = self.insert_source(
-                    key,
-                    file_sha256,
-                    Status::NearDuplicate,
-                    Some(article_id),
-                    Some(evidence),
-                    None,
-                )?;
-                let member = self.insert_member(article_id, Some(sid), &body.join("\n\n"), fingerprint)?;
-                self.insert_entry(article_id, Some(member), fingerprint, keys)?;
-                (Status::NearDuplicate, Some(article_id), sid)
+        // One file's rows are all or nothing inside the batch: when another worker
+        // recorded the same file first (its claim ran out on this one), they are
+        // undone and the batch goes on.
+        self.c().batch_execute("SAVEPOINT news_ingest_file")?;
+        match self.record_file(key, file_sha256, fate) {
+            Ok(r) => {
+                self.c().batch_execute("RELEASE SAVEPOINT news_ingest_file")?;
+                Ok(r)
             }
-            Fate::Replaced { article_id, status, evidence, text, reason } => {
-                let sid =
-                    self.insert_source(key, file_sha256, status, Some(article_id), Some(evidence), None)?;
-                let old = self.query_opt(
-                    "SELECT a.body, f.data FROM articles a JOIN fingerprints f ON f.article_id = a.id WHERE a.id = $1",
-                    &[&article_id],
-                )?;
-                self.replace_text(article_id, text.doc, &text, sid, reason)?;
-                self.update_fingerprint(article_id, text.fingerprint, text.shingles, text.signature)?;
-                // The old text stays findable (its index entry stays); it becomes a member.
-                if let Some(old) = old {
-                    let (body, data): (String, Vec<u8>) = (old.get(0), old.get(1));
-                    self.insert_member(article_id, None, &body, &data)?;
-                }
-                self.insert_entry(article_id, None, text.fingerprint, text.keys)?;
-                (status, Some(article_id), sid)
+            Err(e) if is_ledger_conflict(&e) => {
+                self.c().batch_execute("ROLLBACK TO SAVEPOINT news_ingest_file")?;
+                tracing::debug!(path = %key.path, "recorded by another worker first");
+                Ok(Recorded {
+                    status: Status::Duplicate,
+                    article_id: None,
+                    source_id: 0,
+                    recorded_elsewhere: true,
+                })
             }
-        };
-        Ok(Recorded { status, article_id, source_id })
+            Err(e) => Err(e),
+        }
     }
 
     fn for_each_index_entry(&self, f: &mut dyn FnMut(i64, &[u8])) -> Result<()> {
@@ -748,11 +782,12 @@ impl PgStore {
         let secs = lease.as_secs_f64();
         let row = self.query_opt(
             "INSERT INTO claims(path_bytes, worker, expires_at)
-             VALUES ($1, $2, now() + make_interval(secs => $3))
+             SELECT $1, $2, now() + make_interval(secs => $3)
+             WHERE NOT EXISTS (SELECT 1 FROM sources WHERE path_bytes = $1 AND size = $4 AND mtime_ns = $5)
              ON CONFLICT (path_bytes) DO UPDATE SET worker = excluded.worker, expires_at = excluded.expires_at
                  WHERE claims.expires_at < now() OR claims.worker = excluded.worker
              RETURNING worker",
-            &[&key.path_bytes, &self.worker, &secs],
+            &[&key.path_bytes, &self.worker, &secs, &(key.size as i64), &key.mtime_ns],
         )?;
         Ok(row.is_some())
     }

@@ -152,7 +152,7 @@ impl WriteStore for SqliteStore {
                 (status, Some(article_id), sid)
             }
         };
-        Ok(Recorded { status, article_id, source_id })
+        Ok(Recorded { status, article_id, source_id, recorded_elsewhere: false })
     }
 
     fn for_each_index_entry(&self, f: &mut dyn FnMut(i64, &[u8])) -> Result<()> {
