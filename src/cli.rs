@@ -82,6 +82,8 @@ pub enum Command {
     Export(crate::commands::export::ExportArgs),
     /// Rebuild the full-text search index from the stored articles.
     Reindex(crate::commands::reindex::ReindexArgs),
+    /// Copy an SQLite database into an empty PostgreSQL database (--from FILE --to URL).
+    Migrate(crate::commands::migrate::MigrateArgs),
     /// Daemon: ingest what is in DIR, then new files as they arrive, until SIGTERM/SIGINT.
     Watch(crate::commands::watch::WatchArgs),
     /// Why two articles (ids) or files were, or were not, merged as near duplicates.
@@ -245,6 +247,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dupes(args) => crate::commands::dupes::run(&ctx, args),
         Command::Export(args) => crate::commands::export::run(&ctx, args),
         Command::Reindex(args) => crate::commands::reindex::run(&ctx, args),
+        Command::Migrate(args) => crate::commands::migrate::run(&ctx, args),
         Command::Watch(args) => crate::commands::watch::run(&ctx, args),
         Command::Why(args) => crate::commands::why::run(&ctx, args),
         Command::Sources(args) => crate::commands::sources::run(&ctx, args),

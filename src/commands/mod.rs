@@ -8,6 +8,7 @@ pub mod export;
 pub mod forget;
 pub mod meta;
 pub mod metrics;
+pub mod migrate;
 pub mod reindex;
 pub mod run;
 pub mod search;

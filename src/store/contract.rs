@@ -76,6 +76,21 @@ pub fn open_writer(target: &Target, cfg: &DatabaseConfig) -> Result<Box<dyn Writ
     }
 }
 
+/// Copies an SQLite database into an empty PostgreSQL one (`news-ingest migrate`).
+pub fn migrate(from: &Target, to: &Target, cfg: &DatabaseConfig) -> Result<super::Moved> {
+    match (from, to) {
+        (Target::Sqlite(path), Target::Postgres(url)) => {
+            if !path.exists() {
+                anyhow::bail!("database {} does not exist", path.display());
+            }
+            super::migrate::sqlite_to_postgres(path, url, cfg)
+        }
+        _ => anyhow::bail!(
+            "migrate copies an SQLite file into a PostgreSQL database: --from FILE --to postgresql://… (got {from} to {to})"
+        ),
+    }
+}
+
 /// The text of a new article, or the new text of an existing one.
 #[derive(Debug, Clone, Copy)]
 pub struct NewText<'a> {

@@ -17,6 +17,7 @@
 
 mod accents;
 mod contract;
+mod migrate;
 pub mod postgres;
 mod query;
 pub mod sqlite;
@@ -24,8 +25,9 @@ pub mod sqlite;
 use serde::Serialize;
 
 pub use contract::{
-    open_reader, open_writer, Catalog, Fate, NewText, ReadStore, Recorded, Target, WriteStore,
+    migrate, open_reader, open_writer, Catalog, Fate, NewText, ReadStore, Recorded, Target, WriteStore,
 };
+pub use migrate::Moved;
 pub use query::{fold, snippet, ParsedQuery, Segment};
 pub use sqlite::SqliteStore;
 

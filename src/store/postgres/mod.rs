@@ -44,9 +44,9 @@ const KEY_LOCK_SPACE: i64 = 0x4e49 << 32;
 
 /// A connection to a news database on a PostgreSQL server.
 pub struct PgStore {
-    client: RefCell<Client>,
+    pub(in crate::store) client: RefCell<Client>,
     /// The URL without its password, for messages.
-    location: String,
+    pub(in crate::store) location: String,
     in_tx: bool,
     /// Band keys locked by the open transaction (released at its end).
     locked: HashSet<u32>,
