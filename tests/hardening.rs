@@ -277,6 +277,44 @@ fn a_symlink_to_the_database_takes_the_same_lock() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Two hard links to one database file are one database: a writer running through one
+/// name (a `watch` daemon) keeps `run` out through the other, whatever lock files
+/// their names give. Fails when the lock is derived from the path.
+#[test]
+fn a_hard_link_to_the_database_takes_the_same_lock() {
+    let work = tempfile::tempdir().unwrap();
+    copy_seeds(&work.path().join("in"));
+    let watched = work.path().join("watched");
+    std::fs::create_dir_all(&watched).unwrap();
+    let real = work.path().join("real.db");
+    // A database file first (a run), then a second name for it in another directory.
+    run_json(&real, &[&work.path().join("in")]);
+    let other = work.path().join("elsewhere");
+    std::fs::create_dir_all(&other).unwrap();
+    let link = other.join("link.db");
+    std::fs::hard_link(&real, &link).unwrap();
+    let cfg = work.path().join("c.toml");
+    std::fs::write(&cfg, "[watch]\nsettle_ms = 0\n").unwrap();
+    let log = work.path().join("watch.log");
+    let mut child = spawn_watch(&cfg, &real, &watched, &log);
+    let start = Instant::now();
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("initial scan done") {
+        assert!(start.elapsed() < Duration::from_secs(60), "the daemon never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = bin().arg("--db").arg(&link).arg("run").arg(work.path().join("in")).output().unwrap();
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a second writer ran through a hard link: {err}");
+    assert!(err.contains("in use"), "{err}");
+    // With the daemon gone, the other name writes.
+    let out = bin().arg("--db").arg(&link).arg("run").arg(work.path().join("in")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 // ---- 4. pipes and closed output -----------------------------------------------------
 
 /// A database with the seeds, and every printing command with its arguments.
