@@ -7,8 +7,8 @@
 #   benches/wal_pinned.sh [N_FILES] [CORPUS_DIR]   (default 25000, ../shared/corpus/vietnews)
 #
 # The first 10 % of the files make the database the export reads; the rest are the
-# run measured. Work files under target/wal_pinned/. Uses the dev build unless
-# WAL_BIN names a binary.
+# run measured. The same run without the export is measured first, as the baseline.
+# Work files under target/wal_pinned/. Uses the dev build unless WAL_BIN names a binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-25000}"
@@ -31,21 +31,27 @@ total=${#files[@]}
 first=$((total / 10))
 printf '%s\0' "${files[@]:0:first}" | xargs -0 cp -t "$work/first"
 printf '%s\0' "${files[@]:first}" | xargs -0 cp -t "$work/rest"
-db=$work/t.db
+measure() { # $1 = with | without (the blocked export)
+db=$work/$1.db
 export NEWS_INGEST_DB=$db
 "$bin" --quiet run "$work/first" >/dev/null
 # A pipe nobody reads: `sleep` never reads its standard input.
-fifo=$work/export.fifo
-mkfifo "$fifo"
-sleep 100000 <"$fifo" &
-sleeper=$!
-"$bin" export >"$fifo" &
-exporter=$!
-sleep 2
-if ! kill -0 "$exporter" 2>/dev/null; then
-  echo "export finished before the run: the database is too small to fill the pipe" >&2
-  kill "$sleeper" 2>/dev/null || true
-  exit 1
+sleeper=""
+exporter=""
+if [ "$1" = with ]; then
+  fifo=$work/export.fifo
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  sleep 100000 <"$fifo" &
+  sleeper=$!
+  "$bin" export >"$fifo" &
+  exporter=$!
+  sleep 2
+  if ! kill -0 "$exporter" 2>/dev/null; then
+    echo "export finished before the run: the database is too small to fill the pipe" >&2
+    kill "$sleeper" 2>/dev/null || true
+    exit 1
+  fi
 fi
 wal=$db-wal
 max=0
@@ -61,11 +67,13 @@ wait "$runner"
 end=$(date +%s.%N)
 after=$(stat -c %s "$wal" 2>/dev/null || echo 0)
 blocked=no
-if kill -0 "$exporter" 2>/dev/null; then blocked=yes; fi
-kill "$exporter" "$sleeper" 2>/dev/null || true
+if [ -n "$exporter" ] && kill -0 "$exporter" 2>/dev/null; then blocked=yes; fi
+if [ -n "$exporter" ]; then kill "$exporter" "$sleeper" 2>/dev/null || true; fi
 wait 2>/dev/null || true
 articles=$("$bin" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
-printf 'files: %d (%d before the export, %d in the measured run, %.0f s)\n' "$total" "$first" $((total - first)) "$(echo "$end - $start" | bc)"
-printf 'articles in the database: %s\n' "$articles"
-printf 'export still blocked on its pipe at the end: %s\n' "$blocked"
-printf 'largest WAL during the run: %.1f MB; after the run: %.1f MB\n' "$(echo "$max / 1000000" | bc -l)" "$(echo "$after / 1000000" | bc -l)"
+printf '%-8s export: files %d (%d before, %d in the measured run, %.0f s), articles %s, export blocked at the end: %s, largest WAL %.1f MB, after the run %.1f MB\n' \
+  "$1" "$total" "$first" $((total - first)) "$(echo "$end - $start" | bc)" "$articles" "$blocked" \
+  "$(echo "$max / 1000000" | bc -l)" "$(echo "$after / 1000000" | bc -l)"
+}
+measure without
+measure with
