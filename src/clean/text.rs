@@ -250,6 +250,30 @@ pub fn sentence_start_before(s: &str, pos: usize, floor: usize) -> usize {
     floor
 }
 
+/// [`sentence_start_before`] looking back at most `max_words` words from `pos`: the
+/// same answer whenever the sentence starts within `max_words` words of `pos`, else
+/// a position from which more than `max_words` words reach `pos` (so a caller that
+/// rejects longer runs decides the same). Bounded work per call: a long line with
+/// many candidate positions and no sentence end (the credit-less caption rule's
+/// trigger repeated) walked back to the line's start from each, quadratically.
+pub fn sentence_start_within(s: &str, pos: usize, floor: usize, max_words: usize) -> usize {
+    let b = s.as_bytes();
+    let mut spaces = 0;
+    let mut i = pos.min(s.len());
+    let mut f = floor;
+    while i > floor {
+        i -= 1;
+        if b[i] == b' ' {
+            spaces += 1;
+            if spaces > max_words {
+                f = i;
+                break;
+            }
+        }
+    }
+    sentence_start_before(s, pos, f)
+}
+
 /// Sentences of a squashed paragraph, as byte ranges: cut after terminal punctuation
 /// (and closing quotes/brackets) followed by a space and a capital or digit, unless the
 /// dot ends an abbreviation ("TP. Hồ Chí Minh").
