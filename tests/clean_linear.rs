@@ -6,6 +6,8 @@
 //! deterministic proxy for the work of the copying rules (the quadratic lead-prefix
 //! rule copied the rest of the paragraph after each prefix: n²/2 bytes), and the peak
 //! of live bytes is the memory bound. No timing, so no flakiness on a loaded machine.
+//! Time itself is counted in instructions by `benches/linear.sh` (callgrind, the same
+//! generators at N and 2N).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
