@@ -10,8 +10,8 @@
 use super::rules::{at_word_start, Rules};
 use super::text::window;
 use super::text::{
-    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_start_before, squash_normalized,
-    words,
+    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_start_before,
+    sentence_start_within, squash_normalized, words,
 };
 
 /// Longest caption (in words) taken when the credit ends its line.
@@ -209,7 +209,7 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
             continue;
         }
         // Back to the previous sentence end.
-        let s = sentence_start_before(line, i, cursor);
+        let s = sentence_start_within(line, i, cursor, *rules.uncredited_words.end());
         if s == 0 || s <= cursor || b.get(s - 1) != Some(&b' ') {
             continue;
         }

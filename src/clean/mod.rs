@@ -25,6 +25,7 @@ pub mod rules;
 pub mod tail;
 pub mod text;
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result};
@@ -75,127 +76,127 @@ impl Cleaner {
             if !dirty || doc.body.is_empty() {
                 break;
             }
-            let (again, d) = self.clean_once(&doc.body.join("\n\n"));
+            // The next round reads the body as text. The body is not kept beside that
+            // text and the next round's: paragraphs never hold a '\n', so the text says
+            // exactly what the body was (checked, else the body is kept to compare).
+            let text = doc.body.join("\n\n");
+            let before = if doc.body.iter().any(|p| p.contains('\n')) {
+                Some(std::mem::take(&mut doc.body))
+            } else {
+                doc.body = Vec::new();
+                None
+            };
+            let (again, d) = self.clean_once(&text);
             dirty = d;
-            if again.body == doc.body {
+            let same = match &before {
+                Some(b) => again.body == *b,
+                None => again.body.iter().map(String::as_str).eq(text.split("\n\n")),
+            };
+            drop(before);
+            drop(text);
+            doc.body = again.body;
+            if same {
                 break;
             }
-            doc.body = again.body;
             doc.title = doc.title.or(again.title);
             doc.author = doc.author.or(again.author);
             doc.published = doc.published.or(again.published);
             doc.captions.extend(again.captions);
         }
         // An article printed twice lists its captions twice: keep each once.
-        let mut seen = std::collections::HashSet::new();
-        doc.captions.retain(|c| seen.insert(c.clone()));
+        // (Flags by index, the set borrowing the captions: no caption is copied.)
+        if doc.captions.len() > 1 {
+            let keep: Vec<bool> = {
+                let mut seen: std::collections::HashSet<&str, BuildFnv> =
+                    std::collections::HashSet::with_hasher(BuildFnv);
+                doc.captions.iter().map(|c| seen.insert(c.as_str())).collect()
+            };
+            let mut k = 0;
+            doc.captions.retain(|_| {
+                k += 1;
+                keep[k - 1]
+            });
+        }
         doc
     }
 
     /// One round of cleaning.
     ///
     /// Also says whether a second round might still change the body ("dirty").
+    ///
+    /// The lines stream through the stages one at a time, borrowed from the
+    /// normalised text: only lines a rule changes are copied, and each kept paragraph
+    /// is allocated once, for the output. (Collecting every line into its own `String`
+    /// before each stage made the peak 36x the input on a file of tiny lines.)
     fn clean_once(&self, text: &str) -> (Document, bool) {
         let rules = &*self.rules;
         let text = text::normalize(text);
         let mut text: &str = &text;
-        let mut published: Option<Date> = None;
+        let mut header_date: Option<Date> = None;
         let mut header_line = false;
         if let Some((date, n)) = dates::header(text) {
-            published = Some(date);
+            header_date = Some(date);
             text = &text[n..];
             header_line = true;
         }
-
-        // Non-empty, single-spaced lines.
-        let mut lines: Vec<String> =
-            text.split('\n').map(text::squash_normalized).filter(|l| !l.is_empty()).collect();
         if header_line && text.starts_with('\n') {
             header_line = false;
         }
 
-        // The end mark: the article stops there; a byline may follow it.
+        // Non-empty, single-spaced lines; at most one paragraph per line comes out of
+        // most of them, so that many slots are reserved at once (no doubling).
+        let estimate = text.split('\n').filter(|l| !l.trim().is_empty()).count();
+        let mut lines =
+            text.split('\n').map(text::squash_normalized_cow).filter(|l| !l.is_empty()).peekable();
+        let mut flow = Flow {
+            rules,
+            pass1: LinePass::default(),
+            pass2: LinePass::default(),
+            last_caption_key: None,
+            dirty: false,
+            captions: Vec::new(),
+            out: Vec::with_capacity(estimate),
+        };
         let mut author: Option<String> = None;
-        for i in 0..lines.len() {
-            if let Some((p, e)) = tail::find_end_mark(&lines[i], &rules.end_marks) {
-                let rest = lines[i][e..].trim().to_string();
-                let first_tail =
-                    if rest.is_empty() { lines.get(i + 1).cloned().unwrap_or_default() } else { rest };
-                author = tail::byline_name(&first_tail, 1);
-                lines[i].truncate(p);
-                lines.truncate(i + 1);
-                break;
+        let mut first = true;
+        while let Some(mut line) = lines.next() {
+            // The end mark: the article stops there; a byline may follow it.
+            let mut last = false;
+            if let Some((p, e)) = tail::find_end_mark(&line, &rules.end_marks) {
+                let rest = line[e..].trim();
+                author = if rest.is_empty() {
+                    tail::byline_name(lines.peek().map_or("", |l| &**l), 1)
+                } else {
+                    tail::byline_name(rest, 1)
+                };
+                line = truncate_cow(line, p);
+                last = true;
             }
-        }
-
-        // Line pass: drop dates, furniture, headings and the headline runs after them.
-        let mut caption_list: Vec<String> = Vec::new();
-        let mut header_caption = false;
-        if header_line {
-            if let Some(first) = lines.first() {
-                let split = captions::extract(first, rules);
+            // A caption right after the date header (the lead photo's).
+            if std::mem::take(&mut first) && header_line {
+                let split = captions::extract(&line, rules);
                 if !split.captions.is_empty() {
-                    header_caption = true;
-                    caption_list.extend(split.captions);
-                    lines.splice(0..1, split.pieces);
-                }
-            }
-        }
-        let kept = self.line_pass(lines, &mut published);
-
-        // Captions, inline lists, glued sentences.
-        let mut paragraphs: Vec<String> = Vec::with_capacity(kept.len());
-        let mut last_caption_key: Option<String> = None;
-        let mut dirty = header_caption;
-        for line in kept {
-            let mut line = line;
-            for f in &rules.inline_furniture {
-                if line.contains(f.as_str()) {
-                    line = squash(&line.replace(f.as_str(), " "));
-                    dirty = true;
-                }
-            }
-            if let Some(key) = last_caption_key.take() {
-                if !key.is_empty() && comparable(&line) == key {
-                    dirty = true;
+                    flow.dirty = true;
+                    flow.captions.extend(split.captions);
+                    for piece in split.pieces {
+                        flow.line(Cow::Owned(piece));
+                    }
+                    if last {
+                        break;
+                    }
                     continue;
                 }
             }
-            let split = captions::extract(&line, rules);
-            if let Some(c) = split.captions.last() {
-                last_caption_key = Some(captions::without_credit(c, rules));
-                dirty = true;
-            }
-            caption_list.extend(split.captions);
-            for piece in split.pieces {
-                let stripped = lists::strip_markers(&piece, rules);
-                if stripped != piece {
-                    dirty = true;
-                }
-                let parts = lists::strip_inline_headings(&stripped, rules);
-                if parts.len() != 1 || parts[0] != stripped {
-                    dirty = true;
-                }
-                for part in parts {
-                    let unc = captions::extract_uncredited(&part, rules);
-                    if !unc.captions.is_empty() {
-                        dirty = true;
-                        caption_list.extend(unc.captions);
-                    }
-                    for part in unc.pieces {
-                        let glued = text::split_glued(&part);
-                        if glued.len() != 1 {
-                            dirty = true;
-                        }
-                        paragraphs.extend(glued);
-                    }
-                }
+            flow.line(line);
+            if last {
+                break;
             }
         }
-        paragraphs.retain(|p| p.chars().any(char::is_alphanumeric));
-        // Pieces cut out of a line (around a caption or a glued list) can themselves be
-        // furniture or a heading: filter once more so cleaning is idempotent.
-        let mut paragraphs = self.line_pass(paragraphs, &mut published);
+        drop(lines);
+        let Flow { pass1, pass2, mut dirty, captions: caption_list, out: mut paragraphs, .. } = flow;
+        // The first date line of the first pass, else of the second (as when the passes
+        // ran one after the other over all lines).
+        let mut published = header_date.or(pass1.published).or(pass2.published);
         if drop_repeated_runs(&mut paragraphs) {
             dirty = true;
         }
@@ -224,19 +225,28 @@ impl Cleaner {
         // A day in the lead completes a year-month header.
         if let Some(d) = published {
             if d.day.is_none() {
-                let lead = paragraphs
-                    .iter()
-                    .take(DAY_SEARCH_PARAGRAPHS)
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if let Some(full) = dates::day_in_text(d, &lead) {
+                let full = match paragraphs.len() {
+                    0 => None,
+                    // One paragraph (a one-line body): searched in place, not copied.
+                    1 => dates::day_in_text(d, &paragraphs[0]),
+                    _ => {
+                        let lead = paragraphs
+                            .iter()
+                            .take(DAY_SEARCH_PARAGRAPHS)
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        dates::day_in_text(d, &lead)
+                    }
+                };
+                if let Some(full) = full {
                     published = Some(full);
                 }
             }
         }
 
         paragraphs.retain(|p| p.chars().any(char::is_alphanumeric));
+        paragraphs.shrink_to_fit();
         // A headline-like first paragraph would be taken as the title next round; an
         // end mark left in the body could become valid once its line is cut apart.
         if paragraphs.first().is_some_and(|p| is_title_like(p))
@@ -288,41 +298,6 @@ impl Cleaner {
             paragraphs.drain(..drop);
         }
         changed
-    }
-
-    /// Drops date lines (recording the first date), furniture, source lines, list
-    /// headings and the headline lines that follow a heading.
-    fn line_pass(&self, lines: Vec<String>, published: &mut Option<Date>) -> Vec<String> {
-        let rules = &*self.rules;
-        let mut kept = Vec::with_capacity(lines.len());
-        let mut in_list = false;
-        for line in lines {
-            if line.len() <= 100 {
-                if let Some(d) = dates::date_line(&line) {
-                    published.get_or_insert(d);
-                    continue;
-                }
-            }
-            if rules.is_heading_line(&line) {
-                in_list = true;
-                continue;
-            }
-            if rules.is_furniture(&line)
-                || (line.len() > 200 && rules.starts_with_furniture_prefix(&line))
-                || rules.is_heading_item_line(&line)
-                || rules.source_re.as_ref().is_some_and(|re| re.is_match(&line))
-            {
-                continue;
-            }
-            if in_list {
-                if lists::is_headline_like(&line) {
-                    continue;
-                }
-                in_list = false;
-            }
-            kept.push(line);
-        }
-        kept
     }
 
     /// Removes a byline paragraph or trailing byline fragment, and chrome glued to the
@@ -394,6 +369,200 @@ impl Cleaner {
     }
 }
 
+/// `line` cut at byte `at` (a char boundary), without copying a borrowed line.
+fn truncate_cow(line: Cow<'_, str>, at: usize) -> Cow<'_, str> {
+    match line {
+        Cow::Borrowed(s) => Cow::Borrowed(&s[..at]),
+        Cow::Owned(mut s) => {
+            s.truncate(at);
+            Cow::Owned(s)
+        }
+    }
+}
+
+/// `s` trimmed, without copying a borrowed one (or an owned one with nothing to trim).
+fn trim_cow(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+    }
+}
+
+/// The line pass's state: drops date lines (recording the first date), furniture,
+/// source lines, list headings and the headline lines that follow a heading.
+#[derive(Default)]
+struct LinePass {
+    in_list: bool,
+    published: Option<Date>,
+}
+
+impl LinePass {
+    /// True when `line` is kept.
+    fn keep(&mut self, rules: &Rules, line: &str) -> bool {
+        if line.len() <= 100 {
+            if let Some(d) = dates::date_line(line) {
+                self.published.get_or_insert(d);
+                return false;
+            }
+        }
+        if rules.is_heading_line(line) {
+            self.in_list = true;
+            return false;
+        }
+        if rules.is_furniture(line)
+            || (line.len() > 200 && rules.starts_with_furniture_prefix(line))
+            || rules.is_heading_item_line(line)
+            || rules.source_re.as_ref().is_some_and(|re| re.is_match(line))
+        {
+            return false;
+        }
+        if self.in_list {
+            if lists::is_headline_like(line) {
+                return false;
+            }
+            self.in_list = false;
+        }
+        true
+    }
+}
+
+/// The per-line stages of one cleaning round, fed one line at a time: line pass,
+/// inline furniture, captions, list markers, glued headings, credit-less captions,
+/// glued sentences, then the line pass again on what is left (pieces cut out of a
+/// line can themselves be furniture or a heading: filtering them again keeps
+/// cleaning idempotent). Each stage's matcher is tried before its rule runs, so a
+/// line no rule touches is never copied.
+struct Flow<'r> {
+    rules: &'r Rules,
+    pass1: LinePass,
+    pass2: LinePass,
+    /// The last caption without its credit: the next line may be its credit-less copy.
+    last_caption_key: Option<String>,
+    dirty: bool,
+    captions: Vec<String>,
+    out: Vec<String>,
+}
+
+impl Flow<'_> {
+    fn line(&mut self, line: Cow<'_, str>) {
+        let rules = self.rules;
+        if !self.pass1.keep(rules, &line) {
+            return;
+        }
+        let mut line = line;
+        for f in &rules.inline_furniture {
+            if line.contains(f.as_str()) {
+                line = Cow::Owned(squash(&line.replace(f.as_str(), " ")));
+                self.dirty = true;
+            }
+        }
+        if let Some(key) = self.last_caption_key.take() {
+            if !key.is_empty() && comparable(&line) == key {
+                self.dirty = true;
+                return;
+            }
+        }
+        if !rules.credit_re.is_match(&line) {
+            // No credit: `captions::extract` would return the (squashed) line itself.
+            self.piece(line);
+            return;
+        }
+        let split = captions::extract(&line, rules);
+        if let Some(c) = split.captions.last() {
+            self.last_caption_key = Some(captions::without_credit(c, rules));
+            self.dirty = true;
+        }
+        self.captions.extend(split.captions);
+        for piece in split.pieces {
+            self.piece(Cow::Owned(piece));
+        }
+    }
+
+    fn piece(&mut self, piece: Cow<'_, str>) {
+        let rules = self.rules;
+        let stripped = if rules.markers.iter().any(|m| piece.contains(m.as_str())) {
+            let s = lists::strip_markers(&piece, rules);
+            if s != *piece {
+                self.dirty = true;
+            }
+            Cow::Owned(s)
+        } else {
+            piece
+        };
+        match rules.inline_heading_re.as_ref() {
+            None => self.part(stripped),
+            Some(re) if re.is_match(&stripped) => {
+                let parts = lists::strip_inline_headings(&stripped, rules);
+                if parts.len() != 1 || parts[0] != *stripped {
+                    self.dirty = true;
+                }
+                for part in parts {
+                    self.part(Cow::Owned(part));
+                }
+            }
+            // No heading: `strip_inline_headings` would return the line trimmed.
+            Some(_) => {
+                let len = stripped.len();
+                let t = trim_cow(stripped);
+                if t.is_empty() || t.len() != len {
+                    self.dirty = true;
+                }
+                if !t.is_empty() {
+                    self.part(t);
+                }
+            }
+        }
+    }
+
+    fn part(&mut self, part: Cow<'_, str>) {
+        let rules = self.rules;
+        match rules.starter_ac.as_ref() {
+            Some(ac) if ac.is_match(part.as_ref()) => {
+                let unc = captions::extract_uncredited(&part, rules);
+                if !unc.captions.is_empty() {
+                    self.dirty = true;
+                    self.captions.extend(unc.captions);
+                }
+                for p in unc.pieces {
+                    self.glued(Cow::Owned(p));
+                }
+            }
+            // No sentence starter: `extract_uncredited` would return the line trimmed.
+            Some(_) => {
+                let t = trim_cow(part);
+                if !t.is_empty() {
+                    self.glued(t);
+                }
+            }
+            None => self.glued(part),
+        }
+    }
+
+    fn glued(&mut self, part: Cow<'_, str>) {
+        if text::may_be_glued(&part) {
+            let n = text::split_glued_each(&part, |g| self.emit(Cow::Borrowed(g)));
+            if n != 1 {
+                self.dirty = true;
+            }
+        } else {
+            // `split_glued` would return the piece trimmed, or nothing.
+            let t = trim_cow(part);
+            if t.is_empty() {
+                self.dirty = true;
+            } else {
+                self.emit(t);
+            }
+        }
+    }
+
+    fn emit(&mut self, p: Cow<'_, str>) {
+        if p.chars().any(char::is_alphanumeric) && self.pass2.keep(self.rules, &p) {
+            self.out.push(p.into_owned());
+        }
+    }
+}
+
 /// Sentences shorter than this (in words) are never taken as repeats: short formulas
 /// ("Xin cảm ơn.") legitimately recur.
 const MIN_REPEAT_WORDS: usize = 4;
@@ -407,82 +576,111 @@ const LONG_REPEAT_WORDS: usize = 12;
 /// ("... Tuấn Anh Theo Tri Thức Bạn đọc ..."): it goes with the run. Exact matches
 /// only (the copies are byte-identical after normalisation); linear time.
 fn drop_repeated_runs(paragraphs: &mut Vec<String>) -> bool {
-    use std::collections::HashMap;
-    // (paragraph, start, end, words) of every sentence.
-    let mut sents: Vec<(usize, usize, usize, usize)> = Vec::new();
-    for (pi, p) in paragraphs.iter().enumerate() {
+    use std::collections::HashSet;
+    // Only sentences of MIN_REPEAT_WORDS words or more can repeat, end a seam or be
+    // dropped; shorter ones only break runs. So the set holds the long sentences only,
+    // the flags take one byte per sentence, and nothing else is kept per sentence (a
+    // vector of every sentence's span, and a map sized for all of them, made the
+    // peak many times a file of tiny lines).
+    const REPEATED: u8 = 1;
+    const SEAM: u8 = 2;
+    const DROP: u8 = 4;
+    const LONG: u8 = 8;
+    let words_of = |t: &str| t.as_bytes().iter().filter(|&&c| c == b' ').count() + 1;
+    let mut seen: HashSet<&str, BuildFnv> = HashSet::with_hasher(BuildFnv);
+    let mut flags: Vec<u8> = Vec::new();
+    let mut any = false;
+    for p in paragraphs.iter() {
         for (a, b) in text::sentence_spans(p) {
-            let words = p.as_bytes()[a..b].iter().filter(|&&c| c == b' ').count() + 1;
-            sents.push((pi, a, b, words));
+            let t = &p[a..b];
+            let words = words_of(t);
+            let mut f = if words >= LONG_REPEAT_WORDS { LONG } else { 0 };
+            if words >= MIN_REPEAT_WORDS && !seen.insert(t) {
+                f |= REPEATED;
+                any = true;
+            }
+            flags.push(f);
         }
     }
-    if sents.len() < 2 {
+    if !any {
         return false;
     }
-    let text_of = |k: usize| {
-        let (pi, a, b, _) = sents[k];
-        &paragraphs[pi][a..b]
-    };
-    // First occurrence of each sentence long enough to count.
-    let mut first: HashMap<&str, usize, BuildFnv> = HashMap::with_capacity_and_hasher(sents.len(), BuildFnv);
-    let mut repeated = vec![false; sents.len()];
-    for k in 0..sents.len() {
-        if sents[k].3 >= MIN_REPEAT_WORDS {
-            let t = text_of(k);
-            if first.contains_key(t) {
-                repeated[k] = true;
-            } else {
-                first.insert(t, k);
+    // Second pass, in the same order: `seen` is rebuilt so that at sentence k it holds
+    // exactly the sentences before k (a seam's copy must come earlier). The byte
+    // lengths of those sentences let the seam check hash only suffixes that could be
+    // one of them.
+    seen.clear();
+    let mut lens: HashSet<usize, BuildFnv> = HashSet::with_hasher(BuildFnv);
+    let mut k = 0;
+    for p in paragraphs.iter() {
+        for (a, b) in text::sentence_spans(p) {
+            let t = &p[a..b];
+            // Junk glued before a repeated run: the sentence before the run ends with a
+            // copy of an earlier sentence (checked at capitalised words only).
+            if flags[k] & REPEATED == 0 && flags.get(k + 1).is_some_and(|f| f & REPEATED != 0) {
+                let mut words_after = words_of(t);
+                let seam = t.match_indices(' ').any(|(i, _)| {
+                    words_after -= 1;
+                    let rest = &t[i + 1..];
+                    words_after >= MIN_REPEAT_WORDS
+                        && lens.contains(&rest.len())
+                        && rest.starts_with(char::is_uppercase)
+                        && seen.contains(rest)
+                });
+                if seam {
+                    flags[k] |= SEAM;
+                }
+            }
+            if words_of(t) >= MIN_REPEAT_WORDS && seen.insert(t) {
+                lens.insert(t.len());
+            }
+            k += 1;
+        }
+    }
+    let n = flags.len();
+    let mut dropped = false;
+    for k in 0..n {
+        if flags[k] & REPEATED == 0 {
+            continue;
+        }
+        let prev = if k > 0 { flags[k - 1] } else { 0 };
+        let in_run = prev & (REPEATED | SEAM) != 0 || flags.get(k + 1).is_some_and(|f| f & REPEATED != 0);
+        if in_run || flags[k] & LONG != 0 {
+            flags[k] |= DROP;
+            dropped = true;
+            if prev & SEAM != 0 {
+                flags[k - 1] |= DROP;
             }
         }
     }
-    if !repeated.iter().any(|&r| r) {
+    if !dropped {
         return false;
     }
-    // Junk glued before a repeated run: the sentence before the run ends with a copy
-    // of an earlier sentence (checked at capitalised words only, and only there).
-    let mut glued_seam = vec![false; sents.len()];
-    for k in 0..sents.len().saturating_sub(1) {
-        if repeated[k] || !repeated[k + 1] {
+    drop(seen);
+    drop(lens);
+    // Rebuild only the paragraphs that lose a sentence (the others would come out
+    // as they are: sentences are joined by the single space they were cut at).
+    let mut k = 0;
+    for p in paragraphs.iter_mut() {
+        let spans = text::sentence_spans(p);
+        let f = &flags[k..k + spans.len()];
+        k += spans.len();
+        if f.iter().all(|&x| x & DROP == 0) {
             continue;
         }
-        let t = text_of(k);
-        glued_seam[k] = t.match_indices(' ').any(|(i, _)| {
-            let rest = &t[i + 1..];
-            rest.starts_with(char::is_uppercase)
-                && rest.split(' ').count() >= MIN_REPEAT_WORDS
-                && first.get(rest).is_some_and(|&j| j < k)
-        });
-    }
-    let mut drop = vec![false; sents.len()];
-    for k in 0..sents.len() {
-        if !repeated[k] {
-            continue;
-        }
-        let in_run = (k > 0 && (repeated[k - 1] || glued_seam[k - 1])) || repeated.get(k + 1) == Some(&true);
-        if in_run || sents[k].3 >= LONG_REPEAT_WORDS {
-            drop[k] = true;
-            if k > 0 && glued_seam[k - 1] {
-                drop[k - 1] = true;
+        let mut out = String::with_capacity(p.len());
+        for (&(a, b), &x) in spans.iter().zip(f) {
+            if x & DROP != 0 {
+                continue;
             }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&p[a..b]);
         }
+        *p = out;
     }
-    let mut rebuilt: Vec<String> = vec![String::new(); paragraphs.len()];
-    for (k, &(pi, a, b, _)) in sents.iter().enumerate() {
-        if drop[k] {
-            continue;
-        }
-        let out = &mut rebuilt[pi];
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&paragraphs[pi][a..b]);
-    }
-    if !drop.iter().any(|&d| d) {
-        return false;
-    }
-    rebuilt.retain(|p| !p.is_empty());
-    *paragraphs = rebuilt;
+    paragraphs.retain(|p| !p.is_empty());
     true
 }
 
@@ -537,6 +735,126 @@ pub fn clean_default(text: &str) -> Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The previous `drop_repeated_runs` (every span kept), as an oracle.
+    fn drop_repeated_runs_reference(paragraphs: &mut Vec<String>) -> bool {
+        use std::collections::HashMap;
+        // (paragraph, start, end, words) of every sentence.
+        let mut sents: Vec<(usize, usize, usize, usize)> = Vec::new();
+        for (pi, p) in paragraphs.iter().enumerate() {
+            for (a, b) in text::sentence_spans(p) {
+                let words = p.as_bytes()[a..b].iter().filter(|&&c| c == b' ').count() + 1;
+                sents.push((pi, a, b, words));
+            }
+        }
+        if sents.len() < 2 {
+            return false;
+        }
+        let text_of = |k: usize| {
+            let (pi, a, b, _) = sents[k];
+            &paragraphs[pi][a..b]
+        };
+        // First occurrence of each sentence long enough to count.
+        let mut first: HashMap<&str, usize, BuildFnv> =
+            HashMap::with_capacity_and_hasher(sents.len(), BuildFnv);
+        let mut repeated = vec![false; sents.len()];
+        for k in 0..sents.len() {
+            if sents[k].3 >= MIN_REPEAT_WORDS {
+                let t = text_of(k);
+                if first.contains_key(t) {
+                    repeated[k] = true;
+                } else {
+                    first.insert(t, k);
+                }
+            }
+        }
+        if !repeated.iter().any(|&r| r) {
+            return false;
+        }
+        // Junk glued before a repeated run: the sentence before the run ends with a copy
+        // of an earlier sentence (checked at capitalised words only, and only there).
+        let mut glued_seam = vec![false; sents.len()];
+        for k in 0..sents.len().saturating_sub(1) {
+            if repeated[k] || !repeated[k + 1] {
+                continue;
+            }
+            let t = text_of(k);
+            glued_seam[k] = t.match_indices(' ').any(|(i, _)| {
+                let rest = &t[i + 1..];
+                rest.starts_with(char::is_uppercase)
+                    && rest.split(' ').count() >= MIN_REPEAT_WORDS
+                    && first.get(rest).is_some_and(|&j| j < k)
+            });
+        }
+        let mut drop = vec![false; sents.len()];
+        for k in 0..sents.len() {
+            if !repeated[k] {
+                continue;
+            }
+            let in_run =
+                (k > 0 && (repeated[k - 1] || glued_seam[k - 1])) || repeated.get(k + 1) == Some(&true);
+            if in_run || sents[k].3 >= LONG_REPEAT_WORDS {
+                drop[k] = true;
+                if k > 0 && glued_seam[k - 1] {
+                    drop[k - 1] = true;
+                }
+            }
+        }
+        let mut rebuilt: Vec<String> = vec![String::new(); paragraphs.len()];
+        for (k, &(pi, a, b, _)) in sents.iter().enumerate() {
+            if drop[k] {
+                continue;
+            }
+            let out = &mut rebuilt[pi];
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&paragraphs[pi][a..b]);
+        }
+        if !drop.iter().any(|&d| d) {
+            return false;
+        }
+        rebuilt.retain(|p| !p.is_empty());
+        *paragraphs = rebuilt;
+        true
+    }
+
+    #[test]
+    fn lean_drop_repeated_runs_agrees_with_the_reference() {
+        let sentences = [
+            "Một hai ba bốn.",
+            "Năm sáu bảy tám chín.",
+            "Ngắn.",
+            "Hai từ.",
+            "Tin Một hai ba bốn.",
+            "Câu rất dài có mười hai từ trở lên để được coi là bản sao.",
+            "Theo Tri Thức Năm sáu bảy tám chín.",
+            "TP. Hồ Chí Minh có mưa to.",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let n = (next() % 5 + 1) as usize;
+            let mut paragraphs: Vec<String> = (0..n)
+                .map(|_| {
+                    let k = (next() % 5 + 1) as usize;
+                    (0..k)
+                        .map(|_| sentences[(next() % sentences.len() as u64) as usize])
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            let mut reference = paragraphs.clone();
+            let a = drop_repeated_runs(&mut paragraphs);
+            let b = drop_repeated_runs_reference(&mut reference);
+            assert_eq!((a, &paragraphs), (b, &reference));
+        }
+    }
 
     #[test]
     fn nfd_crlf_nbsp_input() {

@@ -136,6 +136,15 @@ pub fn squash_normalized(s: &str) -> String {
     squash(s)
 }
 
+/// [`squash_normalized`] that borrows `s` when it is already squashed (the common case).
+pub fn squash_normalized_cow(s: &str) -> Cow<'_, str> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b' ') && b.last() != Some(&b' ') && !s.contains("  ") && !s.contains('\n') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(squash(s))
+}
+
 /// Collapses runs of spaces and trims.
 pub fn squash(s: &str) -> String {
     if is_squashed(s) {
@@ -229,6 +238,30 @@ pub fn sentence_start_before(s: &str, pos: usize, floor: usize) -> usize {
     floor
 }
 
+/// [`sentence_start_before`] looking back at most `max_words` words from `pos`: the
+/// same answer whenever the sentence starts within `max_words` words of `pos`, else
+/// a position from which more than `max_words` words reach `pos` (so a caller that
+/// rejects longer runs decides the same). Bounded work per call: a long line with
+/// many candidate positions and no sentence end (the credit-less caption rule's
+/// trigger repeated) walked back to the line's start from each, quadratically.
+pub fn sentence_start_within(s: &str, pos: usize, floor: usize, max_words: usize) -> usize {
+    let b = s.as_bytes();
+    let mut spaces = 0;
+    let mut i = pos.min(s.len());
+    let mut f = floor;
+    while i > floor {
+        i -= 1;
+        if b[i] == b' ' {
+            spaces += 1;
+            if spaces > max_words {
+                f = i;
+                break;
+            }
+        }
+    }
+    sentence_start_before(s, pos, f)
+}
+
 /// Sentences of a squashed paragraph, as byte ranges: cut after terminal punctuation
 /// (and closing quotes/brackets) followed by a space and a capital or digit, unless the
 /// dot ends an abbreviation ("TP. Hồ Chí Minh").
@@ -302,72 +335,118 @@ pub fn no_sentence_end<'a>(ws: impl IntoIterator<Item = &'a str>) -> bool {
     })
 }
 
+/// Cheap check before [`split_glued`]: a split needs terminal punctuation directly
+/// followed by a letter. When false, `split_glued` returns `s` trimmed (or nothing).
+pub fn may_be_glued(s: &str) -> bool {
+    let b = s.as_bytes();
+    let glued_after = |i: usize| b.get(i).is_some_and(|&c| c >= 0x41);
+    s.match_indices('.').any(|(i, _)| glued_after(i + 1))
+        || s.match_indices('?').any(|(i, _)| glued_after(i + 1))
+        || s.match_indices('!').any(|(i, _)| glued_after(i + 1))
+        || s.match_indices('…').any(|(i, _)| glued_after(i + 3))
+}
+
 /// Splits sentences glued without a space ("Lễ đón.Phát biểu", "cán bộ...Trong",
 /// "người…Thời"): the scraper lost the paragraph break there, so each piece becomes
 /// its own paragraph. Only a lower-case letter or digit before the punctuation and a
 /// capitalised word (capital then lower-case) after it count, so "TP.HCM", "v.v.",
 /// decimals and domain names are left alone.
 pub fn split_glued(s: &str) -> Vec<String> {
-    // Cheap check: a split needs terminal punctuation directly followed by a letter.
-    let b = s.as_bytes();
-    let glued_after = |i: usize| b.get(i).is_some_and(|&c| c >= 0x41);
-    let candidate = s.match_indices('.').any(|(i, _)| glued_after(i + 1))
-        || s.match_indices('?').any(|(i, _)| glued_after(i + 1))
-        || s.match_indices('!').any(|(i, _)| glued_after(i + 1))
-        || s.match_indices('…').any(|(i, _)| glued_after(i + 3));
-    if !candidate {
+    if !may_be_glued(s) {
         let t = s.trim();
         return if t.is_empty() { Vec::new() } else { vec![t.to_string()] };
     }
     let mut out = Vec::new();
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    split_glued_each(s, |p| out.push(p.to_string()));
+    out
+}
+
+/// [`split_glued`] handing each piece (trimmed, non-empty) to `emit` as it is found:
+/// no vector of every piece of a long line is built. Returns how many pieces.
+pub fn split_glued_each(s: &str, mut emit: impl FnMut(&str)) -> usize {
+    let mut n = 0;
+    let mut emit = |p: &str| {
+        n += 1;
+        emit(p);
+    };
+    // One pass over the chars with a char of look-behind and two of look-ahead (a
+    // vector of every char's offset was 16 bytes a byte on a long line), and the
+    // URL test of the current space-delimited token cached (scanning the token from
+    // each candidate was quadratic on a long token full of them).
     let mut last = 0;
-    let mut i = 1;
-    while i + 2 < chars.len() + 1 {
-        let (_, c) = chars[i];
-        if is_terminal(c) {
-            // Run of terminal punctuation (".", "...", "…", "?!").
-            let mut j = i;
-            while j < chars.len() && is_terminal(chars[j].1) {
-                j += 1;
-            }
-            // Optional closing quote right after the punctuation is not handled: a quote
-            // there is ambiguous (opening or closing).
-            let prev = chars[i - 1].1;
-            if j + 1 < chars.len() {
-                let next = chars[j].1;
-                let next2 = chars[j + 1].1;
-                if (prev.is_lowercase() || prev.is_ascii_digit() || matches!(prev, '"' | '”' | ')'))
-                    && next.is_uppercase()
-                    && next2.is_lowercase()
-                    && !in_url(s, chars[i].0)
-                {
-                    let cut = chars[j].0;
-                    let piece = s[last..cut].trim();
-                    if !piece.is_empty() {
-                        out.push(piece.to_string());
+    let mut chars = s.chars();
+    let Some(mut prev) = chars.next() else {
+        return 0;
+    };
+    let mut pos = prev.len_utf8();
+    let mut token: Option<(usize, usize, bool)> = None;
+    while let Some(c) = s[pos..].chars().next() {
+        if !is_terminal(c) {
+            prev = c;
+            pos += c.len_utf8();
+            continue;
+        }
+        let mut end = pos + c.len_utf8();
+        if end >= s.len() {
+            break;
+        }
+        // Run of terminal punctuation (".", "...", "…", "?!").
+        let mut run_last = c;
+        while let Some(t) = s[end..].chars().next().filter(|&t| is_terminal(t)) {
+            end += t.len_utf8();
+            run_last = t;
+        }
+        // Optional closing quote right after the punctuation is not handled: a quote
+        // there is ambiguous (opening or closing).
+        let mut after = s[end..].chars();
+        if let (Some(next), Some(next2)) = (after.next(), after.next()) {
+            if (prev.is_lowercase() || prev.is_ascii_digit() || matches!(prev, '"' | '”' | ')'))
+                && next.is_uppercase()
+                && next2.is_lowercase()
+            {
+                let url = match token {
+                    Some((a, b, url)) if a <= pos && pos < b => url,
+                    _ => {
+                        let (a, b) = token_around(s, pos);
+                        let url = is_url_token(&s[a..b]);
+                        token = Some((a, b, url));
+                        url
                     }
-                    last = cut;
+                };
+                if !url {
+                    let piece = s[last..end].trim();
+                    if !piece.is_empty() {
+                        emit(piece);
+                    }
+                    last = end;
                 }
             }
-            i = j.max(i + 1);
-        } else {
-            i += 1;
         }
+        prev = run_last;
+        pos = end;
     }
     let piece = s[last..].trim();
     if !piece.is_empty() {
-        out.push(piece.to_string());
+        emit(piece);
     }
-    out
+    n
+}
+
+/// Byte range of the space-delimited token containing byte `pos`.
+fn token_around(s: &str, pos: usize) -> (usize, usize) {
+    let start = s[..pos].rfind(' ').map_or(0, |i| i + 1);
+    let end = s[pos..].find(' ').map_or(s.len(), |i| pos + i);
+    (start, end)
+}
+
+fn is_url_token(tok: &str) -> bool {
+    tok.contains("://") || tok.starts_with("www.") || tok.contains('@')
 }
 
 /// True when byte `pos` is inside a token that looks like a URL or e-mail address.
 pub fn in_url(s: &str, pos: usize) -> bool {
-    let start = s[..pos].rfind(' ').map_or(0, |i| i + 1);
-    let end = s[pos..].find(' ').map_or(s.len(), |i| pos + i);
-    let tok = &s[start..end];
-    tok.contains("://") || tok.starts_with("www.") || tok.contains('@')
+    let (start, end) = token_around(s, pos);
+    is_url_token(&s[start..end])
 }
 
 #[cfg(test)]
@@ -379,6 +458,76 @@ mod tests {
         let nfd: String = "Hội đàm".nfd().collect();
         let input = format!("{nfd}\u{a0}x\r\ny\rz\u{200b}");
         assert_eq!(normalize(&input), "Hội đàm x\ny\nz");
+    }
+
+    /// The previous `split_glued` (a vector of chars), as an oracle for the one-pass one.
+    fn split_glued_reference(s: &str) -> Vec<String> {
+        if !may_be_glued(s) {
+            let t = s.trim();
+            return if t.is_empty() { Vec::new() } else { vec![t.to_string()] };
+        }
+        let mut out = Vec::new();
+        let chars: Vec<(usize, char)> = s.char_indices().collect();
+        let mut last = 0;
+        let mut i = 1;
+        while i + 2 < chars.len() + 1 {
+            let (_, c) = chars[i];
+            if is_terminal(c) {
+                // Run of terminal punctuation (".", "...", "…", "?!").
+                let mut j = i;
+                while j < chars.len() && is_terminal(chars[j].1) {
+                    j += 1;
+                }
+                // Optional closing quote right after the punctuation is not handled: a quote
+                // there is ambiguous (opening or closing).
+                let prev = chars[i - 1].1;
+                if j + 1 < chars.len() {
+                    let next = chars[j].1;
+                    let next2 = chars[j + 1].1;
+                    if (prev.is_lowercase() || prev.is_ascii_digit() || matches!(prev, '"' | '”' | ')'))
+                        && next.is_uppercase()
+                        && next2.is_lowercase()
+                        && !in_url(s, chars[i].0)
+                    {
+                        let cut = chars[j].0;
+                        let piece = s[last..cut].trim();
+                        if !piece.is_empty() {
+                            out.push(piece.to_string());
+                        }
+                        last = cut;
+                    }
+                }
+                i = j.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+        let piece = s[last..].trim();
+        if !piece.is_empty() {
+            out.push(piece.to_string());
+        }
+        out
+    }
+
+    #[test]
+    fn one_pass_split_glued_agrees_with_the_reference() {
+        let alphabet =
+            ["a", "B", "ư", "Đ", ".", "...", "…", "?", "!", " ", "\"", ")", "7", "://", "@", "www.", "ệ"];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 24) as usize;
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push_str(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(split_glued(&s), split_glued_reference(&s), "{s:?}");
+        }
     }
 
     #[test]

@@ -120,13 +120,14 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     if summary.unlisted > 0 {
-        // Files under those entries were neither processed nor recorded: the run is
-        // not complete, and a script must be able to tell.
+        // Files under those entries were neither processed nor recorded (a later run
+        // tries them again). The contract keeps a non-zero status for fatal errors
+        // (bad config, unwritable database), so the run says so and exits 0; scripts
+        // read `unlisted` in the `--json` summary.
         super::note(&format!(
-            "error: {} entries under the input paths could not be listed or examined (see the warnings above); the files under them were not processed",
+            "warning: {} entries under the input paths could not be listed or examined (see the warnings above); the files under them were not processed (`unlisted` in the --json summary)",
             summary.unlisted
         ));
-        return Ok(ExitCode::from(1));
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

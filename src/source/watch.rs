@@ -183,21 +183,44 @@ fn copy_across(
     let tmp = fd::name(&partial_name(final_name))?;
     let mut out = dest_dir.create_file(&tmp)?;
     let mut buf = vec![0u8; 1 << 16];
+    let half = meta.len() / 2;
+    let mut written = 0u64;
     loop {
-        let n = match src.read(&mut buf) {
+        // Reads stop at the half once, so a crash test can find the copy half done.
+        let want = if written < half { (half - written).min(buf.len() as u64) as usize } else { buf.len() };
+        let n = match src.read(&mut buf[..want]) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
         out.write_all(&buf[..n])?;
+        if written < half && written + n as u64 >= half {
+            test_pause();
+        }
+        written += n as u64;
     }
     out.sync_all()?;
     drop(out);
     dest_dir.rename(&tmp, &dest_dir, &fd::name(final_name)?)?;
     dest_dir.sync()?;
+    test_pause();
     src_dir.unlink(name)?;
     Ok(Outcome::Moved(dest.to_path_buf()))
+}
+
+/// Test hook for crash tests: `NEWS_INGEST_TEST_PAUSE_MOVE_MS` makes a cross-device
+/// move pause that long half-way through the copy and again between the rename and
+/// the removal of the source, so a test can SIGKILL the daemon inside each window
+/// deterministically instead of by luck. Unset (always, outside tests): no pause.
+fn test_pause() {
+    static PAUSE: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
+    let pause = PAUSE.get_or_init(|| {
+        std::env::var("NEWS_INGEST_TEST_PAUSE_MOVE_MS").ok()?.parse::<u64>().ok().map(Duration::from_millis)
+    });
+    if let Some(d) = pause {
+        std::thread::sleep(*d);
+    }
 }
 
 /// The first of `dest`'s predecessors under [`free_name`]'s numbering (`a.txt`,

@@ -1044,6 +1044,7 @@ pub(super) fn source_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceR
 /// so a crash never leaves a stale lock behind.
 struct WriterLock {
     _file: File,
+    _inode: InodeLock,
 }
 
 impl WriterLock {
@@ -1077,7 +1078,130 @@ impl WriterLock {
         }
         file.set_len(0)?;
         let _ = write!(file, "{}", std::process::id());
-        Ok(WriterLock { _file: file })
+        // Names can differ for one file (hard links, bind mounts): the database file
+        // itself, by device and inode, is locked too.
+        let inode = InodeLock::acquire(db, &real)?;
+        Ok(WriterLock { _file: file, _inode: inode })
+    }
+}
+
+/// Descriptors of database files this process has locked, by (device, inode), with
+/// whether a writer holds it now. They are never closed: closing any descriptor of a
+/// file drops every POSIX lock the process holds on it, SQLite's own included (a
+/// reader's, in this process, would be lost); SQLite keeps its descriptors for the
+/// same reason. One descriptor per database file the process ever wrote.
+static INODE_LOCKS: std::sync::Mutex<Vec<(u64, u64, File, bool)>> = std::sync::Mutex::new(Vec::new());
+
+/// The writer's lock on the database file's inode: an open-file-description lock on
+/// one byte far past anything SQLite locks (its locks are byte ranges near 1 GiB), so
+/// it never blocks SQLite's readers, and conflicts between processes whatever name
+/// each opened the file by.
+struct InodeLock {
+    /// None for a file this process cannot write (nothing to protect).
+    key: Option<(u64, u64)>,
+}
+
+impl InodeLock {
+    /// The byte locked (`i64::MAX - 1`: no database reaches it).
+    const BYTE: i64 = i64::MAX - 1;
+
+    fn acquire(db: &Path, real: &Path) -> Result<InodeLock> {
+        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::io::AsRawFd;
+        let in_use = || {
+            anyhow::anyhow!(
+                "database {} is in use by another news-ingest writer (the same file, perhaps under another name: a hard link or a bind mount): stop it first, or use --db for another database (read-only commands such as `stats` and `search` keep working)",
+                db.display()
+            )
+        };
+        // SQLite takes an empty file as a new database: create it to have an inode.
+        if let Err(e) = OpenOptions::new().write(true).create_new(true).open(real) {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                return Err(e).with_context(|| format!("cannot create database {}", db.display()));
+            }
+        }
+        let meta =
+            std::fs::metadata(real).with_context(|| format!("cannot examine database {}", db.display()))?;
+        let mut locks = INODE_LOCKS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut key = (meta.dev(), meta.ino());
+        let at = match locks.iter().position(|l| (l.0, l.1) == key) {
+            Some(i) => i,
+            None => {
+                // Read and write: a write lock needs a descriptor open for writing. A
+                // file this process cannot write is refused further on, with the reason.
+                let file = match OpenOptions::new().read(true).write(true).open(real) {
+                    Ok(f) => f,
+                    Err(e)
+                        if matches!(
+                            e.raw_os_error(),
+                            Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS)
+                        ) =>
+                    {
+                        return Ok(InodeLock { key: None });
+                    }
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot open database {}", db.display()))
+                    }
+                };
+                let m =
+                    file.metadata().with_context(|| format!("cannot examine database {}", db.display()))?;
+                // Replaced between the two looks: the descriptor decides.
+                key = (m.dev(), m.ino());
+                match locks.iter().position(|l| (l.0, l.1) == key) {
+                    Some(i) => {
+                        // Kept open too (see INODE_LOCKS): never closed.
+                        std::mem::forget(file);
+                        i
+                    }
+                    None => {
+                        locks.push((key.0, key.1, file, false));
+                        locks.len() - 1
+                    }
+                }
+            }
+        };
+        let entry = &mut locks[at];
+        if entry.3 {
+            return Err(in_use());
+        }
+        if !set_byte_lock(entry.2.as_raw_fd(), true) {
+            return Err(in_use());
+        }
+        entry.3 = true;
+        Ok(InodeLock { key: Some(key) })
+    }
+}
+
+impl Drop for InodeLock {
+    fn drop(&mut self) {
+        let mut locks = INODE_LOCKS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = locks.iter_mut().find(|l| Some((l.0, l.1)) == self.key) {
+            use std::os::unix::io::AsRawFd;
+            set_byte_lock(entry.2.as_raw_fd(), false);
+            entry.3 = false;
+        }
+    }
+}
+
+/// Takes (without waiting) or releases the write lock on [`InodeLock::BYTE`] of `fd`:
+/// an open-file-description lock where Linux has them, else `flock` on the file.
+fn set_byte_lock(fd: std::os::unix::io::RawFd, lock: bool) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: an all-zero flock struct is valid; fcntl reads it and fd is ours.
+        let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+        fl.l_type = if lock { libc::F_WRLCK } else { libc::F_UNLCK } as libc::c_short;
+        fl.l_whence = libc::SEEK_SET as libc::c_short;
+        fl.l_start = InodeLock::BYTE;
+        fl.l_len = 1;
+        // SAFETY: F_OFD_SETLK with a valid flock struct on a descriptor we own.
+        unsafe { libc::fcntl(fd, libc::F_OFD_SETLK, &fl) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let op = if lock { libc::LOCK_EX | libc::LOCK_NB } else { libc::LOCK_UN };
+        // SAFETY: flock on a descriptor we own.
+        unsafe { libc::flock(fd, op) == 0 }
     }
 }
 
