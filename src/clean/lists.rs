@@ -228,9 +228,13 @@ pub fn strip_inline_headings(line: &str, rules: &Rules) -> Vec<String> {
         let before = line[..m.start()].trim_end();
         let at_sentence_start = before.is_empty()
             || before.ends_with(|c: char| is_terminal(c) || matches!(c, '"' | '”' | ')' | '-' | '*'));
-        let line_start_list =
-            m.start() == 0 && !colon && line[m.end()..].trim_start().starts_with(|c: char| c.is_uppercase());
-        if !(caps || line_start_list || (colon && at_sentence_start)) {
+        let next_capital = line[m.end()..].trim_start().starts_with(|c: char| c.is_uppercase());
+        let line_start_list = m.start() == 0 && !colon && next_capital;
+        // A title-case heading glued after a sentence ("... "bầu" Kiên. Tin liên quan
+        // HPG: 6 tháng ... công ty con Công ty cổ phần ..."): a list only when the
+        // article resumes at a seam before the next full sentence (checked below).
+        let sentence_list = !colon && !caps && at_sentence_start && m.start() > 0 && next_capital;
+        if !(caps || line_start_list || sentence_list || (colon && at_sentence_start)) {
             search = m.end();
             continue;
         }
@@ -254,7 +258,13 @@ pub fn strip_inline_headings(line: &str, rules: &Rules) -> Vec<String> {
                 None => m.end(),
             }
         } else {
-            resume_after_glued_list(line, m.end(), rules)
+            let resume = resume_after_glued_list(line, m.end(), rules);
+            if sentence_list && resume == m.end() {
+                // No seam: "Tin mới" opened a sentence of the article.
+                search = m.end();
+                continue;
+            }
+            resume
         };
         let piece = line[cursor..m.start()].trim();
         if !piece.is_empty() {
@@ -333,6 +343,21 @@ mod tests {
         assert_eq!(p, vec!["mặc định.", "Dù động thái này đáng hoan nghênh."]);
         let p = strip_inline_headings("Ông nói rằng xem thêm: không cần.", &r);
         assert_eq!(p.len(), 1);
+        // A title-case heading glued after a sentence, its headlines, then the article.
+        let p = strip_inline_headings(
+            "liên quan đến bầu Kiên. Tin liên quan HPG: 6 tháng đầu năm không trích lập thêm Cổ phiếu tăng giá ngoạn mục nhờ hoàn nhập dự phòng Công ty cổ phần Hòa Phát công bố kết quả kinh doanh. Quý 3 lãi.",
+            &r,
+        );
+        assert_eq!(
+            p,
+            vec![
+                "liên quan đến bầu Kiên.",
+                "Công ty cổ phần Hòa Phát công bố kết quả kinh doanh. Quý 3 lãi."
+            ]
+        );
+        // "Tin mới" opening a sentence of the article (no seam before its end) stays.
+        let s = "Hôm qua có mưa. Tin mới Nhất của đài cho biết trời sẽ nắng.";
+        assert_eq!(strip_inline_headings(s, &r), vec![s.to_string()]);
     }
 
     #[test]
