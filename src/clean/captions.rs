@@ -278,9 +278,8 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
 /// "Phun hóa chất ... ở Quảng Trị | Tại xã ..." is a caption.
 fn caption_shaped(seg: &str, name_starter: bool) -> bool {
     let words: Vec<&str> = seg.split(' ').collect();
-    !seg.contains(':')
-        && !words.iter().take(3).any(|w| w.ends_with(','))
-        && !(name_starter && words.last().is_some_and(|w| w.starts_with(char::is_uppercase)))
+    let ends_in_name = name_starter && words.last().is_some_and(|w| w.starts_with(char::is_uppercase));
+    !seg.contains(':') && !words.iter().take(3).any(|w| w.ends_with(',')) && !ends_in_name
 }
 
 /// The caption without its credit, to recognise the credit-less copy some sites print
