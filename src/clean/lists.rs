@@ -11,11 +11,16 @@
 use super::rules::{at_word_end, at_word_start, Rules};
 use super::text::window;
 use super::text::{
-    ends_sentence, is_capitalised, is_lowercase_word, is_terminal, is_titlecase, no_sentence_end, words,
+    ends_sentence, is_abbreviation, is_capitalised, is_lowercase_word, is_terminal, is_titlecase,
+    no_sentence_end, words,
 };
 
 /// Longest headline we expect, in words; longer runs are article text.
 const MAX_HEADLINE_WORDS: usize = 30;
+/// Longest unpunctuated rest of a one-line body after a list heading that is taken as
+/// the list ("... Xem thêm: "title" Tin mới: title title title"), in words: a few
+/// headlines run together, never a paragraph of the article (which ends its sentences).
+const MAX_LIST_TAIL_WORDS: usize = 4 * MAX_HEADLINE_WORDS;
 /// Shortest unpunctuated line tail taken as one more list item (shorter tails are
 /// bylines, "Bạch Dương", which the tail stage reads).
 const MIN_TAIL_ITEM_WORDS: usize = 5;
@@ -53,6 +58,7 @@ fn headline_end(ws: &[(usize, &str)], rules: &Rules) -> Option<usize> {
         }
         let prev_end = prev.trim_end_matches(['"', '”', '’', ')']);
         if prev_end.chars().last().is_some_and(|c| matches!(c, '?' | '!' | '.' | '…'))
+            && !is_abbreviation(prev_end)
             && (is_capitalised(w) || w.starts_with(|c: char| c.is_ascii_digit()))
         {
             return Some(k);
@@ -242,16 +248,13 @@ pub fn strip_inline_headings(line: &str, rules: &Rules) -> Vec<String> {
             // "Xem thêm: title" is one item.
             let ws = words(window(line, m.end(), 1000));
             let to_line_end = m.end() + 1000 >= line.len();
+            // An unpunctuated rest of the line is the item (or the items run
+            // together: "Xem thêm: "title" Tin mới: title title"), whatever its
+            // capitals ("Xem thêm: Tường thuật: ... T-Ara tham dự").
+            let list_tail =
+                to_line_end && ws.len() <= MAX_LIST_TAIL_WORDS && no_sentence_end(ws.iter().map(|&(_, w)| w));
             match headline_end(&ws, rules) {
-                // A short unpunctuated rest of the line is the item, whatever its
-                // capitals ("Xem thêm: Tường thuật: ... T-Ara tham dự").
-                Some(_)
-                    if to_line_end
-                        && ws.len() <= MAX_HEADLINE_WORDS
-                        && no_sentence_end(ws.iter().map(|&(_, w)| w)) =>
-                {
-                    line.len()
-                }
+                _ if list_tail => line.len(),
                 Some(k) if k < ws.len() => m.end() + ws[k].0,
                 Some(_) if m.end() + 1000 >= line.len() => line.len(),
                 Some(_) => m.end(),
@@ -355,6 +358,13 @@ mod tests {
                 "Công ty cổ phần Hòa Phát công bố kết quả kinh doanh. Quý 3 lãi."
             ]
         );
+        // A one-line page with a related list glued at its end: every headline goes,
+        // abbreviations ("TP. Cẩm Phả") and colons inside them included.
+        let p = strip_inline_headings(
+            "Anh ta bị bắt ngay sau đó. Xem thêm: \"Quảng Ninh: Hé lộ nguyên nhân vụ người đàn ông bị đâm tử vong tại TP. Cẩm Phả\" Tin mới: Hà Nội: Xin số điện thoại khi đang nhậu nam thanh niên bị đâm tử vong Bi kịch của một gia đình, cháu xin toà giảm án cho ông Tìm người thân của 2 “siêu trộm nhí” gây ra gần 30 vụ trộm",
+            &r,
+        );
+        assert_eq!(p, vec!["Anh ta bị bắt ngay sau đó."]);
         // "Tin mới" opening a sentence of the article (no seam before its end) stays.
         let s = "Hôm qua có mưa. Tin mới Nhất của đài cho biết trời sẽ nắng.";
         assert_eq!(strip_inline_headings(s, &r), vec![s.to_string()]);
