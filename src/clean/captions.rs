@@ -111,15 +111,16 @@ fn doubled_caption(line: &str) -> Option<usize> {
 /// Takes the captions out of `line`.
 pub fn extract(line: &str, rules: &Rules) -> Split {
     let mut out = Split::default();
-    if let Some(end) = doubled_caption(line) {
-        let first = line[..end].split_whitespace().count() / 2;
-        let caption: Vec<&str> = line[..end].split_whitespace().take(first).collect();
-        let mut rest = extract(line[end..].trim_start(), rules);
-        out.captions.push(caption.join(" "));
-        out.captions.append(&mut rest.captions);
-        out.pieces = rest.pieces;
-        return out;
-    }
+    // Once per line (a text repeated many times over is not a caption printed twice).
+    let line = match doubled_caption(line) {
+        Some(end) => {
+            let first = line[..end].split_whitespace().count() / 2;
+            let caption: Vec<&str> = line[..end].split_whitespace().take(first).collect();
+            out.captions.push(caption.join(" "));
+            line[end..].trim_start()
+        }
+        None => line,
+    };
     let mut cursor = 0;
     let mut search = 0;
     while search < line.len() {
