@@ -122,6 +122,11 @@ pub struct DedupConfig {
     pub min_numeric_shingles: usize,
     /// ...or at least this share of the distinct numeric words of the text with fewer.
     pub number_containment: f64,
+    /// Texts in which at least this many numbers were replaced by other numbers in
+    /// the same wording are template stories and stay apart (issue 16)...
+    pub number_substitutions: usize,
+    /// ...when they differ in at most this many other places.
+    pub template_other_gaps: usize,
     /// At most this many LSH candidates (those sharing the most bands) are verified
     /// per article.
     pub max_candidates: usize,
@@ -325,6 +330,8 @@ impl Config {
             ("dedup.min_shingles", n(d.min_shingles), (0, 1_000_000)),
             ("dedup.min_numeric_shingles", n(d.min_numeric_shingles), (0, 1_000_000)),
             ("dedup.max_candidates", n(d.max_candidates), (1, 100_000)),
+            ("dedup.number_substitutions", n(d.number_substitutions), (1, 1_000_000)),
+            ("dedup.template_other_gaps", n(d.template_other_gaps), (0, 1_000_000)),
             ("watch.rescan_interval_ms", w.rescan_interval_ms, (1, DAY_MS)),
             ("watch.settle_ms", w.settle_ms, (0, DAY_MS)),
             ("watch.shutdown_timeout_ms", w.shutdown_timeout_ms, (0, HOUR_MS)),

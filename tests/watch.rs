@@ -673,3 +673,73 @@ fn metrics_endpoint_serves_prometheus_text_and_health() {
     d.signal(libc::SIGTERM);
     assert_eq!(d.wait_exit(LIMIT).code(), Some(0), "{}", d.log());
 }
+
+/// A text query on a read-only connection (`None` until the row exists).
+fn q_text(db: &Path, sql: &str) -> Option<String> {
+    let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    c.busy_timeout(Duration::from_secs(5)).unwrap();
+    c.query_row(sql, [], |r| r.get(0)).ok()
+}
+
+/// The paragraphs of seed 000, with a marker word in paragraph `at` (issue 16: the
+/// same texts as tests/fullest.rs).
+fn seed_paragraphs(keep: usize, at: usize, marker: &str) -> String {
+    let text = std::fs::read_to_string(seeds().join("000_634d2d9314a48930.txt")).unwrap();
+    let mut p: Vec<String> =
+        text.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    p.truncate(keep);
+    p[at] = format!("{} {marker}", p[at]);
+    p.join("\n\n")
+}
+
+/// `updated` on the real daemon (issue 16): a file at a known path rewritten with a
+/// near copy of itself (the site corrects and shortens its story) is an update of
+/// its article, not a near duplicate of itself; the article keeps its id and takes
+/// the new text, and the replaced text goes to `article_revisions`.
+#[test]
+fn a_known_path_rewritten_with_a_near_copy_updates_its_article() {
+    let (work, cfg, dir, db) = setup(FAST);
+    let mut d = Daemon::start(work.path(), &cfg, &db, &dir);
+    d.wait_ready();
+    let full = seed_paragraphs(usize::MAX, 8, "zqvtail");
+    drop_file(&dir, "story.txt", &full);
+    d.wait("the story stored", || q(&db, "SELECT COUNT(*) FROM sources WHERE status = 'stored'") == 1);
+    let first_body = q_text(&db, "SELECT body FROM articles WHERE id = 1").unwrap_or_default();
+    assert!(first_body.contains("zqvtail"), "{first_body}");
+
+    // New bytes at the same path: the first six paragraphs, one word added.
+    let shorter = seed_paragraphs(6, 1, "zqvhead");
+    drop_file(&dir, "story.txt", &shorter);
+    d.wait("the update", || q(&db, "SELECT COUNT(*) FROM sources WHERE status = 'updated'") == 1);
+    assert_eq!(q(&db, "SELECT COUNT(*) FROM sources"), 2, "{}", d.log());
+    assert_eq!(q(&db, "SELECT COUNT(*) FROM sources WHERE status = 'near_duplicate'"), 0);
+    assert_eq!(q(&db, "SELECT COUNT(*) FROM articles"), 1);
+    assert_eq!(q(&db, "SELECT COUNT(DISTINCT path) FROM sources"), 1);
+    assert_eq!(q(&db, "SELECT COUNT(*) FROM sources WHERE article_id = 1"), 2);
+    let body = q_text(&db, "SELECT body FROM articles WHERE id = 1").unwrap_or_default();
+    assert!(body.contains("zqvhead") && !body.contains("zqvtail"), "the article keeps the old text: {body}");
+    assert!(body.len() < first_body.len(), "{body}");
+    assert_eq!(
+        q_text(&db, "SELECT reason FROM article_revisions WHERE article_id = 1").as_deref(),
+        Some("updated")
+    );
+    let old = q_text(&db, "SELECT body FROM article_revisions WHERE article_id = 1").unwrap_or_default();
+    assert_eq!(old, first_body, "the replaced text is kept as a revision");
+    assert_eq!(
+        q(
+            &db,
+            "SELECT COUNT(*) FROM article_revisions r JOIN sources s ON s.id = r.replaced_by_source_id
+              WHERE s.status = 'updated'"
+        ),
+        1
+    );
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(LIMIT).success(), "{}", d.log());
+    let s = stats(&db);
+    assert_eq!(
+        (s["files"].as_i64(), s["articles"].as_i64(), s["updated"].as_i64()),
+        (Some(2), Some(1), Some(1)),
+        "{s}"
+    );
+    assert_stats_add_up(&s);
+}

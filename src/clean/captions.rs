@@ -84,9 +84,43 @@ fn name_end(line: &str, from: usize, rules: &Rules) -> Option<usize> {
     Some(from + off + w.len())
 }
 
+/// Shortest and longest run (words) taken as a caption printed twice at a line start.
+const DOUBLED_MIN_WORDS: usize = 8;
+const DOUBLED_MAX_WORDS: usize = 40;
+
+/// Byte length of a caption printed twice in a row at the start of `line` ("KLH gang
+/// thép ... 1,15 triệu tấn/năm KLH gang thép ... 1,15 triệu tấn/năm Trong quý 3, ..."):
+/// a run of words with no sentence end repeated verbatim right after itself is the
+/// photo's caption (once over the photo, once under it), not article text.
+fn doubled_caption(line: &str) -> Option<usize> {
+    let ws: Vec<(usize, &str)> = words(window(line, 0, 4000));
+    let max = DOUBLED_MAX_WORDS.min(ws.len() / 2);
+    for n in DOUBLED_MIN_WORDS..=max {
+        if (0..n).all(|k| ws[k].1 == ws[n + k].1) {
+            let run = &line[..ws[n - 1].0 + ws[n - 1].1.len()];
+            if ends_sentence(run) || run.contains(['.', '!', '?']) {
+                return None;
+            }
+            let (off, w) = ws[2 * n - 1];
+            return Some(off + w.len());
+        }
+    }
+    None
+}
+
 /// Takes the captions out of `line`.
 pub fn extract(line: &str, rules: &Rules) -> Split {
     let mut out = Split::default();
+    // Once per line (a text repeated many times over is not a caption printed twice).
+    let line = match doubled_caption(line) {
+        Some(end) => {
+            let first = line[..end].split_whitespace().count() / 2;
+            let caption: Vec<&str> = line[..end].split_whitespace().take(first).collect();
+            out.captions.push(caption.join(" "));
+            line[end..].trim_start()
+        }
+        None => line,
+    };
     let mut cursor = 0;
     let mut search = 0;
     while search < line.len() {
@@ -208,14 +242,20 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
         if !line[..i].chars().next_back().is_some_and(char::is_alphanumeric) || i <= cursor {
             continue;
         }
-        // Back to the previous sentence end.
+        // Back to the previous sentence end, or the start of the line: a lead photo's
+        // caption glued before the first sentence ("Phun hóa chất ... ở Quảng Trị Tại
+        // xã Triệu Thượng ..."). The look-back is bounded by the longest caption the
+        // rule takes, so a long line with many triggers stays linear.
         let s = sentence_start_within(line, i, cursor, *rules.uncredited_words.end());
-        if s == 0 || s <= cursor || b.get(s - 1) != Some(&b' ') {
+        let at_start = s == 0 && cursor == 0;
+        if !at_start && (s == 0 || s <= cursor || b.get(s - 1) != Some(&b' ')) {
             continue;
         }
         let seg = &line[s..i];
         let n = seg.split(' ').count();
-        if !rules.uncredited_words.contains(&n) || !caption_shaped(seg) {
+        if !rules.uncredited_words.contains(&n)
+            || !caption_shaped(seg, !at_start || rules.name_starters.contains(w))
+        {
             continue;
         }
         out.pieces.push(line[cursor..s].trim().to_string());
@@ -234,12 +274,14 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
 /// article text: no colon (a headline-shaped intertitle: "ĐBQH Đỗ Văn Đương: Phải báo
 /// cáo về án treo"), no comma in its first three words (a sentence opener: "Cùng ngày,
 /// Tân Hoa Xã ..."), and a last word that is not capitalised (a name that goes on into
-/// the "starter": "Phan Văn | Sáng", "VKSND | Tối cao").
-fn caption_shaped(seg: &str) -> bool {
+/// the "starter": "Phan Văn | Sáng", "VKSND | Tối cao", or an intertitle ending in a
+/// name). At the start of a line (a lead photo's caption, no intertitle there yet)
+/// only a starter that can end a name, `captions.name_starters`, keeps the run:
+/// "Phun hóa chất ... ở Quảng Trị | Tại xã ..." is a caption.
+fn caption_shaped(seg: &str, name_starter: bool) -> bool {
     let words: Vec<&str> = seg.split(' ').collect();
-    !seg.contains(':')
-        && !words.iter().take(3).any(|w| w.ends_with(','))
-        && !words.last().is_some_and(|w| w.starts_with(char::is_uppercase))
+    let ends_in_name = name_starter && words.last().is_some_and(|w| w.starts_with(char::is_uppercase));
+    !seg.contains(':') && !words.iter().take(3).any(|w| w.ends_with(',')) && !ends_in_name
 }
 
 /// The caption without its credit, to recognise the credit-less copy some sites print
@@ -307,6 +349,32 @@ mod tests {
             vec!["Hạt mưa đá to bằng quả cà chua bi. Ảnh: Minh Tiệp.", "Mưa đá rơi trắng sân. Ảnh: P.V."]
         );
         assert_eq!(s.pieces, vec!["Mưa rất to.", "Sau đó trời tạnh."]);
+    }
+
+    #[test]
+    fn caption_printed_twice_at_line_start() {
+        let cap = "KLH gang thép Hòa Phát hoạt động đồng bộ cả hai giai đoạn";
+        let s = extract(&format!("{cap} {cap} Trong quý 3, Hòa Phát có lãi. Hết."), &rules());
+        assert_eq!(s.captions, vec![cap.to_string()]);
+        assert_eq!(s.pieces, vec!["Trong quý 3, Hòa Phát có lãi. Hết."]);
+        // A sentence repeated is not a caption (it has a sentence end); neither is a
+        // short repeat.
+        let twice =
+            "Hòa Phát có lãi lớn trong quý ba năm nay. Hòa Phát có lãi lớn trong quý ba năm nay. Hết.";
+        assert!(extract(twice, &rules()).captions.is_empty());
+        assert!(extract("rất rất rất rất tốt rồi.", &rules()).captions.is_empty());
+    }
+
+    #[test]
+    fn lead_caption_before_a_starter_that_is_not_a_name() {
+        let r = rules();
+        let line = "Phun hóa chất tiêu độc khử trùng cho đàn gia súc, gia cầm ở Quảng Trị Tại xã Triệu Thượng người dân chăn nuôi thả rông. Hết.";
+        let s = extract_uncredited(line, &r);
+        assert_eq!(s.captions.len(), 1, "{s:?}");
+        assert!(s.pieces[0].starts_with("Tại xã"), "{s:?}");
+        // A starter that ends names keeps the run ("... ông Phan Văn Sáng cho biết").
+        let line = "Chủ tịch UBND tỉnh Quảng Nam là người đứng đầu ông Phan Văn Sáng cho biết việc này. Hết.";
+        assert!(extract_uncredited(line, &r).captions.is_empty());
     }
 
     #[test]

@@ -11,11 +11,16 @@
 use super::rules::{at_word_end, at_word_start, Rules};
 use super::text::window;
 use super::text::{
-    ends_sentence, is_capitalised, is_lowercase_word, is_terminal, is_titlecase, no_sentence_end, words,
+    ends_sentence, is_abbreviation, is_capitalised, is_lowercase_word, is_terminal, is_titlecase,
+    no_sentence_end, words,
 };
 
 /// Longest headline we expect, in words; longer runs are article text.
 const MAX_HEADLINE_WORDS: usize = 30;
+/// Longest unpunctuated rest of a one-line body after a list heading that is taken as
+/// the list ("... Xem thêm: "title" Tin mới: title title title"), in words: a few
+/// headlines run together, never a paragraph of the article (which ends its sentences).
+const MAX_LIST_TAIL_WORDS: usize = 4 * MAX_HEADLINE_WORDS;
 /// Shortest unpunctuated line tail taken as one more list item (shorter tails are
 /// bylines, "Bạch Dương", which the tail stage reads).
 const MIN_TAIL_ITEM_WORDS: usize = 5;
@@ -53,6 +58,7 @@ fn headline_end(ws: &[(usize, &str)], rules: &Rules) -> Option<usize> {
         }
         let prev_end = prev.trim_end_matches(['"', '”', '’', ')']);
         if prev_end.chars().last().is_some_and(|c| matches!(c, '?' | '!' | '.' | '…'))
+            && !is_abbreviation(prev_end)
             && (is_capitalised(w) || w.starts_with(|c: char| c.is_ascii_digit()))
         {
             return Some(k);
@@ -228,9 +234,13 @@ pub fn strip_inline_headings(line: &str, rules: &Rules) -> Vec<String> {
         let before = line[..m.start()].trim_end();
         let at_sentence_start = before.is_empty()
             || before.ends_with(|c: char| is_terminal(c) || matches!(c, '"' | '”' | ')' | '-' | '*'));
-        let line_start_list =
-            m.start() == 0 && !colon && line[m.end()..].trim_start().starts_with(|c: char| c.is_uppercase());
-        if !(caps || line_start_list || (colon && at_sentence_start)) {
+        let next_capital = line[m.end()..].trim_start().starts_with(|c: char| c.is_uppercase());
+        let line_start_list = m.start() == 0 && !colon && next_capital;
+        // A title-case heading glued after a sentence ("... "bầu" Kiên. Tin liên quan
+        // HPG: 6 tháng ... công ty con Công ty cổ phần ..."): a list only when the
+        // article resumes at a seam before the next full sentence (checked below).
+        let sentence_list = !colon && !caps && at_sentence_start && m.start() > 0 && next_capital;
+        if !(caps || line_start_list || sentence_list || (colon && at_sentence_start)) {
             search = m.end();
             continue;
         }
@@ -238,23 +248,26 @@ pub fn strip_inline_headings(line: &str, rules: &Rules) -> Vec<String> {
             // "Xem thêm: title" is one item.
             let ws = words(window(line, m.end(), 1000));
             let to_line_end = m.end() + 1000 >= line.len();
+            // An unpunctuated rest of the line is the item (or the items run
+            // together: "Xem thêm: "title" Tin mới: title title"), whatever its
+            // capitals ("Xem thêm: Tường thuật: ... T-Ara tham dự").
+            let list_tail =
+                to_line_end && ws.len() <= MAX_LIST_TAIL_WORDS && no_sentence_end(ws.iter().map(|&(_, w)| w));
             match headline_end(&ws, rules) {
-                // A short unpunctuated rest of the line is the item, whatever its
-                // capitals ("Xem thêm: Tường thuật: ... T-Ara tham dự").
-                Some(_)
-                    if to_line_end
-                        && ws.len() <= MAX_HEADLINE_WORDS
-                        && no_sentence_end(ws.iter().map(|&(_, w)| w)) =>
-                {
-                    line.len()
-                }
+                _ if list_tail => line.len(),
                 Some(k) if k < ws.len() => m.end() + ws[k].0,
                 Some(_) if m.end() + 1000 >= line.len() => line.len(),
                 Some(_) => m.end(),
                 None => m.end(),
             }
         } else {
-            resume_after_glued_list(line, m.end(), rules)
+            let resume = resume_after_glued_list(line, m.end(), rules);
+            if sentence_list && resume == m.end() {
+                // No seam: "Tin mới" opened a sentence of the article.
+                search = m.end();
+                continue;
+            }
+            resume
         };
         let piece = line[cursor..m.start()].trim();
         if !piece.is_empty() {
@@ -333,6 +346,28 @@ mod tests {
         assert_eq!(p, vec!["mặc định.", "Dù động thái này đáng hoan nghênh."]);
         let p = strip_inline_headings("Ông nói rằng xem thêm: không cần.", &r);
         assert_eq!(p.len(), 1);
+        // A title-case heading glued after a sentence, its headlines, then the article.
+        let p = strip_inline_headings(
+            "liên quan đến bầu Kiên. Tin liên quan HPG: 6 tháng đầu năm không trích lập thêm Cổ phiếu tăng giá ngoạn mục nhờ hoàn nhập dự phòng Công ty cổ phần Hòa Phát công bố kết quả kinh doanh. Quý 3 lãi.",
+            &r,
+        );
+        assert_eq!(
+            p,
+            vec![
+                "liên quan đến bầu Kiên.",
+                "Công ty cổ phần Hòa Phát công bố kết quả kinh doanh. Quý 3 lãi."
+            ]
+        );
+        // A one-line page with a related list glued at its end: every headline goes,
+        // abbreviations ("TP. Cẩm Phả") and colons inside them included.
+        let p = strip_inline_headings(
+            "Anh ta bị bắt ngay sau đó. Xem thêm: \"Quảng Ninh: Hé lộ nguyên nhân vụ người đàn ông bị đâm tử vong tại TP. Cẩm Phả\" Tin mới: Hà Nội: Xin số điện thoại khi đang nhậu nam thanh niên bị đâm tử vong Bi kịch của một gia đình, cháu xin toà giảm án cho ông Tìm người thân của 2 “siêu trộm nhí” gây ra gần 30 vụ trộm",
+            &r,
+        );
+        assert_eq!(p, vec!["Anh ta bị bắt ngay sau đó."]);
+        // "Tin mới" opening a sentence of the article (no seam before its end) stays.
+        let s = "Hôm qua có mưa. Tin mới Nhất của đài cho biết trời sẽ nắng.";
+        assert_eq!(strip_inline_headings(s, &r), vec![s.to_string()]);
     }
 
     #[test]

@@ -41,6 +41,8 @@ struct RulesFile {
 struct CaptionsFile {
     uncredited_min_words: Option<usize>,
     uncredited_max_words: Option<usize>,
+    #[serde(default)]
+    name_starters: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +127,7 @@ impl RulesFile {
             o.captions.uncredited_min_words.or(self.captions.uncredited_min_words);
         self.captions.uncredited_max_words =
             o.captions.uncredited_max_words.or(self.captions.uncredited_max_words);
+        self.captions.name_starters.extend(o.captions.name_starters);
     }
 }
 
@@ -162,6 +165,10 @@ pub struct Rules {
     /// Shortest and longest credit-less caption between two sentences, in words
     /// (`captions.uncredited_min_words`, `captions.uncredited_max_words`).
     pub uncredited_words: std::ops::RangeInclusive<usize>,
+    /// Sentence starters that also end names ("Phan Văn Sáng", "VKSND Tối cao"):
+    /// after a capitalised word they do not end a credit-less caption
+    /// (`captions.name_starters`).
+    pub name_starters: HashSet<String>,
     /// Lead prefixes, alternated.
     pub lead_re: Option<Regex>,
     /// End marks, e.g. "/.".
@@ -423,6 +430,7 @@ impl Rules {
             trailing_re: compile_alternation("tail.trailing_patterns", &origin, &f.tail.trailing_patterns)?,
             agencies: f.tail.agencies.iter().map(|s| s.to_uppercase()).collect(),
             uncredited_words,
+            name_starters: f.captions.name_starters.iter().map(|s| s.trim().to_string()).collect(),
         })
     }
 

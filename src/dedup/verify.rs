@@ -46,6 +46,18 @@ pub struct Similarity {
     /// scattered edits, near its containment for an article that reuses some
     /// paragraphs of another. 0 when the order was not given.
     pub gap_filled: f64,
+    /// Numbers replaced by other numbers in the same wording: unshared gaps of equal
+    /// length at the same place in both texts, between the same shared shingles, made
+    /// of numeric shingles only ("mã đề 215" / "mã đề 207", "ngày 29/9" / "ngày 3/9").
+    /// The mark of a template story (exam answers of other exam codes, lottery draws
+    /// of other days); an edited copy deletes or inserts words, it seldom swaps one
+    /// number for another. Counted only for pairs sharing at least half of the shorter
+    /// text whose numbers differ (0 otherwise, and when the order was not given).
+    pub number_substitutions: usize,
+    /// The other unshared gaps of the shorter text between two shared shingles (edits
+    /// that are not number swaps), counted with `number_substitutions`: a template
+    /// story is the same text but for its numbers, an edited copy differs elsewhere too.
+    pub other_gaps: usize,
 }
 
 fn ratio(n: usize, d: usize) -> f64 {
@@ -79,6 +91,8 @@ pub fn verify(a: &ShingleSet, b: &ShingleSet) -> Similarity {
         number_containment: 0.0,
         longest_run: 0,
         gap_filled: 0.0,
+        number_substitutions: 0,
+        other_gaps: 0,
     }
 }
 
@@ -124,7 +138,60 @@ pub fn verify_ordered(a: TextRef<'_>, b: TextRef<'_>, max_gap: usize) -> Similar
     s.numbers_b = b.numbers.len();
     s.numbers_shared = sorted_shared(a.numbers, b.numbers);
     s.number_containment = ratio(s.numbers_shared, s.numbers_a.min(s.numbers_b));
+    // A swap needs a number of each text that the other lacks: in a text dense with
+    // numbers, an edited word between two numbers leaves a numeric gap too.
+    let only = (s.numbers_a - s.numbers_shared).min(s.numbers_b - s.numbers_shared);
+    if s.containment >= 0.5 && only > 0 {
+        let (shorter, longer) =
+            if a.set.len() <= b.set.len() { (a.sequence, b.sequence) } else { (b.sequence, a.sequence) };
+        (s.number_substitutions, s.other_gaps) = number_substitutions(shorter, longer, max_gap);
+    }
     s
+}
+
+fn numeric(h: u64) -> bool {
+    h & super::shingle::NUMERIC_BIT != 0
+}
+
+/// Positions remembered per shingle of `b` (bounds the work on repetitive texts).
+const MAX_SWAP_POSITIONS: usize = 8;
+
+/// The number substitutions of [`Similarity::number_substitutions`]: walks `a` once;
+/// after each shared shingle, an unshared numeric gap of `a` counts when one of the
+/// places of that shingle in `b` is followed by a numeric gap of the same length and
+/// then the shingle that ends `a`'s gap (a repeated phrase has several places).
+/// Returns (swaps, other gaps).
+pub fn number_substitutions(a: &[u64], b: &[u64], max_gap: usize) -> (usize, usize) {
+    let mut pos: HashMap<u64, Vec<usize>> = HashMap::with_capacity(b.len());
+    for (j, &h) in b.iter().enumerate() {
+        let v = pos.entry(h).or_default();
+        if v.len() < MAX_SWAP_POSITIONS {
+            v.push(j);
+        }
+    }
+    let (mut count, mut other) = (0, 0);
+    // The index in `a` of the last shingle found in `b`.
+    let mut last: Option<usize> = None;
+    for (i, h) in a.iter().enumerate() {
+        if !pos.contains_key(h) {
+            continue;
+        }
+        if let Some(pi) = last {
+            let gap = i - pi - 1;
+            let swapped = (1..=max_gap).contains(&gap)
+                && a[pi + 1..i].iter().all(|&x| numeric(x))
+                && pos[&a[pi]].iter().any(|&pj| {
+                    b.get(pj + gap + 1) == Some(h) && b[pj + 1..pj + gap + 1].iter().all(|&x| numeric(x))
+                });
+            if swapped {
+                count += 1;
+            } else if gap > 0 {
+                other += 1;
+            }
+        }
+        last = Some(i);
+    }
+    (count, other)
 }
 
 /// The decision: both texts have at least `min_shingles` shingles (short texts, such
@@ -132,7 +199,10 @@ pub fn verify_ordered(a: TextRef<'_>, b: TextRef<'_>, max_gap: usize) -> Similar
 /// `jaccard` or the containment of the shorter text reaches `containment`, and, when
 /// both texts have at least `min_numeric_shingles` numeric shingles, the numeric
 /// containment reaches `numeric_containment` or the share of shared numeric words
-/// reaches `number_containment` (template stories with other numbers stay apart).
+/// reaches `number_containment` (template stories with other numbers stay apart),
+/// and the pair is not one text but for its numbers: `number_substitutions` numbers
+/// swapped for others in the same wording with at most `template_other_gaps` other
+/// differences (exam answers of another exam code, identical but for the code).
 ///
 /// A copy that is truncated *and* edited falls below both thresholds (J 0.45-0.5,
 /// C 0.6-0.7) though it is one text with a few words changed; it also passes when
@@ -142,15 +212,20 @@ pub fn verify_ordered(a: TextRef<'_>, b: TextRef<'_>, max_gap: usize) -> Similar
 /// paragraphs unshared and stays apart.
 pub fn is_near_duplicate(s: &Similarity, cfg: &DedupConfig) -> bool {
     // A copy with a few edits near its numbers loses numeric shingles but keeps
-    // its numbers: `number_containment` (distinct numeric words) settles it.
+    // its numbers: `number_containment` (distinct numeric words) settles it. A text
+    // with few numbers loses a large share of them to one deleted or edited number;
+    // when every difference is edit-sized (`gap_filled`) and no number was swapped
+    // for another in place, the numbers do not set the pair apart either.
     let numbers_agree = s.numeric_len_a.min(s.numeric_len_b) < cfg.min_numeric_shingles
         || s.numeric_containment >= cfg.numeric_containment
-        || s.number_containment >= cfg.number_containment;
+        || s.number_containment >= cfg.number_containment
+        || (s.number_substitutions == 0 && s.gap_filled >= cfg.gap_filled);
     let edited_copy = s.containment >= cfg.gap_min_containment
         && s.longest_run >= cfg.min_run
         && s.gap_filled >= cfg.gap_filled;
     s.len_a.min(s.len_b) >= cfg.min_shingles
         && s.shared > 0
+        && !(s.number_substitutions >= cfg.number_substitutions && s.other_gaps <= cfg.template_other_gaps)
         && (s.jaccard >= cfg.jaccard || s.containment >= cfg.containment || edited_copy)
         && numbers_agree
 }
@@ -247,6 +322,65 @@ mod tests {
         assert!(is_near_duplicate(&verify(&long, &long), &c));
         let half = ShingleSet::from_hashes((100..300).collect());
         assert!(!is_near_duplicate(&verify(&long, &half), &c));
+    }
+
+    fn text(words: &str) -> (ShingleSet, Vec<u64>, Vec<u64>) {
+        let body = vec![words.to_string()];
+        let hashes = super::super::shingle::word_hashes(&body);
+        let seq = super::super::shingle::sequence_from_words(&hashes, 5);
+        let mut nums: Vec<u64> = hashes.iter().copied().filter(|&w| numeric(w)).collect();
+        nums.sort_unstable();
+        nums.dedup();
+        (ShingleSet::from_hashes(seq.clone()), seq, nums)
+    }
+
+    fn sim(a: &str, b: &str) -> Similarity {
+        let (ta, tb) = (text(a), text(b));
+        verify_ordered(
+            TextRef { set: &ta.0, sequence: &ta.1, numbers: &ta.2 },
+            TextRef { set: &tb.0, sequence: &tb.1, numbers: &tb.2 },
+            12,
+        )
+    }
+
+    /// Exam answers of two exam codes: one text but for the code. A copy with edits
+    /// (a number deleted, words changed) is not a template.
+    #[test]
+    fn a_number_swapped_in_place_marks_a_template() {
+        let c = cfg();
+        let base: Vec<String> = (0..120)
+            .map(|i| format!("từ{}", ["a", "b", "c", "d", "e", "g", "h"][i % 7].repeat(1 + i / 7)))
+            .collect();
+        let with_code = |code: &str| {
+            let mut w = base.clone();
+            w.insert(30, code.to_string());
+            w.insert(10, "mã".to_string());
+            w.join(" ")
+        };
+        let s = sim(&with_code("215"), &with_code("207"));
+        assert_eq!((s.number_substitutions, s.other_gaps), (1, 0), "{s:?}");
+        assert!(!is_near_duplicate(&s, &c), "{s:?}");
+        // The same text with the number deleted instead, and words edited elsewhere:
+        // no swap, a near duplicate.
+        let mut edited = base.clone();
+        edited.insert(10, "mã".to_string());
+        for k in [50, 70, 90, 110] {
+            edited[k] = format!("{}x", edited[k]);
+        }
+        let s = sim(&with_code("215"), &edited.join(" "));
+        assert_eq!(s.number_substitutions, 0, "{s:?}");
+        assert!(is_near_duplicate(&s, &c), "{s:?}");
+        // A swap plus many other differences: an edited copy, not a template.
+        let mut many = base.clone();
+        many.insert(30, "207".to_string());
+        many.insert(10, "mã".to_string());
+        for k in [45, 55, 65, 75, 85, 95] {
+            many[k] = format!("{}x", many[k]);
+        }
+        let s = sim(&with_code("215"), &many.join(" "));
+        assert_eq!(s.number_substitutions, 1, "{s:?}");
+        assert!(s.other_gaps > c.template_other_gaps, "{s:?}");
+        assert!(is_near_duplicate(&s, &c), "{s:?}");
     }
 
     #[test]
