@@ -648,9 +648,13 @@ fn metrics_endpoint_serves_prometheus_text_and_health() {
         .iter()
         .map(|n| std::fs::metadata(dir.join(n)).unwrap().len())
         .sum();
-    // The metrics follow the commits (on_commit runs right after them).
+    // The metrics follow the commits (on_commit runs right after them, batch by
+    // batch: the rejected file's batch may be counted after the stored files').
     d.wait("the metrics", || {
-        sample(&http_get(&addr, "/metrics").1, "news_ingest_files_total{status=\"stored\"}") == Some(3.0)
+        let text = http_get(&addr, "/metrics").1;
+        sample(&text, "news_ingest_files_total{status=\"stored\"}") == Some(3.0)
+            && sample(&text, "news_ingest_files_total{status=\"rejected\"}") == Some(1.0)
+            && sample(&text, "news_ingest_bytes_read_total") == Some(bytes as f64)
     });
     let (status, text) = http_get(&addr, "/metrics");
     assert_eq!(status, 200);

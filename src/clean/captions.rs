@@ -108,6 +108,12 @@ fn doubled_caption(line: &str) -> Option<usize> {
     None
 }
 
+/// Whether `line` starts with a caption printed twice ([`extract`] takes it out even
+/// without a credit).
+pub fn starts_with_doubled_caption(line: &str) -> bool {
+    doubled_caption(line).is_some()
+}
+
 /// Takes the captions out of `line`.
 pub fn extract(line: &str, rules: &Rules) -> Split {
     let mut out = Split::default();

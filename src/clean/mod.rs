@@ -463,8 +463,9 @@ impl Flow<'_> {
                 return;
             }
         }
-        if !rules.credit_re.is_match(&line) {
-            // No credit: `captions::extract` would return the (squashed) line itself.
+        if !rules.credit_re.is_match(&line) && !captions::starts_with_doubled_caption(&line) {
+            // No credit and no caption printed twice at its start: `captions::extract`
+            // would return the (squashed) line itself.
             self.piece(line);
             return;
         }
