@@ -279,9 +279,10 @@ impl Walk<'_> {
         } else if !self.cur.text.is_empty() && matches!(name, "img") {
             self.pending_space = true;
         }
-        if e.attr("hidden").is_some() {
-            f.skip = true;
-        }
+        // `hidden` is chrome, not skip: React's streaming render puts the whole page in a
+        // `<div hidden id="S:0">` that a script then shows; a hidden element holding the
+        // page's `h1` or `main` is that page.
+        let hidden = e.attr("hidden").is_some();
         if matches!(name, "header" | "footer" | "aside" | "form") {
             f.chrome = true;
             f.tag_chrome = true;
@@ -295,6 +296,10 @@ impl Walk<'_> {
             })
         {
             f.chrome = true;
+        }
+        if hidden {
+            f.chrome = true;
+            f.tag_chrome = false;
         }
         if name == "main"
             || name == "h1"
@@ -355,6 +360,9 @@ impl Walk<'_> {
             } else if has_hint(a, &r.boilerplate) {
                 f.chrome = true;
                 f.tag_chrome = false;
+            } else if has_hint(a, &r.soft_boilerplate) {
+                f.chrome = true;
+                f.tag_chrome = !hidden;
             } else if has_hint(a, &r.lead) {
                 f.lead = true;
             } else if has_hint(a, &r.date) {

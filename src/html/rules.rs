@@ -31,6 +31,8 @@ struct HintsFile {
     #[serde(default)]
     boilerplate: Vec<String>,
     #[serde(default)]
+    soft_boilerplate: Vec<String>,
+    #[serde(default)]
     caption: Vec<String>,
     #[serde(default)]
     lead: Vec<String>,
@@ -69,6 +71,10 @@ pub struct SiteRule {
 #[derive(Debug, Clone)]
 pub struct HtmlRules {
     pub boilerplate: Vec<String>,
+    /// Hints that name page furniture in general ("nav", "menu", "sidebar"): chrome
+    /// unless the element holds more than `tag_chrome_max_chars` of good text, as for
+    /// `<header>`; sites write "content-nav-section" or "with-nav-sidebar" around articles.
+    pub soft_boilerplate: Vec<String>,
     pub caption: Vec<String>,
     pub lead: Vec<String>,
     pub byline: Vec<String>,
@@ -114,6 +120,7 @@ impl HtmlRules {
         if let Some((o, text)) = user {
             let u = parse(text, o)?;
             f.hints.boilerplate.extend(u.hints.boilerplate);
+            f.hints.soft_boilerplate.extend(u.hints.soft_boilerplate);
             f.hints.caption.extend(u.hints.caption);
             f.hints.lead.extend(u.hints.lead);
             f.hints.byline.extend(u.hints.byline);
@@ -143,6 +150,7 @@ impl HtmlRules {
         }
         Ok(HtmlRules {
             boilerplate: lower(f.hints.boilerplate),
+            soft_boilerplate: lower(f.hints.soft_boilerplate),
             caption: lower(f.hints.caption),
             lead: lower(f.hints.lead),
             byline: lower(f.hints.byline),
