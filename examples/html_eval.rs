@@ -64,7 +64,12 @@ fn key(s: &str) -> String {
 }
 
 /// One metadata field scored: `(pages with the field in the ground truth, right)`.
-fn score_field(acc: &mut (usize, usize), want: Option<&str>, got: Option<&str>, ok: impl Fn(&str, &str) -> bool) {
+fn score_field(
+    acc: &mut (usize, usize),
+    want: Option<&str>,
+    got: Option<&str>,
+    ok: impl Fn(&str, &str) -> bool,
+) {
     let Some(w) = want.map(str::trim).filter(|w| !w.is_empty()) else { return };
     acc.0 += 1;
     if got.is_some_and(|g| ok(g, w)) {
@@ -113,7 +118,9 @@ fn main() -> anyhow::Result<()> {
             Ok(doc) => {
                 // Title: same letters and digits. Author: the same set of names, in any
                 // order ("A and B" vs "A, B"). Date: the same day.
-                score_field(&mut half.title, g["title"].as_str(), doc.title.as_deref(), |a, b| key(a) == key(b));
+                score_field(&mut half.title, g["title"].as_str(), doc.title.as_deref(), |a, b| {
+                    key(a) == key(b)
+                });
                 score_field(&mut half.author, g["author"].as_str(), doc.author.as_deref(), |a, b| {
                     names(a) == names(b)
                 });
@@ -188,7 +195,8 @@ fn main() -> anyhow::Result<()> {
     println!("Metadata against the WCXB ground truth (pages whose ground truth has the field)");
     println!("| split | title | author | published |");
     println!("|---|---|---|---|");
-    for (name, h) in [("even ids (tuned on)", &halves[0]), ("odd ids (held out)", &halves[1]), ("all", &all)] {
+    for (name, h) in [("even ids (tuned on)", &halves[0]), ("odd ids (held out)", &halves[1]), ("all", &all)]
+    {
         let f = |(n, ok): (usize, usize)| {
             format!("{:.1} % ({ok}/{n})", if n == 0 { 0.0 } else { 100.0 * ok as f64 / n as f64 })
         };

@@ -108,6 +108,8 @@ pub struct Block {
     pub date: bool,
     /// The block's element is right-aligned (`style="text-align:right"`, `align=right`).
     pub right: bool,
+    /// Inside a list item or a table cell (`li`, `dt`, `dd`, `td`, `th`).
+    pub item: bool,
 }
 
 impl Block {
@@ -168,6 +170,7 @@ struct Frame {
     bold: bool,
     heading: u8,
     right: bool,
+    item: bool,
     first_block: usize,
     good: f64,
     bad: f64,
@@ -189,6 +192,7 @@ struct Walk<'r> {
     date: u32,
     link: u32,
     bold: u32,
+    item: u32,
     attr_buf: String,
     /// (score, first block, end) of every closed element with a positive score that
     /// is not inside chrome.
@@ -240,6 +244,7 @@ impl Walk<'_> {
         }
         let mut b = std::mem::take(&mut self.cur);
         b.words = b.text.split_whitespace().count() as u32;
+        b.item = self.item > 0;
         if let Some(top) = self.stack.iter().rev().find(|f| f.block) {
             b.right = top.right;
         }
@@ -328,6 +333,9 @@ impl Walk<'_> {
         if matches!(name, "b" | "strong") {
             f.bold = true;
         }
+        if matches!(name, "li" | "dt" | "dd" | "td" | "th") {
+            f.item = true;
+        }
         if let Some(h) =
             name.strip_prefix('h').and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=6).contains(d))
         {
@@ -377,6 +385,7 @@ impl Walk<'_> {
         self.date += u32::from(f.date);
         self.link += u32::from(f.link);
         self.bold += u32::from(f.bold);
+        self.item += u32::from(f.item);
         self.stack.push(f);
     }
 
@@ -394,6 +403,7 @@ impl Walk<'_> {
         self.date -= u32::from(f.date);
         self.link -= u32::from(f.link);
         self.bold -= u32::from(f.bold);
+        self.item -= u32::from(f.item);
         if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
             f.chrome = false;
         }
@@ -433,6 +443,7 @@ pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
         date: 0,
         link: 0,
         bold: 0,
+        item: 0,
         attr_buf: String::new(),
         candidates: Vec::new(),
     };
@@ -532,8 +543,32 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
             body_idx.remove(pos);
         }
     }
+    trim_edges(&blocks, &mut body_idx, rules);
     out.body = body_idx.into_iter().map(|i| blocks[i].text.clone()).collect();
     out
+}
+
+/// Drops the short bits at the edges of the body, as jusText does with "short"
+/// paragraphs whose neighbours are boilerplate: the container chosen by density often
+/// starts with a "5 min read" or "Share" line and ends with "Subscribe", "Related
+/// articles" or a copyright, while short lines between two paragraphs (intertitles,
+/// list items, quotes) are the article's. Before the first paragraph (a block of at
+/// least `short_words` words, not link-dense) only headings, list items and table cells are kept;
+/// after the last one, only list items and table cells.
+fn trim_edges(blocks: &[Block], body: &mut Vec<usize>, rules: &HtmlRules) {
+    let s = &rules.scoring;
+    let para = |b: &Block| {
+        b.heading == 0 && b.words as usize >= s.short_words && b.link_density() <= s.max_link_density
+    };
+    let Some(first) = body.iter().position(|&i| para(&blocks[i])) else { return };
+    let last = body.iter().rposition(|&i| para(&blocks[i])).unwrap_or(first);
+    let mut pos = 0;
+    body.retain(|&i| {
+        let b = &blocks[i];
+        let keep = (first..=last).contains(&pos) || b.item || pos < first && b.heading > 0;
+        pos += 1;
+        keep
+    });
 }
 
 /// A comparison key: lower-case letters and digits.
