@@ -162,6 +162,9 @@ struct Frame {
     /// section, or the whole page in an ASP.NET `form`).
     tag_chrome: bool,
     anchor: bool,
+    /// Chrome whose text weighs only `chrome_weight` against the elements holding it
+    /// (comment threads: often longer than the post whose wrapper holds them).
+    light: bool,
     caption: bool,
     lead: bool,
     byline: bool,
@@ -365,6 +368,10 @@ impl Walk<'_> {
                 f.caption = true;
             } else if has_hint(a, &r.byline) && !has_hint(a, &["author-bio".to_string()]) {
                 f.byline = true;
+            } else if has_hint(a, &r.comments) {
+                f.chrome = true;
+                f.tag_chrome = false;
+                f.light = true;
             } else if has_hint(a, &r.boilerplate) {
                 f.chrome = true;
                 f.tag_chrome = false;
@@ -411,7 +418,11 @@ impl Walk<'_> {
             for b in &mut self.blocks[f.first_block..] {
                 b.skip = true;
             }
-            f.bad += f.good;
+            // Chrome counts against the elements holding it, which keeps the body tight
+            // (a container taking in a sidebar takes in other furniture too); a comment
+            // thread, often longer than the post whose wrapper holds it, weighs less.
+            let w = if f.light { self.rules.scoring.chrome_weight } else { 1.0 };
+            f.bad = (f.bad + f.good) * w;
             f.good = 0.0;
             while self.candidates.last().is_some_and(|c| c.1 >= f.first_block) {
                 self.candidates.pop();

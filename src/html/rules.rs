@@ -33,6 +33,8 @@ struct HintsFile {
     #[serde(default)]
     soft_boilerplate: Vec<String>,
     #[serde(default)]
+    comments: Vec<String>,
+    #[serde(default)]
     caption: Vec<String>,
     #[serde(default)]
     lead: Vec<String>,
@@ -57,6 +59,8 @@ pub struct Scoring {
     pub short_weight: f64,
     pub min_block_words: usize,
     pub tag_chrome_max_chars: usize,
+    /// How much of a comment thread's text counts against the elements holding it.
+    pub chrome_weight: f64,
 }
 
 /// One per-site rule: the body selector for a host.
@@ -75,6 +79,8 @@ pub struct HtmlRules {
     /// unless the element holds more than `tag_chrome_max_chars` of good text, as for
     /// `<header>`; sites write "content-nav-section" or "with-nav-sidebar" around articles.
     pub soft_boilerplate: Vec<String>,
+    /// Comment threads: chrome whose text weighs `chrome_weight` only.
+    pub comments: Vec<String>,
     pub caption: Vec<String>,
     pub lead: Vec<String>,
     pub byline: Vec<String>,
@@ -121,6 +127,7 @@ impl HtmlRules {
             let u = parse(text, o)?;
             f.hints.boilerplate.extend(u.hints.boilerplate);
             f.hints.soft_boilerplate.extend(u.hints.soft_boilerplate);
+            f.hints.comments.extend(u.hints.comments);
             f.hints.caption.extend(u.hints.caption);
             f.hints.lead.extend(u.hints.lead);
             f.hints.byline.extend(u.hints.byline);
@@ -134,8 +141,13 @@ impl HtmlRules {
         let Some(scoring) = f.scoring else {
             bail!("{origin}: missing [scoring] table");
         };
-        if !(0.0..=1.0).contains(&scoring.max_link_density) || !(0.0..=1.0).contains(&scoring.short_weight) {
-            bail!("{origin}: scoring.max_link_density and scoring.short_weight must be between 0 and 1");
+        if !(0.0..=1.0).contains(&scoring.max_link_density)
+            || !(0.0..=1.0).contains(&scoring.short_weight)
+            || !(0.0..=1.0).contains(&scoring.chrome_weight)
+        {
+            bail!(
+                "{origin}: scoring.max_link_density, scoring.short_weight and scoring.chrome_weight must be between 0 and 1"
+            );
         }
         let mut sites = Vec::new();
         for (host, site) in f.sites {
@@ -151,6 +163,7 @@ impl HtmlRules {
         Ok(HtmlRules {
             boilerplate: lower(f.hints.boilerplate),
             soft_boilerplate: lower(f.hints.soft_boilerplate),
+            comments: lower(f.hints.comments),
             caption: lower(f.hints.caption),
             lead: lower(f.hints.lead),
             byline: lower(f.hints.byline),
@@ -197,7 +210,7 @@ mod tests {
     #[test]
     fn builtin_rules_parse() {
         let r = HtmlRules::builtin().unwrap();
-        assert!(r.boilerplate.iter().any(|h| h == "comment"));
+        assert!(r.comments.iter().any(|h| h == "comment"));
         assert!(r.sites.is_empty());
     }
 
