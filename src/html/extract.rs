@@ -133,8 +133,9 @@ pub struct Extracted {
     /// Body blocks in order (the lead first when it sat outside the container).
     pub body: Vec<String>,
     pub captions: Vec<String>,
-    /// The visible byline element's text, when there is one.
-    pub byline: Option<String>,
+    /// The visible byline elements' texts, in page order (the first few): the first that
+    /// reads as a name is the author ("Written by" alone is a label, not a byline).
+    pub bylines: Vec<String>,
     /// A right-aligned bold short last paragraph (the Vietnamese byline), removed from the body.
     pub signature: Option<String>,
     /// Visible dateline texts (elements with date hints), in order.
@@ -501,7 +502,12 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
     let mut out = Extracted {
         largest_block_words: blocks.iter().filter(|b| !b.skip).map(|b| b.words).max().unwrap_or(0),
         h1: blocks.iter().find(|b| b.heading == 1 && !b.skip).map(|b| b.text.clone()),
-        byline: blocks.iter().find(|b| b.byline && b.words <= 12).map(|b| b.text.clone()),
+        bylines: blocks
+            .iter()
+            .filter(|b| b.byline && b.words <= 12)
+            .take(8)
+            .map(|b| b.text.clone())
+            .collect(),
         datelines: blocks
             .iter()
             .filter(|b| b.date && b.words <= 20)
