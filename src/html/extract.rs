@@ -27,7 +27,7 @@ use ego_tree::NodeId;
 use scraper::node::Node;
 use scraper::Html;
 
-use super::rules::{has_hint, HtmlRules};
+use super::rules::{kind, HtmlRules};
 
 /// Elements whose content is never text of the page.
 const DROP: &[&str] = &[
@@ -363,25 +363,24 @@ impl Walk<'_> {
                 self.attr_buf.push_str(i);
             }
             self.attr_buf.make_ascii_lowercase();
-            let a = self.attr_buf.as_str();
-            let r = self.rules;
-            if has_hint(a, &r.caption) {
+            let k = self.rules.hint_kinds(&self.attr_buf);
+            if k & kind::CAPTION != 0 {
                 f.caption = true;
-            } else if has_hint(a, &r.byline) && !has_hint(a, &["author-bio".to_string()]) {
+            } else if k & kind::BYLINE != 0 && k & kind::AUTHOR_BIO == 0 {
                 f.byline = true;
-            } else if has_hint(a, &r.comments) {
+            } else if k & kind::COMMENTS != 0 {
                 f.chrome = true;
                 f.tag_chrome = false;
                 f.light = true;
-            } else if has_hint(a, &r.boilerplate) {
+            } else if k & kind::BOILERPLATE != 0 {
                 f.chrome = true;
                 f.tag_chrome = false;
-            } else if has_hint(a, &r.soft_boilerplate) {
+            } else if k & kind::SOFT != 0 {
                 f.chrome = true;
                 f.tag_chrome = !hidden;
-            } else if has_hint(a, &r.lead) {
+            } else if k & kind::LEAD != 0 {
                 f.lead = true;
-            } else if has_hint(a, &r.date) {
+            } else if k & kind::DATE != 0 {
                 f.date = true;
             }
         }

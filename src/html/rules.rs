@@ -71,6 +71,19 @@ pub struct SiteRule {
     pub body: Selector,
 }
 
+/// Bits of [`HtmlRules::hint_kinds`]: which hint lists match a class/id.
+pub mod kind {
+    pub const CAPTION: u8 = 1;
+    pub const BYLINE: u8 = 2;
+    pub const COMMENTS: u8 = 4;
+    pub const BOILERPLATE: u8 = 8;
+    pub const SOFT: u8 = 16;
+    pub const LEAD: u8 = 32;
+    pub const DATE: u8 = 64;
+    /// "author-bio": a byline hint that is a boilerplate box.
+    pub const AUTHOR_BIO: u8 = 128;
+}
+
 /// Compiled HTML rules (`Send + Sync`, shared by every worker).
 #[derive(Debug, Clone)]
 pub struct HtmlRules {
@@ -87,6 +100,10 @@ pub struct HtmlRules {
     pub date: Vec<String>,
     pub scoring: Scoring,
     pub sites: Vec<SiteRule>,
+    /// Every hint of every list in one automaton (one pass over a class/id string
+    /// instead of a search per hint), with the lists each pattern belongs to.
+    hints_ac: aho_corasick::AhoCorasick,
+    hint_bits: Vec<u8>,
 }
 
 fn parse(text: &str, origin: &str) -> Result<RulesFile> {
@@ -160,17 +177,54 @@ impl HtmlRules {
             let host = host.trim().trim_start_matches("www.").to_ascii_lowercase();
             sites.push(SiteRule { host, selector_text: site.body, body });
         }
+        let (boilerplate, soft_boilerplate, comments) =
+            (lower(f.hints.boilerplate), lower(f.hints.soft_boilerplate), lower(f.hints.comments));
+        let (caption, lead, byline, date) =
+            (lower(f.hints.caption), lower(f.hints.lead), lower(f.hints.byline), lower(f.hints.date));
+        let mut bits: BTreeMap<String, u8> = BTreeMap::new();
+        for (list, bit) in [
+            (&caption, kind::CAPTION),
+            (&byline, kind::BYLINE),
+            (&comments, kind::COMMENTS),
+            (&boilerplate, kind::BOILERPLATE),
+            (&soft_boilerplate, kind::SOFT),
+            (&lead, kind::LEAD),
+            (&date, kind::DATE),
+        ] {
+            for h in list {
+                *bits.entry(h.clone()).or_insert(0) |= bit;
+            }
+        }
+        *bits.entry("author-bio".to_string()).or_insert(0) |= kind::AUTHOR_BIO;
+        let (patterns, hint_bits): (Vec<String>, Vec<u8>) = bits.into_iter().unzip();
+        let hints_ac = aho_corasick::AhoCorasick::new(&patterns)
+            .with_context(|| format!("{origin}: cannot compile the class/id hints"))?;
         Ok(HtmlRules {
-            boilerplate: lower(f.hints.boilerplate),
-            soft_boilerplate: lower(f.hints.soft_boilerplate),
-            comments: lower(f.hints.comments),
-            caption: lower(f.hints.caption),
-            lead: lower(f.hints.lead),
-            byline: lower(f.hints.byline),
-            date: lower(f.hints.date),
+            boilerplate,
+            soft_boilerplate,
+            comments,
+            caption,
+            lead,
+            byline,
+            date,
             scoring,
             sites,
+            hints_ac,
+            hint_bits,
         })
+    }
+
+    /// Which hint lists match `attr` (lower-cased class and id), as [`kind`] bits: a
+    /// hint matches at the start of a word, as [`has_hint`] says.
+    pub fn hint_kinds(&self, attr: &str) -> u8 {
+        let b = attr.as_bytes();
+        let mut out = 0;
+        for m in self.hints_ac.find_overlapping_iter(attr) {
+            if m.start() == 0 || !b[m.start() - 1].is_ascii_alphanumeric() {
+                out |= self.hint_bits[m.pattern().as_usize()];
+            }
+        }
+        out
     }
 
     /// The site rule for a host ("www." and subdomains match their site).
@@ -222,6 +276,26 @@ mod tests {
         assert!(has_hint("topbar-sticky nav-sticky", &h));
         assert!(!has_hint("uncommented", &h));
         assert!(!has_hint("canvas", &h));
+    }
+
+    #[test]
+    fn hint_kinds_agree_with_has_hint() {
+        let r = HtmlRules::builtin().unwrap();
+        for a in [
+            "comments-area",
+            "box_comment nav",
+            "uncommented",
+            "post-content share-btn",
+            "author-bio x",
+            "sapo",
+        ] {
+            let k = r.hint_kinds(a);
+            assert_eq!(k & kind::COMMENTS != 0, has_hint(a, &r.comments), "{a}");
+            assert_eq!(k & kind::SOFT != 0, has_hint(a, &r.soft_boilerplate), "{a}");
+            assert_eq!(k & kind::BOILERPLATE != 0, has_hint(a, &r.boilerplate), "{a}");
+            assert_eq!(k & kind::LEAD != 0, has_hint(a, &r.lead), "{a}");
+        }
+        assert_ne!(r.hint_kinds("author-bio") & kind::AUTHOR_BIO, 0);
     }
 
     #[test]
