@@ -60,7 +60,23 @@ pub struct Scoring {
     pub min_block_words: usize,
     pub tag_chrome_max_chars: usize,
     /// How much of a comment thread's text counts against the elements holding it.
+    /// Optional in a user's `[scoring]` table, so files written before it existed
+    /// still load (they get the built-in value).
+    #[serde(default = "builtin_chrome_weight")]
     pub chrome_weight: f64,
+}
+
+/// `chrome_weight` of the built-in rules (config/html.toml), for user tables without it.
+fn builtin_chrome_weight() -> f64 {
+    #[derive(Deserialize)]
+    struct Only {
+        scoring: OnlyWeight,
+    }
+    #[derive(Deserialize)]
+    struct OnlyWeight {
+        chrome_weight: f64,
+    }
+    toml::from_str::<Only>(DEFAULT_HTML_RULES).map_or(0.5, |o| o.scoring.chrome_weight)
 }
 
 /// One per-site rule: the body selector for a host.
@@ -296,6 +312,15 @@ mod tests {
             assert_eq!(k & kind::LEAD != 0, has_hint(a, &r.lead), "{a}");
         }
         assert_ne!(r.hint_kinds("author-bio") & kind::AUTHOR_BIO, 0);
+    }
+
+    #[test]
+    fn user_scoring_without_chrome_weight_gets_the_builtin_one() {
+        let user = "[scoring]\nmax_link_density = 0.4\nshort_words = 8\nshort_weight = 0.25\n\
+                    min_block_words = 5\ntag_chrome_max_chars = 500\n";
+        let r = HtmlRules::build(Some(("u.toml", user))).unwrap();
+        assert_eq!(r.scoring.max_link_density, 0.4);
+        assert_eq!(r.scoring.chrome_weight, HtmlRules::builtin().unwrap().scoring.chrome_weight);
     }
 
     #[test]
