@@ -365,10 +365,30 @@ proptest! {
         if out.status.success() {
             let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
             let nfc: String = unicode_normalization::UnicodeNormalization::nfc(html.as_str()).collect();
+            // Tags join the text around them or not ("ơ<a>đ" reads "ơđ", "ơ<br>đ" two
+            // words), so a body word must be a piece of the source's text with its tags
+            // taken out, not one of its whitespace-separated words.
+            let mut untagged = String::new();
+            let mut in_tag = false;
+            for c in nfc.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' if in_tag => in_tag = false,
+                    c if !in_tag => untagged.push(c),
+                    _ => {}
+                }
+            }
+            let untagged = untagged.to_lowercase();
+            // A stray "<" in the text hides what follows it from `untagged`.
             let page_words: std::collections::HashSet<String> = words(&nfc).into_iter().collect();
             for para in strs(&doc["body"]) {
                 for w in words(&para) {
-                    prop_assert!(page_words.contains(&w), "invented word {:?} from {:?}", w, html);
+                    prop_assert!(
+                        page_words.contains(&w) || untagged.contains(&w),
+                        "invented word {:?} from {:?}",
+                        w,
+                        html
+                    );
                 }
             }
         }

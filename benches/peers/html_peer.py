@@ -5,7 +5,8 @@ Usage: python3 benches/peers/html_peer.py [WCXB_DIR]   (default ../shared/corpus
 Needs trafilatura (e.g. python3 -m venv /tmp/peer && /tmp/peer/bin/pip install trafilatura,
 then run with /tmp/peer/bin/python3). Prints pages/s, MB/s of decompressed HTML (the
 median of PASSES passes over all pages, default 3, extraction only) and the mean word F1 as
-examples/html_eval.rs scores it (F1 on the even and odd ids too).
+examples/html_eval.rs scores it (F1 on the even and odd ids too), with the share of `with`
+snippets found and `without` snippets leaked (case-insensitive substrings, pooled over pages).
 """
 import gzip, json, os, re, statistics, sys, time
 
@@ -40,9 +41,19 @@ med = statistics.median(times)
 print(f"trafilatura {trafilatura.__version__}: {len(pages)} pages, {total} bytes, median of {passes} passes {med:.2f} s "
       f"= {len(pages)/med:.1f} pages/s, {total/med/1e6:.2f} MB/s", flush=True)
 scores = {}
+with_n = with_found = without_n = without_leaked = 0
 for pid, _ in pages:
     gt = json.load(open(os.path.join(root, "ground-truth", pid + ".json")))["ground_truth"]
     scores[pid] = f1(outs[pid], gt.get("main_content") or "")
+    low = outs[pid].lower()
+    for s in gt.get("with") or []:
+        with_n += 1
+        with_found += s.lower() in low
+    for s in gt.get("without") or []:
+        without_n += 1
+        without_leaked += s.lower() in low
 even = [s for p, s in scores.items() if int(p) % 2 == 0]
 odd = [s for p, s in scores.items() if int(p) % 2 == 1]
 print(f"mean word F1 {statistics.mean(scores.values()):.3f} (even {statistics.mean(even):.3f}, odd {statistics.mean(odd):.3f})")
+print(f"with found {100*with_found/max(with_n,1):.1f} % ({with_found}/{with_n}), "
+      f"without leaked {100*without_leaked/max(without_n,1):.1f} % ({without_leaked}/{without_n})")

@@ -27,7 +27,7 @@ use ego_tree::NodeId;
 use scraper::node::Node;
 use scraper::Html;
 
-use super::rules::{has_hint, HtmlRules};
+use super::rules::{kind, HtmlRules};
 
 /// Elements whose content is never text of the page.
 const DROP: &[&str] = &[
@@ -108,6 +108,8 @@ pub struct Block {
     pub date: bool,
     /// The block's element is right-aligned (`style="text-align:right"`, `align=right`).
     pub right: bool,
+    /// Inside a list item or a table cell (`li`, `dt`, `dd`, `td`, `th`).
+    pub item: bool,
 }
 
 impl Block {
@@ -131,8 +133,9 @@ pub struct Extracted {
     /// Body blocks in order (the lead first when it sat outside the container).
     pub body: Vec<String>,
     pub captions: Vec<String>,
-    /// The visible byline element's text, when there is one.
-    pub byline: Option<String>,
+    /// The visible byline elements' texts, in page order (the first few): the first that
+    /// reads as a name is the author ("Written by" alone is a label, not a byline).
+    pub bylines: Vec<String>,
     /// A right-aligned bold short last paragraph (the Vietnamese byline), removed from the body.
     pub signature: Option<String>,
     /// Visible dateline texts (elements with date hints), in order.
@@ -160,6 +163,9 @@ struct Frame {
     /// section, or the whole page in an ASP.NET `form`).
     tag_chrome: bool,
     anchor: bool,
+    /// Chrome whose text weighs only `chrome_weight` against the elements holding it
+    /// (comment threads: often longer than the post whose wrapper holds them).
+    light: bool,
     caption: bool,
     lead: bool,
     byline: bool,
@@ -168,6 +174,7 @@ struct Frame {
     bold: bool,
     heading: u8,
     right: bool,
+    item: bool,
     first_block: usize,
     good: f64,
     bad: f64,
@@ -189,6 +196,7 @@ struct Walk<'r> {
     date: u32,
     link: u32,
     bold: u32,
+    item: u32,
     attr_buf: String,
     /// (score, first block, end) of every closed element with a positive score that
     /// is not inside chrome.
@@ -240,6 +248,7 @@ impl Walk<'_> {
         }
         let mut b = std::mem::take(&mut self.cur);
         b.words = b.text.split_whitespace().count() as u32;
+        b.item = self.item > 0;
         if let Some(top) = self.stack.iter().rev().find(|f| f.block) {
             b.right = top.right;
         }
@@ -279,9 +288,10 @@ impl Walk<'_> {
         } else if !self.cur.text.is_empty() && matches!(name, "img") {
             self.pending_space = true;
         }
-        if e.attr("hidden").is_some() {
-            f.skip = true;
-        }
+        // `hidden` is chrome, not skip: React's streaming render puts the whole page in a
+        // `<div hidden id="S:0">` that a script then shows; a hidden element holding the
+        // page's `h1` or `main` is that page.
+        let hidden = e.attr("hidden").is_some();
         if matches!(name, "header" | "footer" | "aside" | "form") {
             f.chrome = true;
             f.tag_chrome = true;
@@ -295,6 +305,10 @@ impl Walk<'_> {
             })
         {
             f.chrome = true;
+        }
+        if hidden {
+            f.chrome = true;
+            f.tag_chrome = false;
         }
         if name == "main"
             || name == "h1"
@@ -323,6 +337,9 @@ impl Walk<'_> {
         if matches!(name, "b" | "strong") {
             f.bold = true;
         }
+        if matches!(name, "li" | "dt" | "dd" | "td" | "th") {
+            f.item = true;
+        }
         if let Some(h) =
             name.strip_prefix('h').and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=6).contains(d))
         {
@@ -346,18 +363,24 @@ impl Walk<'_> {
                 self.attr_buf.push_str(i);
             }
             self.attr_buf.make_ascii_lowercase();
-            let a = self.attr_buf.as_str();
-            let r = self.rules;
-            if has_hint(a, &r.caption) {
+            let k = self.rules.hint_kinds(&self.attr_buf);
+            if k & kind::CAPTION != 0 {
                 f.caption = true;
-            } else if has_hint(a, &r.byline) && !has_hint(a, &["author-bio".to_string()]) {
+            } else if k & kind::BYLINE != 0 && k & kind::AUTHOR_BIO == 0 {
                 f.byline = true;
-            } else if has_hint(a, &r.boilerplate) {
+            } else if k & kind::COMMENTS != 0 {
                 f.chrome = true;
                 f.tag_chrome = false;
-            } else if has_hint(a, &r.lead) {
+                f.light = true;
+            } else if k & kind::BOILERPLATE != 0 {
+                f.chrome = true;
+                f.tag_chrome = false;
+            } else if k & kind::SOFT != 0 {
+                f.chrome = true;
+                f.tag_chrome = !hidden;
+            } else if k & kind::LEAD != 0 {
                 f.lead = true;
-            } else if has_hint(a, &r.date) {
+            } else if k & kind::DATE != 0 {
                 f.date = true;
             }
         }
@@ -369,6 +392,7 @@ impl Walk<'_> {
         self.date += u32::from(f.date);
         self.link += u32::from(f.link);
         self.bold += u32::from(f.bold);
+        self.item += u32::from(f.item);
         self.stack.push(f);
     }
 
@@ -386,6 +410,7 @@ impl Walk<'_> {
         self.date -= u32::from(f.date);
         self.link -= u32::from(f.link);
         self.bold -= u32::from(f.bold);
+        self.item -= u32::from(f.item);
         if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
             f.chrome = false;
         }
@@ -393,7 +418,11 @@ impl Walk<'_> {
             for b in &mut self.blocks[f.first_block..] {
                 b.skip = true;
             }
-            f.bad += f.good;
+            // Chrome counts against the elements holding it, which keeps the body tight
+            // (a container taking in a sidebar takes in other furniture too); a comment
+            // thread, often longer than the post whose wrapper holds it, weighs less.
+            let w = if f.light { self.rules.scoring.chrome_weight } else { 1.0 };
+            f.bad = (f.bad + f.good) * w;
             f.good = 0.0;
             while self.candidates.last().is_some_and(|c| c.1 >= f.first_block) {
                 self.candidates.pop();
@@ -425,6 +454,7 @@ pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
         date: 0,
         link: 0,
         bold: 0,
+        item: 0,
         attr_buf: String::new(),
         candidates: Vec::new(),
     };
@@ -471,7 +501,12 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
     let mut out = Extracted {
         largest_block_words: blocks.iter().filter(|b| !b.skip).map(|b| b.words).max().unwrap_or(0),
         h1: blocks.iter().find(|b| b.heading == 1 && !b.skip).map(|b| b.text.clone()),
-        byline: blocks.iter().find(|b| b.byline && b.words <= 12).map(|b| b.text.clone()),
+        bylines: blocks
+            .iter()
+            .filter(|b| b.byline && b.words <= 12)
+            .take(8)
+            .map(|b| b.text.clone())
+            .collect(),
         datelines: blocks
             .iter()
             .filter(|b| b.date && b.words <= 20)
@@ -524,8 +559,32 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
             body_idx.remove(pos);
         }
     }
+    trim_edges(&blocks, &mut body_idx, rules);
     out.body = body_idx.into_iter().map(|i| blocks[i].text.clone()).collect();
     out
+}
+
+/// Drops the short bits at the edges of the body, as jusText does with "short"
+/// paragraphs whose neighbours are boilerplate: the container chosen by density often
+/// starts with a "5 min read" or "Share" line and ends with "Subscribe", "Related
+/// articles" or a copyright, while short lines between two paragraphs (intertitles,
+/// list items, quotes) are the article's. Before the first paragraph (a block of at
+/// least `short_words` words, not link-dense) only headings, list items and table cells are kept;
+/// after the last one, only list items and table cells.
+fn trim_edges(blocks: &[Block], body: &mut Vec<usize>, rules: &HtmlRules) {
+    let s = &rules.scoring;
+    let para = |b: &Block| {
+        b.heading == 0 && b.words as usize >= s.short_words && b.link_density() <= s.max_link_density
+    };
+    let Some(first) = body.iter().position(|&i| para(&blocks[i])) else { return };
+    let last = body.iter().rposition(|&i| para(&blocks[i])).unwrap_or(first);
+    let mut pos = 0;
+    body.retain(|&i| {
+        let b = &blocks[i];
+        let keep = (first..=last).contains(&pos) || b.item || pos < first && b.heading > 0;
+        pos += 1;
+        keep
+    });
 }
 
 /// A comparison key: lower-case letters and digits.

@@ -221,9 +221,20 @@ fn types(t: Option<&Value>) -> Vec<String> {
 
 fn string(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => Some(squash(s)),
+        Value::String(s) => Some(squash(&unescape(s))),
         _ => None,
     }
+}
+
+/// Character references in a JSON-LD string: plugins write the headline HTML-escaped
+/// ("Tools &#8211; Spreadsheet", "Q&amp;A"), which JSON does not undo. Decoded by
+/// html5ever, as the page's text is; a string with markup in it is left as it is.
+fn unescape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('&') || s.contains('<') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let frag = Html::parse_fragment(s);
+    std::borrow::Cow::Owned(frag.root_element().text().collect())
 }
 
 /// Names of the Person authors (Organizations are the outlet, not a byline).
@@ -236,7 +247,7 @@ fn persons(v: Option<&Value>) -> Vec<String> {
     let mut out = Vec::new();
     for it in items {
         let name = match it {
-            Value::String(s) => Some(squash(s)),
+            Value::String(s) => Some(squash(&unescape(s))),
             Value::Object(o) => {
                 let t = types(o.get("@type"));
                 if t.iter().any(|t| t == "organization" || t == "newsmediaorganization" || t == "corporation")
@@ -412,6 +423,18 @@ pub fn strip_site(title: &str, site: Option<&str>, loose: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jsonld_strings_are_unescaped() {
+        let doc = Html::parse_document(
+            r#"<html><head><script type="application/ld+json">{"@type":"Article",
+            "headline":"Tools &#8211; Q&amp;A","author":{"@type":"Person","name":"Ann O&#039;Neil"}}</script>
+            </head><body></body></html>"#,
+        );
+        let m = read(&doc);
+        assert_eq!(m.jsonld_title.as_deref(), Some("Tools – Q&A"));
+        assert_eq!(m.jsonld_authors, vec!["Ann O'Neil".to_string()]);
+    }
 
     #[test]
     fn dates_in_the_pages_own_zone() {

@@ -85,7 +85,7 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
     };
     let authors: Vec<String> = m.jsonld_authors.iter().filter(|a| !is_outlet(a)).cloned().collect();
     let author = if authors.is_empty() { None } else { Some(authors.join(", ")) }
-        .or_else(|| ex.byline.as_deref().and_then(byline_text).filter(|a| !is_outlet(a)))
+        .or_else(|| ex.bylines.iter().filter_map(|b| byline_text(b)).find(|a| !is_outlet(a)))
         .or_else(|| ex.signature.clone());
     let meta_author = m.meta_author.as_deref().and_then(byline_text).filter(|a| !is_outlet(a));
     Page {
@@ -108,9 +108,32 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
 /// does not read as one (too long, a date, a sentence).
 fn byline_text(s: &str) -> Option<String> {
     let mut t = s.trim();
-    for p in ["by ", "By ", "BY ", "Tác giả:", "Tác giả", "Bài:", "Bài và ảnh:", "Written by "] {
-        if let Some(r) = t.strip_prefix(p) {
-            t = r.trim();
+    // Labels before the name, case-insensitively ("Written by", "BY", "Author:").
+    const LABELS: &[&str] = &[
+        "written by",
+        "posted by",
+        "reviewed by",
+        "by",
+        "the author",
+        "author",
+        "tác giả",
+        "bài và ảnh",
+        "bài",
+    ];
+    loop {
+        let before = t;
+        for l in LABELS {
+            let n = l.len();
+            if t.len() >= n
+                && t.is_char_boundary(n)
+                && t[..n].eq_ignore_ascii_case(l)
+                && t[n..].chars().next().map_or(true, |c| !c.is_alphanumeric())
+            {
+                t = t[n..].trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+            }
+        }
+        if t == before {
+            break;
         }
     }
     let t = t.trim_matches(|c: char| c == '|' || c == '-' || c == ',' || c.is_whitespace());
@@ -118,6 +141,7 @@ fn byline_text(s: &str) -> Option<String> {
     if words == 0
         || words > 8
         || t.ends_with('.') && words > 4
+        || t.contains('*')
         || t.bytes().filter(u8::is_ascii_digit).count() >= 4
     {
         return None;
@@ -229,6 +253,16 @@ mod tests {
         assert_eq!(p.title.as_deref(), Some("H"));
         assert_eq!(p.author.as_deref(), Some("Jane Doe"));
         assert_eq!(p.published.as_deref(), Some("2024-01-02"));
+    }
+
+    #[test]
+    fn byline_labels_are_not_names() {
+        assert_eq!(byline_text("Written By").as_deref(), None);
+        assert_eq!(byline_text("The Author").as_deref(), None);
+        assert_eq!(byline_text("Name *").as_deref(), None);
+        assert_eq!(byline_text("BY Jane Doe").as_deref(), Some("Jane Doe"));
+        assert_eq!(byline_text("Author: Byron Smith").as_deref(), Some("Byron Smith"));
+        assert_eq!(byline_text("Tác giả: Lê Phương").as_deref(), Some("Lê Phương"));
     }
 
     #[test]

@@ -31,6 +31,10 @@ struct HintsFile {
     #[serde(default)]
     boilerplate: Vec<String>,
     #[serde(default)]
+    soft_boilerplate: Vec<String>,
+    #[serde(default)]
+    comments: Vec<String>,
+    #[serde(default)]
     caption: Vec<String>,
     #[serde(default)]
     lead: Vec<String>,
@@ -55,6 +59,24 @@ pub struct Scoring {
     pub short_weight: f64,
     pub min_block_words: usize,
     pub tag_chrome_max_chars: usize,
+    /// How much of a comment thread's text counts against the elements holding it.
+    /// Optional in a user's `[scoring]` table, so files written before it existed
+    /// still load (they get the built-in value).
+    #[serde(default = "builtin_chrome_weight")]
+    pub chrome_weight: f64,
+}
+
+/// `chrome_weight` of the built-in rules (config/html.toml), for user tables without it.
+fn builtin_chrome_weight() -> f64 {
+    #[derive(Deserialize)]
+    struct Only {
+        scoring: OnlyWeight,
+    }
+    #[derive(Deserialize)]
+    struct OnlyWeight {
+        chrome_weight: f64,
+    }
+    toml::from_str::<Only>(DEFAULT_HTML_RULES).map_or(0.5, |o| o.scoring.chrome_weight)
 }
 
 /// One per-site rule: the body selector for a host.
@@ -65,16 +87,39 @@ pub struct SiteRule {
     pub body: Selector,
 }
 
+/// Bits of [`HtmlRules::hint_kinds`]: which hint lists match a class/id.
+pub mod kind {
+    pub const CAPTION: u8 = 1;
+    pub const BYLINE: u8 = 2;
+    pub const COMMENTS: u8 = 4;
+    pub const BOILERPLATE: u8 = 8;
+    pub const SOFT: u8 = 16;
+    pub const LEAD: u8 = 32;
+    pub const DATE: u8 = 64;
+    /// "author-bio": a byline hint that is a boilerplate box.
+    pub const AUTHOR_BIO: u8 = 128;
+}
+
 /// Compiled HTML rules (`Send + Sync`, shared by every worker).
 #[derive(Debug, Clone)]
 pub struct HtmlRules {
     pub boilerplate: Vec<String>,
+    /// Hints that name page furniture in general ("nav", "menu", "sidebar"): chrome
+    /// unless the element holds more than `tag_chrome_max_chars` of good text, as for
+    /// `<header>`; sites write "content-nav-section" or "with-nav-sidebar" around articles.
+    pub soft_boilerplate: Vec<String>,
+    /// Comment threads: chrome whose text weighs `chrome_weight` only.
+    pub comments: Vec<String>,
     pub caption: Vec<String>,
     pub lead: Vec<String>,
     pub byline: Vec<String>,
     pub date: Vec<String>,
     pub scoring: Scoring,
     pub sites: Vec<SiteRule>,
+    /// Every hint of every list in one automaton (one pass over a class/id string
+    /// instead of a search per hint), with the lists each pattern belongs to.
+    hints_ac: aho_corasick::AhoCorasick,
+    hint_bits: Vec<u8>,
 }
 
 fn parse(text: &str, origin: &str) -> Result<RulesFile> {
@@ -114,6 +159,8 @@ impl HtmlRules {
         if let Some((o, text)) = user {
             let u = parse(text, o)?;
             f.hints.boilerplate.extend(u.hints.boilerplate);
+            f.hints.soft_boilerplate.extend(u.hints.soft_boilerplate);
+            f.hints.comments.extend(u.hints.comments);
             f.hints.caption.extend(u.hints.caption);
             f.hints.lead.extend(u.hints.lead);
             f.hints.byline.extend(u.hints.byline);
@@ -127,8 +174,13 @@ impl HtmlRules {
         let Some(scoring) = f.scoring else {
             bail!("{origin}: missing [scoring] table");
         };
-        if !(0.0..=1.0).contains(&scoring.max_link_density) || !(0.0..=1.0).contains(&scoring.short_weight) {
-            bail!("{origin}: scoring.max_link_density and scoring.short_weight must be between 0 and 1");
+        if !(0.0..=1.0).contains(&scoring.max_link_density)
+            || !(0.0..=1.0).contains(&scoring.short_weight)
+            || !(0.0..=1.0).contains(&scoring.chrome_weight)
+        {
+            bail!(
+                "{origin}: scoring.max_link_density, scoring.short_weight and scoring.chrome_weight must be between 0 and 1"
+            );
         }
         let mut sites = Vec::new();
         for (host, site) in f.sites {
@@ -141,15 +193,54 @@ impl HtmlRules {
             let host = host.trim().trim_start_matches("www.").to_ascii_lowercase();
             sites.push(SiteRule { host, selector_text: site.body, body });
         }
+        let (boilerplate, soft_boilerplate, comments) =
+            (lower(f.hints.boilerplate), lower(f.hints.soft_boilerplate), lower(f.hints.comments));
+        let (caption, lead, byline, date) =
+            (lower(f.hints.caption), lower(f.hints.lead), lower(f.hints.byline), lower(f.hints.date));
+        let mut bits: BTreeMap<String, u8> = BTreeMap::new();
+        for (list, bit) in [
+            (&caption, kind::CAPTION),
+            (&byline, kind::BYLINE),
+            (&comments, kind::COMMENTS),
+            (&boilerplate, kind::BOILERPLATE),
+            (&soft_boilerplate, kind::SOFT),
+            (&lead, kind::LEAD),
+            (&date, kind::DATE),
+        ] {
+            for h in list {
+                *bits.entry(h.clone()).or_insert(0) |= bit;
+            }
+        }
+        *bits.entry("author-bio".to_string()).or_insert(0) |= kind::AUTHOR_BIO;
+        let (patterns, hint_bits): (Vec<String>, Vec<u8>) = bits.into_iter().unzip();
+        let hints_ac = aho_corasick::AhoCorasick::new(&patterns)
+            .with_context(|| format!("{origin}: cannot compile the class/id hints"))?;
         Ok(HtmlRules {
-            boilerplate: lower(f.hints.boilerplate),
-            caption: lower(f.hints.caption),
-            lead: lower(f.hints.lead),
-            byline: lower(f.hints.byline),
-            date: lower(f.hints.date),
+            boilerplate,
+            soft_boilerplate,
+            comments,
+            caption,
+            lead,
+            byline,
+            date,
             scoring,
             sites,
+            hints_ac,
+            hint_bits,
         })
+    }
+
+    /// Which hint lists match `attr` (lower-cased class and id), as [`kind`] bits: a
+    /// hint matches at the start of a word, as [`has_hint`] says.
+    pub fn hint_kinds(&self, attr: &str) -> u8 {
+        let b = attr.as_bytes();
+        let mut out = 0;
+        for m in self.hints_ac.find_overlapping_iter(attr) {
+            if m.start() == 0 || !b[m.start() - 1].is_ascii_alphanumeric() {
+                out |= self.hint_bits[m.pattern().as_usize()];
+            }
+        }
+        out
     }
 
     /// The site rule for a host ("www." and subdomains match their site).
@@ -189,7 +280,7 @@ mod tests {
     #[test]
     fn builtin_rules_parse() {
         let r = HtmlRules::builtin().unwrap();
-        assert!(r.boilerplate.iter().any(|h| h == "comment"));
+        assert!(r.comments.iter().any(|h| h == "comment"));
         assert!(r.sites.is_empty());
     }
 
@@ -201,6 +292,35 @@ mod tests {
         assert!(has_hint("topbar-sticky nav-sticky", &h));
         assert!(!has_hint("uncommented", &h));
         assert!(!has_hint("canvas", &h));
+    }
+
+    #[test]
+    fn hint_kinds_agree_with_has_hint() {
+        let r = HtmlRules::builtin().unwrap();
+        for a in [
+            "comments-area",
+            "box_comment nav",
+            "uncommented",
+            "post-content share-btn",
+            "author-bio x",
+            "sapo",
+        ] {
+            let k = r.hint_kinds(a);
+            assert_eq!(k & kind::COMMENTS != 0, has_hint(a, &r.comments), "{a}");
+            assert_eq!(k & kind::SOFT != 0, has_hint(a, &r.soft_boilerplate), "{a}");
+            assert_eq!(k & kind::BOILERPLATE != 0, has_hint(a, &r.boilerplate), "{a}");
+            assert_eq!(k & kind::LEAD != 0, has_hint(a, &r.lead), "{a}");
+        }
+        assert_ne!(r.hint_kinds("author-bio") & kind::AUTHOR_BIO, 0);
+    }
+
+    #[test]
+    fn user_scoring_without_chrome_weight_gets_the_builtin_one() {
+        let user = "[scoring]\nmax_link_density = 0.4\nshort_words = 8\nshort_weight = 0.25\n\
+                    min_block_words = 5\ntag_chrome_max_chars = 500\n";
+        let r = HtmlRules::build(Some(("u.toml", user))).unwrap();
+        assert_eq!(r.scoring.max_link_density, 0.4);
+        assert_eq!(r.scoring.chrome_weight, HtmlRules::builtin().unwrap().scoring.chrome_weight);
     }
 
     #[test]
