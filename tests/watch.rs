@@ -650,12 +650,22 @@ fn metrics_endpoint_serves_prometheus_text_and_health() {
         .sum();
     // The metrics follow the commits (on_commit runs right after them, batch by
     // batch: the rejected file's batch may be counted after the stored files').
-    d.wait("the metrics", || {
+    let start = Instant::now();
+    loop {
         let text = http_get(&addr, "/metrics").1;
-        sample(&text, "news_ingest_files_total{status=\"stored\"}") == Some(3.0)
+        if sample(&text, "news_ingest_files_total{status=\"stored\"}") == Some(3.0)
             && sample(&text, "news_ingest_files_total{status=\"rejected\"}") == Some(1.0)
             && sample(&text, "news_ingest_bytes_read_total") == Some(bytes as f64)
-    });
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < LIMIT,
+            "timed out waiting for the metrics (bytes {bytes}):\n{text}\n{}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let (status, text) = http_get(&addr, "/metrics");
     assert_eq!(status, 200);
     assert_eq!(sample(&text, "news_ingest_files_total{status=\"rejected\"}"), Some(1.0), "{text}");

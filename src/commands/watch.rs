@@ -530,7 +530,9 @@ impl Daemon<'_> {
     /// After a commit: count, log, and move or delete the file if configured.
     fn on_commit(&self, shared: &Shared, c: Committed) {
         let key = shared.committed(&c.path);
-        self.metrics.committed(c.status, key.as_ref().map(|k| k.size), c.commit_seconds);
+        // The size as read travels with the commit: the in-flight entry may already be
+        // gone (a rescan that saw the file in the ledger first removes it).
+        self.metrics.committed(c.status, Some(c.size), c.commit_seconds);
         let counters = &self.settings.counters;
         counters.count(c.status);
         debug!(path = %c.path.display(), status = c.status.as_str(), "committed");
