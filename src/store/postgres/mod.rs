@@ -19,6 +19,7 @@
 
 mod query;
 mod schema;
+mod tls;
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -121,12 +122,19 @@ impl PgStore {
 
     fn connect(url: &str, cfg: &DatabaseConfig) -> Result<PgStore> {
         let location = redact(url);
-        let mut pg: postgres::Config = url.parse().with_context(|| {
+        let tls = tls::parse(url);
+        let mut pg: postgres::Config = tls.url.parse().with_context(|| {
             format!("cannot read the PostgreSQL URL {location} (postgresql://user@host:port/dbname)")
         })?;
         pg.application_name("news-ingest");
         pg.connect_timeout(Duration::from_millis(cfg.busy_timeout_ms.clamp(1000, 60_000)));
-        let client = pg.connect(NoTls).map_err(|e| {
+        let connected = match pg.get_ssl_mode() {
+            postgres::config::SslMode::Disable => pg.connect(NoTls),
+            _ => {
+                pg.connect(tls::connector(&tls).with_context(|| format!("cannot set up TLS for {location}"))?)
+            }
+        };
+        let client = connected.map_err(|e| {
             anyhow!("cannot connect to PostgreSQL database {location}: {e} (is the server running, and does the database exist? news-ingest creates its tables, not the database)")
         })?;
         Ok(PgStore {
