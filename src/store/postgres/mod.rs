@@ -58,6 +58,22 @@ pub struct PgStore {
     worker: String,
 }
 
+/// A client error with what the server or the TLS layer said (the error's own
+/// `Display` is only "db error" or "error performing TLS handshake").
+fn error_text(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{}: {}", db.severity(), db.message());
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 /// The URL as shown: the password replaced.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
@@ -135,7 +151,7 @@ impl PgStore {
             }
         };
         let client = connected.map_err(|e| {
-            anyhow!("cannot connect to PostgreSQL database {location}: {e} (is the server running, and does the database exist? news-ingest creates its tables, not the database)")
+            anyhow!("cannot connect to PostgreSQL database {location}: {} (is the server running, and does the database exist? news-ingest creates its tables, not the database)", error_text(&e))
         })?;
         Ok(PgStore {
             client: RefCell::new(client),
