@@ -38,6 +38,20 @@ fn keys_of(stored: &[u8]) -> Option<Vec<i64>> {
     })
 }
 
+/// Calls `f` on every row of `sql` (rows with `id > ?1 … LIMIT ?2`, id first), a
+/// chunk at a time.
+fn each_chunk(src: &SqliteStore, sql: &str, mut f: impl FnMut(&[Value]) -> Result<()>) -> Result<()> {
+    let mut after = 0;
+    loop {
+        let rows = chunk(src, sql, after)?;
+        let Some(next) = rows.last().and_then(|r| int(&r[0])).filter(|&n| n > after) else { return Ok(()) };
+        after = next;
+        for r in &rows {
+            f(r)?;
+        }
+    }
+}
+
 /// One chunk of `sql` (which selects rows with `id > ?1 … LIMIT ?2`, id first).
 fn chunk(src: &SqliteStore, sql: &str, after: i64) -> Result<Vec<Vec<Value>>> {
     let mut stmt = src.conn.prepare_cached(sql)?;
@@ -96,149 +110,98 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, cfg: &DatabaseConfig) -> Result
         Ok(tx.execute(sql, p)?)
     };
 
-    let mut after = 0;
-    loop {
-        let rows = chunk(
-            &src,
-            "SELECT id, title, published, author, body, captions, content_sha256, ingested_at, url, site_name, lang
-             FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2",
-            after,
+    each_chunk(&src, "SELECT id, title, published, author, body, captions, content_sha256, ingested_at, url, site_name, lang
+             FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2", |r| {
+        exec(
+            &mut tx,
+            "INSERT INTO articles(id, title, published, author, body, captions, content_sha256, ingested_at,
+                                  url, site_name, lang)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[&int(&r[0]), &text(&r[1]), &text(&r[2]), &text(&r[3]), &text(&r[4]).unwrap_or_default(),
+              &text(&r[5]).unwrap_or_else(|| "[]".into()), &text(&r[6]), &text(&r[7]), &text(&r[8]),
+              &text(&r[9]), &text(&r[10])],
         )?;
-        let Some(last) = rows.last() else { break };
-        after = int(&last[0]).unwrap_or(after);
-        for r in &rows {
-            exec(
-                &mut tx,
-                "INSERT INTO articles(id, title, published, author, body, captions, content_sha256, ingested_at,
-                                      url, site_name, lang)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                &[&int(&r[0]), &text(&r[1]), &text(&r[2]), &text(&r[3]), &text(&r[4]).unwrap_or_default(),
-                  &text(&r[5]).unwrap_or_else(|| "[]".into()), &text(&r[6]), &text(&r[7]), &text(&r[8]),
-                  &text(&r[9]), &text(&r[10])],
-            )?;
-            moved.articles += 1;
-        }
-    }
-    let mut after = 0;
-    loop {
-        let rows = chunk(
-            &src,
-            "SELECT s.id, s.path, s.path_bytes, s.size, s.mtime_ns, s.file_sha256, s.status, s.article_id,
+        moved.articles += 1;
+        Ok(())
+    })?;
+    each_chunk(&src, "SELECT s.id, s.path, s.path_bytes, s.size, s.mtime_ns, s.file_sha256, s.status, s.article_id,
                     s.similarity, s.jaccard, s.containment, s.shared_shingles, s.error, s.processed_at, a.stamp
              FROM sources s LEFT JOIN source_access a ON a.source_id = s.id
-             WHERE s.id > ?1 ORDER BY s.id LIMIT ?2",
-            after,
+             WHERE s.id > ?1 ORDER BY s.id LIMIT ?2", |r| {
+        exec(
+            &mut tx,
+            "INSERT INTO sources(id, path, path_bytes, size, mtime_ns, file_sha256, status, article_id,
+                                 similarity, jaccard, containment, shared_shingles, error, processed_at,
+                                 access_stamp)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            &[
+                &int(&r[0]),
+                &text(&r[1]),
+                &blob(&r[2]),
+                &int(&r[3]),
+                &int(&r[4]),
+                &text(&r[5]),
+                &text(&r[6]),
+                &int(&r[7]),
+                &real(&r[8]),
+                &real(&r[9]),
+                &real(&r[10]),
+                &int(&r[11]),
+                &text(&r[12]),
+                &text(&r[13]),
+                &int(&r[14]),
+            ],
         )?;
-        let Some(last) = rows.last() else { break };
-        after = int(&last[0]).unwrap_or(after);
-        for r in &rows {
-            exec(
-                &mut tx,
-                "INSERT INTO sources(id, path, path_bytes, size, mtime_ns, file_sha256, status, article_id,
-                                     similarity, jaccard, containment, shared_shingles, error, processed_at,
-                                     access_stamp)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                &[
-                    &int(&r[0]),
-                    &text(&r[1]),
-                    &blob(&r[2]),
-                    &int(&r[3]),
-                    &int(&r[4]),
-                    &text(&r[5]),
-                    &text(&r[6]),
-                    &int(&r[7]),
-                    &real(&r[8]),
-                    &real(&r[9]),
-                    &real(&r[10]),
-                    &int(&r[11]),
-                    &text(&r[12]),
-                    &text(&r[13]),
-                    &int(&r[14]),
-                ],
-            )?;
-            moved.sources += 1;
-        }
-    }
+        moved.sources += 1;
+        Ok(())
+    })?;
     // Now that the ledger is there: where each article's text comes from.
-    let mut after = 0;
-    loop {
-        let rows = chunk(
-            &src,
-            "SELECT id, text_source_id FROM articles WHERE id > ?1 AND text_source_id IS NOT NULL ORDER BY id LIMIT ?2",
-            after,
+    each_chunk(&src, "SELECT id, text_source_id FROM articles WHERE id > ?1 AND text_source_id IS NOT NULL ORDER BY id LIMIT ?2", |r| {
+        exec(
+            &mut tx,
+            "UPDATE articles SET text_source_id = $2 WHERE id = $1",
+            &[&int(&r[0]), &int(&r[1])],
         )?;
-        let Some(last) = rows.last() else { break };
-        after = int(&last[0]).unwrap_or(after);
-        for r in &rows {
+        Ok(())
+    })?;
+    each_chunk(&src, "SELECT f.article_id, f.data, s.shingles, s.data FROM fingerprints f
+             LEFT JOIN signatures s USING (article_id) WHERE f.article_id > ?1 ORDER BY f.article_id LIMIT ?2", |r| {
+        let (id, data) = (int(&r[0]), blob(&r[1]).unwrap_or_default());
+        exec(&mut tx, "INSERT INTO fingerprints(article_id, data) VALUES ($1, $2)", &[&id, &data])?;
+        if let (Some(n), Some(sig)) = (int(&r[2]), blob(&r[3])) {
             exec(
                 &mut tx,
-                "UPDATE articles SET text_source_id = $2 WHERE id = $1",
-                &[&int(&r[0]), &int(&r[1])],
+                "INSERT INTO signatures(article_id, shingles, data) VALUES ($1, $2, $3)",
+                &[&id, &n, &sig],
             )?;
         }
-    }
-    let mut after = 0;
-    loop {
-        let rows = chunk(
-            &src,
-            "SELECT f.article_id, f.data, s.shingles, s.data FROM fingerprints f
-             LEFT JOIN signatures s USING (article_id) WHERE f.article_id > ?1 ORDER BY f.article_id LIMIT ?2",
-            after,
+        index_entry(&mut tx, id, None, &data)?;
+        moved.index_entries += 1;
+        Ok(())
+    })?;
+    each_chunk(&src, "SELECT id, article_id, source_id, body, fingerprint FROM article_members WHERE id > ?1 ORDER BY id LIMIT ?2", |r| {
+        let (id, article, data) = (int(&r[0]), int(&r[1]), blob(&r[4]).unwrap_or_default());
+        exec(
+            &mut tx,
+            "INSERT INTO article_members(id, article_id, source_id, body, fingerprint) VALUES ($1, $2, $3, $4, $5)",
+            &[&id, &article, &int(&r[2]), &text(&r[3]).unwrap_or_default(), &data],
         )?;
-        let Some(last) = rows.last() else { break };
-        after = int(&last[0]).unwrap_or(after);
-        for r in &rows {
-            let (id, data) = (int(&r[0]), blob(&r[1]).unwrap_or_default());
-            exec(&mut tx, "INSERT INTO fingerprints(article_id, data) VALUES ($1, $2)", &[&id, &data])?;
-            if let (Some(n), Some(sig)) = (int(&r[2]), blob(&r[3])) {
-                exec(
-                    &mut tx,
-                    "INSERT INTO signatures(article_id, shingles, data) VALUES ($1, $2, $3)",
-                    &[&id, &n, &sig],
-                )?;
-            }
-            index_entry(&mut tx, id, None, &data)?;
-            moved.index_entries += 1;
-        }
-    }
-    let mut after = 0;
-    loop {
-        let rows = chunk(
-            &src,
-            "SELECT id, article_id, source_id, body, fingerprint FROM article_members WHERE id > ?1 ORDER BY id LIMIT ?2",
-            after,
-        )?;
-        let Some(last) = rows.last() else { break };
-        after = int(&last[0]).unwrap_or(after);
-        for r in &rows {
-            let (id, article, data) = (int(&r[0]), int(&r[1]), blob(&r[4]).unwrap_or_default());
-            exec(
-                &mut tx,
-                "INSERT INTO article_members(id, article_id, source_id, body, fingerprint) VALUES ($1, $2, $3, $4, $5)",
-                &[&id, &article, &int(&r[2]), &text(&r[3]).unwrap_or_default(), &data],
-            )?;
-            index_entry(&mut tx, article, id, &data)?;
-            moved.members += 1;
-            moved.index_entries += 1;
-        }
-    }
-    let mut after = 0;
-    loop {
-        let rows = chunk(
-            &src,
-            "SELECT id, article_id, title, published, author, body, captions, content_sha256, text_source_id,
+        index_entry(&mut tx, article, id, &data)?;
+        moved.members += 1;
+        moved.index_entries += 1;
+        Ok(())
+    })?;
+    each_chunk(
+        &src,
+        "SELECT id, article_id, title, published, author, body, captions, content_sha256, text_source_id,
                     replaced_by_source_id, reason, replaced_at
              FROM article_revisions WHERE id > ?1 ORDER BY id LIMIT ?2",
-            after,
-        )?;
-        let Some(last) = rows.last() else { break };
-        after = int(&last[0]).unwrap_or(after);
-        for r in &rows {
+        |r| {
             exec(
                 &mut tx,
                 "INSERT INTO article_revisions(id, article_id, title, published, author, body, captions,
-                     content_sha256, text_source_id, replaced_by_source_id, reason, replaced_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 content_sha256, text_source_id, replaced_by_source_id, reason, replaced_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 &[
                     &int(&r[0]),
                     &int(&r[1]),
@@ -255,8 +218,9 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, cfg: &DatabaseConfig) -> Result
                 ],
             )?;
             moved.revisions += 1;
-        }
-    }
+            Ok(())
+        },
+    )?;
     // The near-duplicate parameters the fingerprints were made with travel along.
     let mut stmt = src.conn.prepare("SELECT key, value FROM meta WHERE key = 'dedup_params'")?;
     let params: Vec<(String, String)> =
