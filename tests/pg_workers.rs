@@ -73,6 +73,15 @@ fn fates(db: &str) -> Vec<(String, Option<i64>, String)> {
         .collect()
 }
 
+/// The fates of one SQLite `run` over `dir` (the reference the workers must match).
+fn one_sqlite_run(work: &Path, dir: &Path) -> Vec<(String, Option<i64>, String)> {
+    let sqlite = work.join("one.db");
+    let out =
+        Command::new(bin()).arg("--db").arg(&sqlite).args(["-q", "run", "--json"]).arg(dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    fates(sqlite.to_str().unwrap())
+}
+
 /// Pairs of files (by name) that share an article.
 fn pairs(f: &[(String, Option<i64>, String)]) -> HashSet<(String, String)> {
     let mut by: HashMap<i64, Vec<String>> = HashMap::new();
@@ -137,16 +146,7 @@ fn three_run_workers_give_the_result_of_one_sqlite_run() {
     }
     assert_eq!(pg_fates.len(), files, "every file recorded");
 
-    let sqlite = tmp.path().join("one.db");
-    let out = Command::new(bin())
-        .arg("--db")
-        .arg(&sqlite)
-        .args(["-q", "run", "--json"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let sqlite_fates = fates(sqlite.to_str().unwrap());
+    let sqlite_fates = one_sqlite_run(tmp.path(), &dir);
 
     let articles = |f: &[(String, Option<i64>, String)]| f.iter().filter(|x| x.2 == "stored").count();
     let (pg_pairs, one_pairs) = (pairs(&pg_fates), pairs(&sqlite_fates));
@@ -329,15 +329,6 @@ fn two_watch_workers_one_killed_and_restarted_record_every_file_once() {
         );
     }
     // The stories: as many articles as one SQLite run over the same files finds.
-    let sqlite = tmp.path().join("one.db");
-    let out = Command::new(bin())
-        .arg("--db")
-        .arg(&sqlite)
-        .args(["-q", "run", "--json"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let one = fates(sqlite.to_str().unwrap()).iter().filter(|f| f.2 == "stored").count() as i64;
+    let one = one_sqlite_run(tmp.path(), &dir).iter().filter(|f| f.2 == "stored").count() as i64;
     assert_eq!(count(&db.url, "SELECT count(*) FROM articles"), one, "no story stored twice");
 }

@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let from = args.from.map(|p| Target::parse(&p)).unwrap_or_else(|| ctx.target());
     let to = Target::parse(std::path::Path::new(&args.to));
-    let moved = crate::store::migrate(&from, &to, &ctx.config.database)?;
+    let moved = crate::store::migrate(&from, &to, &ctx.config.database, &ctx.config.dedup)?;
     let mut out = super::stdout();
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&moved)?)?;

@@ -350,13 +350,19 @@ impl NearDupIndex {
         Ok(body)
     }
 
+    /// The band keys of a stored [`Self::persisted_form`] (checked as the index load
+    /// checks it): what a shared store indexes.
+    pub fn persisted_keys(&self, stored: &[u8]) -> Result<Vec<u32>, DedupError> {
+        Ok(Self::keys_of(self.parse_persisted(stored)?).collect())
+    }
+
     fn keys_of(body: &[u8]) -> impl ExactSizeIterator<Item = u32> + '_ {
         body.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
     }
 
     /// Re-adds a canonical article from its stored [`Self::persisted_form`].
     pub fn insert_persisted(&mut self, id: i64, stored: &[u8]) -> Result<(), DedupError> {
-        let keys: Vec<u32> = Self::keys_of(self.parse_persisted(stored)?).collect();
+        let keys = self.persisted_keys(stored)?;
         self.lsh.insert_keys(id, &keys)
     }
 

@@ -11,7 +11,7 @@ use super::{
     ArticleRow, ClusterHead, Counts, DateRange, FileKey, NearEvidence, ParsedQuery, Revision, SearchOutcome,
     SourceBrief, SourceRow, Status, StoreStats,
 };
-use crate::config::{DatabaseConfig, SearchConfig};
+use crate::config::{DatabaseConfig, DedupConfig, SearchConfig};
 use crate::Document;
 
 /// Which database a command works on, from `--db`, `NEWS_INGEST_DB` or
@@ -77,13 +77,18 @@ pub fn open_writer(target: &Target, cfg: &DatabaseConfig) -> Result<Box<dyn Writ
 }
 
 /// Copies an SQLite database into an empty PostgreSQL one (`news-ingest migrate`).
-pub fn migrate(from: &Target, to: &Target, cfg: &DatabaseConfig) -> Result<super::Moved> {
+pub fn migrate(
+    from: &Target,
+    to: &Target,
+    cfg: &DatabaseConfig,
+    dedup: &DedupConfig,
+) -> Result<super::Moved> {
     match (from, to) {
         (Target::Sqlite(path), Target::Postgres(url)) => {
             if !path.exists() {
                 anyhow::bail!("database {} does not exist", path.display());
             }
-            super::migrate::sqlite_to_postgres(path, url, cfg)
+            super::migrate::sqlite_to_postgres(path, url, cfg, dedup)
         }
         _ => anyhow::bail!(
             "migrate copies an SQLite file into a PostgreSQL database: --from FILE --to postgresql://… (got {from} to {to})"

@@ -13,7 +13,8 @@ use rusqlite::types::Value;
 
 use super::postgres::PgStore;
 use super::sqlite::SqliteStore;
-use crate::config::DatabaseConfig;
+use crate::config::{DatabaseConfig, DedupConfig};
+use crate::dedup::NearDupIndex;
 
 /// Rows read per chunk.
 const CHUNK: i64 = 1000;
@@ -26,16 +27,6 @@ pub struct Moved {
     pub members: u64,
     pub revisions: u64,
     pub index_entries: u64,
-}
-
-/// The LSH band keys of a persisted fingerprint (`dedup::NearDupIndex::persisted_form`).
-fn keys_of(stored: &[u8]) -> Option<Vec<i64>> {
-    let (&_version, rest) = stored.split_first()?;
-    let n = usize::from(u16::from_le_bytes([*rest.first()?, *rest.get(1)?]));
-    let body = rest.get(2..)?;
-    (body.len() == 4 * n).then(|| {
-        body.chunks_exact(4).map(|c| i64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect()
-    })
 }
 
 /// Calls `f` on every row of `sql` (rows with `id > ?1 … LIMIT ?2`, id first), a
@@ -94,7 +85,8 @@ fn blob(v: &Value) -> Option<Vec<u8>> {
 }
 
 /// Copies `from` (SQLite) into `to` (PostgreSQL, no articles or ledger rows yet).
-pub fn sqlite_to_postgres(from: &Path, to: &str, cfg: &DatabaseConfig) -> Result<Moved> {
+pub fn sqlite_to_postgres(from: &Path, to: &str, cfg: &DatabaseConfig, dedup: &DedupConfig) -> Result<Moved> {
+    let near = NearDupIndex::new(dedup);
     // As a writer: an old SQLite database is migrated to the current schema first.
     let src = SqliteStore::open_writer(from, std::time::Duration::from_millis(cfg.busy_timeout_ms))?;
     let dst = PgStore::open_writer(to, cfg)?;
@@ -175,7 +167,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, cfg: &DatabaseConfig) -> Result
                 &[&id, &n, &sig],
             )?;
         }
-        index_entry(&mut tx, id, None, &data)?;
+        index_entry(&mut tx, &near, id, None, &data)?;
         moved.index_entries += 1;
         Ok(())
     })?;
@@ -186,7 +178,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, cfg: &DatabaseConfig) -> Result
             "INSERT INTO article_members(id, article_id, source_id, body, fingerprint) VALUES ($1, $2, $3, $4, $5)",
             &[&id, &article, &int(&r[2]), &text(&r[3]).unwrap_or_default(), &data],
         )?;
-        index_entry(&mut tx, article, id, &data)?;
+        index_entry(&mut tx, &near, article, id, &data)?;
         moved.members += 1;
         moved.index_entries += 1;
         Ok(())
@@ -245,13 +237,22 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, cfg: &DatabaseConfig) -> Result
 
 fn index_entry(
     tx: &mut postgres::Transaction<'_>,
+    near: &NearDupIndex,
     article: Option<i64>,
     member: Option<i64>,
     data: &[u8],
 ) -> Result<()> {
-    let keys = keys_of(data).with_context(|| {
-        format!("the stored fingerprint of article {} is malformed; nothing was copied", article.unwrap_or(0))
-    })?;
+    let keys: Vec<i64> = near
+        .persisted_keys(data)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "the stored fingerprint of article {}: {e}; nothing was copied (a database built with other [dedup] bands is re-banded by a `run` on it first)",
+                article.unwrap_or(0)
+            )
+        })?
+        .into_iter()
+        .map(i64::from)
+        .collect();
     let entry: i64 = tx
         .query_one(
             "INSERT INTO index_entries(article_id, member_id, data) VALUES ($1, $2, $3) RETURNING id",

@@ -31,6 +31,11 @@ pub use migrate::Moved;
 pub use query::{fold, snippet, ParsedQuery, Segment};
 pub use sqlite::SqliteStore;
 
+/// The stored body format, shared by the backends: paragraphs joined by a blank line.
+pub(in crate::store) fn paragraphs(body: &str) -> Vec<String> {
+    body.split("\n\n").map(str::to_string).collect()
+}
+
 /// What happened to one input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,6 +97,13 @@ pub struct NearEvidence {
     pub jaccard: f64,
     pub containment: f64,
     pub shared_shingles: u64,
+}
+
+impl NearEvidence {
+    /// The ledger's one-number similarity of a near copy: the larger of the two.
+    pub fn similarity(&self) -> f64 {
+        self.jaccard.max(self.containment)
+    }
 }
 
 /// One `sources` row to write.

@@ -29,6 +29,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use postgres::{Client, NoTls, Row};
 
 use crate::config::DatabaseConfig;
+use crate::store::paragraphs;
 use crate::store::{
     ArticleRow, Catalog, Counts, Fate, FileKey, NewText, Recorded, Revision, SourceRow, Status, WriteStore,
 };
@@ -226,7 +227,7 @@ impl PgStore {
     ) -> Result<i64> {
         let similarity = match status {
             Status::Duplicate => Some(1.0),
-            _ => evidence.map(|e| e.jaccard.max(e.containment)),
+            _ => evidence.map(|e| e.similarity()),
         };
         let access = error
             .filter(|e| e.contains("Permission denied") || e.contains("Operation not permitted"))
@@ -330,10 +331,6 @@ impl PgStore {
         "COALESCE((SELECT path FROM sources WHERE id = a.text_source_id),
                   (SELECT path FROM sources WHERE article_id = a.id AND status = 'stored' ORDER BY id LIMIT 1))"
     }
-}
-
-pub(super) fn paragraphs(body: &str) -> Vec<String> {
-    body.split("\n\n").map(str::to_string).collect()
 }
 
 const SOURCE_COLUMNS: &str = "id, path, file_sha256, status, article_id, similarity, jaccard, containment,

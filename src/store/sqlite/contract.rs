@@ -7,15 +7,11 @@ use anyhow::{Context, Result};
 
 use super::SqliteStore;
 use crate::config::{DatabaseConfig, SearchConfig};
+use crate::store::paragraphs;
 use crate::store::{
     ArticleRow, Catalog, ClusterHead, Counts, DateRange, Fate, FileKey, NewSource, ParsedQuery, ReadStore,
     Recorded, Revision, SearchOutcome, SourceBrief, SourceRow, Status, StoreStats, WriteStore,
 };
-
-/// The stored body format: paragraphs joined by a blank line.
-pub(super) fn paragraphs(body: &str) -> Vec<String> {
-    body.split("\n\n").map(str::to_string).collect()
-}
 
 impl SqliteStore {
     /// [`SqliteStore::open_writer`] with the `[database]` writer settings applied:
@@ -107,7 +103,7 @@ impl WriteStore for SqliteStore {
             article_id,
             similarity: match status {
                 Status::Duplicate => Some(1.0),
-                _ => evidence.map(|e| e.jaccard.max(e.containment)),
+                _ => evidence.map(|e| e.similarity()),
             },
             evidence,
             error,

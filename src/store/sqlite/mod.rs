@@ -719,7 +719,7 @@ impl SqliteStore {
             let body: String = r.get(1)?;
             Ok(crate::store::Revision {
                 title: r.get(0)?,
-                body: body.split("\n\n").map(str::to_string).collect(),
+                body: crate::store::paragraphs(&body),
                 reason: r.get(2)?,
                 replaced_at: r.get(3)?,
                 replaced_by: r.get(4)?,
@@ -1012,7 +1012,7 @@ fn article_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
         published: r.get(2)?,
         author: r.get(3)?,
         captions: serde_json::from_str(&captions).unwrap_or_default(),
-        body: body.split("\n\n").map(str::to_string).collect(),
+        body: crate::store::paragraphs(&body),
         content_sha256: r.get(6)?,
         ingested_at: r.get(7)?,
         text_source: r.get(8)?,

@@ -402,7 +402,7 @@ impl SqliteStore {
                         published: row.get(2)?,
                         author: row.get(3)?,
                         captions: serde_json::from_str(&captions).unwrap_or_default(),
-                        body: body.split("\n\n").map(str::to_string).collect(),
+                        body: crate::store::paragraphs(&body),
                         content_sha256: row.get(6)?,
                         ingested_at: row.get(7)?,
                         url: row.get(11)?,
