@@ -688,6 +688,52 @@ fn metrics_endpoint_serves_prometheus_text_and_health() {
     assert_eq!(d.wait_exit(LIMIT).code(), Some(0), "{}", d.log());
 }
 
+/// `/health` says 503 while the pipeline is down (here: another process holds SQLite's
+/// write lock, so the writer fails and the daemon backs off and reopens), and 200 again
+/// once it runs: what a load balancer or a supervisor's probe acts on.
+#[test]
+fn health_is_503_while_the_writer_cannot_write_and_200_after() {
+    let (work, cfg, dir, db) = setup(&format!("[database]\nbusy_timeout_ms = 100\n{FAST}"));
+    let mut d = Daemon::start_with(work.path(), &cfg, &db, &dir, &["--metrics-addr", "127.0.0.1:0"]);
+    d.wait_ready();
+    let log = d.log();
+    let addr = log
+        .split("metrics at http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no metrics address in the log:\n{log}"))
+        .to_string();
+    assert_eq!(http_get(&addr, "/health").0, 200);
+
+    let blocker = Connection::open(&db).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    drop_file(&dir, "while-locked.txt", &variant(31));
+    let start = Instant::now();
+    let body = loop {
+        let (status, body) = http_get(&addr, "/health");
+        if status == 503 {
+            break body;
+        }
+        assert!(
+            start.elapsed() < LIMIT,
+            "/health never said 503 while the database was locked:\n{}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(body.contains("not writable"), "{body}");
+    assert!(d.alive(), "{}", d.log());
+    assert_eq!(recorded(&db), 0);
+
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    d.wait("the file after the lock is gone", || recorded(&db) == 1);
+    d.wait("/health back to 200", || http_get(&addr, "/health").0 == 200);
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit(LIMIT).code(), Some(0), "{}", d.log());
+    assert_consistent(&db, 1);
+}
+
 /// A text query on a read-only connection (`None` until the row exists).
 fn q_text(db: &Path, sql: &str) -> Option<String> {
     let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
