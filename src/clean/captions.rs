@@ -10,7 +10,7 @@
 use super::rules::{at_word_start, Rules};
 use super::text::window;
 use super::text::{
-    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_start_before,
+    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_spans, sentence_start_before,
     sentence_start_within, squash_normalized, words,
 };
 
@@ -171,8 +171,18 @@ pub fn extract(line: &str, rules: &Rules) -> Split {
         } else {
             let s = sentence_start_before(line, before_end, cursor);
             // A caption glued to the start of a paragraph may be as long as a caption
-            // line; one in the middle of running text must be short.
-            let limit = if s == 0 { MAX_LINE_CAPTION_WORDS } else { MAX_SENTENCE_CAPTION_WORDS };
+            // line; one in the middle of running text must be short. A credit that
+            // ends the line after a long unpunctuated run closes a gallery: the
+            // photos' captions glued together without a full stop ("550 SV ... đồng
+            // diễn Flashmob ấn tượng Tiết mục mở màn ... Photo: Tài Teen – Hà Trung");
+            // prose of that length always ends a sentence somewhere.
+            let limit = if rest_is_empty && s > 0 {
+                rules.gallery_max_words.max(MAX_SENTENCE_CAPTION_WORDS)
+            } else if s == 0 {
+                MAX_LINE_CAPTION_WORDS
+            } else {
+                MAX_SENTENCE_CAPTION_WORDS
+            };
             if line[s..before_end].split_whitespace().count() <= limit {
                 s
             } else {
@@ -274,6 +284,44 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
     }
     out.pieces.retain(|p| !p.is_empty());
     out
+}
+
+/// Takes out the lead photo's caption printed as the first sentence without a credit
+/// ("Chiếc Ipad “tố” trộm nhờ được cài GPS. Sáng 29.10, anh Quốc đến ..."): a short
+/// first sentence (`captions.lead_caption_max_words`) ending in a full stop, directly
+/// followed by a sentence that opens the way a news lead does, with its time
+/// (`captions.lead_openers`: "Ngày 1/11, ...", "Chiều 4/11, ..."). A news story's
+/// first sentence is that lead; what comes before it is the photo's.
+pub fn take_lead_caption(paragraphs: &mut Vec<String>, rules: &Rules) -> Option<String> {
+    let re = rules.lead_opener_re.as_ref()?;
+    let max = rules.lead_caption_max_words;
+    let first = paragraphs.first()?;
+    // Only the first two sentences matter: a bounded window keeps this linear.
+    let head = window(first, 0, 2000);
+    let spans = sentence_spans(head);
+    let &(a, b) = spans.first()?;
+    let cap = &head[a..b];
+    if !cap.ends_with('.') || cap.split(' ').count() > max || re.is_match(cap) {
+        return None;
+    }
+    let next: &str = match spans.get(1) {
+        Some(&(c, d)) => &head[c..d],
+        None if b >= first.len() => paragraphs.get(1)?.as_str(),
+        None => return None,
+    };
+    if !re.is_match(next) {
+        return None;
+    }
+    let caption = cap.to_string();
+    match spans.get(1) {
+        Some(&(c, _)) => {
+            paragraphs[0].drain(..c);
+        }
+        None => {
+            paragraphs.remove(0);
+        }
+    }
+    Some(caption)
 }
 
 /// Whether an unpunctuated run between two sentences reads as a caption rather than

@@ -193,7 +193,7 @@ impl Cleaner {
             }
         }
         drop(lines);
-        let Flow { pass1, pass2, mut dirty, captions: caption_list, out: mut paragraphs, .. } = flow;
+        let Flow { pass1, pass2, mut dirty, captions: mut caption_list, out: mut paragraphs, .. } = flow;
         // The first date line of the first pass, else of the second (as when the passes
         // ran one after the other over all lines).
         let mut published = header_date.or(pass1.published).or(pass2.published);
@@ -219,6 +219,11 @@ impl Cleaner {
 
         // Lead prefix such as "(PLO)-" or "VTV.vn -".
         if self.strip_lead(&mut paragraphs) {
+            dirty = true;
+        }
+        // A lead photo's caption printed as the first sentence, without a credit.
+        if let Some(c) = captions::take_lead_caption(&mut paragraphs, rules) {
+            caption_list.push(c);
             dirty = true;
         }
 
@@ -342,6 +347,34 @@ impl Cleaner {
                 }
             }
             break;
+        }
+        // A short byline (initials, "PV") after the last sentence or as the last
+        // paragraph: "... về vụ việc. B.Ngân", "... cho biết. Nh. Thạch (AFP)".
+        if let (Some(re), Some(last)) = (rules.short_byline_re.as_ref(), paragraphs.last()) {
+            let mut from = last.len().saturating_sub(80);
+            while !last.is_char_boundary(from) {
+                from += 1;
+            }
+            if let Some(c) = re.captures_at(last, from) {
+                if let (Some(all), Some(name)) = (c.get(0), c.name("name")) {
+                    let before = last[..all.start()].trim_end();
+                    let after_sentence =
+                        if before.is_empty() { paragraphs.len() >= 2 } else { ends_sentence(before) };
+                    if after_sentence && (all.start() >= from || from == 0) {
+                        let name = name.as_str().trim().to_string();
+                        author.get_or_insert(name);
+                        if before.is_empty() {
+                            paragraphs.pop();
+                        } else {
+                            let cut = before.len();
+                            if let Some(l) = paragraphs.last_mut() {
+                                l.truncate(cut);
+                            }
+                        }
+                        return true;
+                    }
+                }
+            }
         }
         // A byline glued after the last sentence ("... xử tội gì? Bạch Dương").
         if let Some(last) = paragraphs.last_mut() {
