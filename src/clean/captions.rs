@@ -324,6 +324,88 @@ pub fn take_lead_caption(paragraphs: &mut Vec<String>, rules: &Rules) -> Option<
     Some(caption)
 }
 
+/// Longest neighbour sentence (words) an echo caption is compared with: a caption
+/// echoes a sentence of ordinary length; a longer run is not read word by word.
+const MAX_ECHO_NEIGHBOUR_WORDS: usize = 200;
+
+/// Takes out captions printed as a short sentence that echoes the sentence next to it
+/// ("... Đình Bảo bứt phá tốc độ và dứt điểm lạnh lùng hạ gục thủ môn Prendegast, cân
+/// bằng tỷ số trận đấu. Đình Bảo giúp U21 Việt Nam cân bằng tỷ số. Những phút còn lại
+/// ..."; "Ông Quý Kiến Nghiệp. Theo hãng tin Xinhua, ông Quý Kiến Nghiệp bị sa thải"):
+/// the photo's caption restates what the text beside it says. A sentence of
+/// 4..=`captions.echo_max_words` words ending in a full stop, with no comma (a clause
+/// of an argument) and no bare number (list lines such as prices and scores repeat
+/// their words), whose words are at least `captions.echo_min_share` words of one
+/// longer neighbouring sentence. Linear: each sentence is compared with its two
+/// neighbours, bounded in length.
+pub fn take_echo_captions(paragraphs: &mut [String], rules: &Rules) -> Vec<String> {
+    let mut out = Vec::new();
+    let max = rules.echo_max_words;
+    if max < 4 {
+        return out;
+    }
+    let lower_words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+            .collect()
+    };
+    for p in paragraphs.iter_mut() {
+        let spans = sentence_spans(p);
+        if spans.len() < 2 {
+            continue;
+        }
+        let mut drop = vec![false; spans.len()];
+        for k in 0..spans.len() {
+            let (a, b) = spans[k];
+            let t = &p[a..b];
+            let n = t.split(' ').count();
+            if !(4..=max).contains(&n)
+                || !t.ends_with('.')
+                || t.contains(", ")
+                || t.split(|c: char| !c.is_alphanumeric())
+                    .any(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()))
+            {
+                continue;
+            }
+            let mine = lower_words(t);
+            let echoes = [k.checked_sub(1), Some(k + 1)].into_iter().flatten().any(|j| {
+                let Some(&(c, d)) = spans.get(j) else { return false };
+                if drop[j] {
+                    return false;
+                }
+                let other = &p[c..d];
+                let m = other.split(' ').count();
+                if m <= n || m > MAX_ECHO_NEIGHBOUR_WORDS {
+                    return false;
+                }
+                let theirs: std::collections::HashSet<String> = lower_words(other).into_iter().collect();
+                let shared = mine.iter().filter(|w| theirs.contains(*w)).count();
+                shared as f64 >= rules.echo_min_share * mine.len() as f64
+            });
+            if echoes {
+                drop[k] = true;
+            }
+        }
+        if !drop.iter().any(|&d| d) {
+            continue;
+        }
+        let mut kept = String::with_capacity(p.len());
+        for (&(a, b), &d) in spans.iter().zip(&drop) {
+            if d {
+                out.push(p[a..b].to_string());
+                continue;
+            }
+            if !kept.is_empty() {
+                kept.push(' ');
+            }
+            kept.push_str(&p[a..b]);
+        }
+        *p = kept;
+    }
+    out
+}
+
 /// Whether an unpunctuated run between two sentences reads as a caption rather than
 /// article text: no colon (a headline-shaped intertitle: "ĐBQH Đỗ Văn Đương: Phải báo
 /// cáo về án treo"), no comma in its first three words (a sentence opener: "Cùng ngày,

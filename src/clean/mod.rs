@@ -226,6 +226,12 @@ impl Cleaner {
             caption_list.push(c);
             dirty = true;
         }
+        // Short caption sentences that echo the sentence beside them.
+        let echoes = captions::take_echo_captions(&mut paragraphs, rules);
+        if !echoes.is_empty() {
+            caption_list.extend(echoes);
+            dirty = true;
+        }
 
         // A day in the lead completes a year-month header.
         if let Some(d) = published {

@@ -45,6 +45,8 @@ struct CaptionsFile {
     name_starters: Vec<String>,
     gallery_max_words: Option<usize>,
     lead_caption_max_words: Option<usize>,
+    echo_max_words: Option<usize>,
+    echo_min_share: Option<f64>,
     #[serde(default)]
     lead_openers: Vec<String>,
 }
@@ -139,6 +141,8 @@ impl RulesFile {
         self.captions.lead_caption_max_words =
             o.captions.lead_caption_max_words.or(self.captions.lead_caption_max_words);
         self.captions.lead_openers.extend(o.captions.lead_openers);
+        self.captions.echo_max_words = o.captions.echo_max_words.or(self.captions.echo_max_words);
+        self.captions.echo_min_share = o.captions.echo_min_share.or(self.captions.echo_min_share);
     }
 }
 
@@ -187,6 +191,10 @@ pub struct Rules {
     /// with its time ([`Rules::lead_opener_re`]) is the lead photo's caption
     /// (`captions.lead_caption_max_words`; 0: no such rule).
     pub lead_caption_max_words: usize,
+    /// Echo captions: a short sentence (at most `captions.echo_max_words` words; 0: no
+    /// such rule) whose words are at least `captions.echo_min_share` of a neighbour's.
+    pub echo_max_words: usize,
+    pub echo_min_share: f64,
     /// How a news lead opens ("Sáng 29.10, ...", "Ngày 1/11, ..."), anchored at the
     /// start of the sentence (`captions.lead_openers`).
     pub lead_opener_re: Option<Regex>,
@@ -468,6 +476,12 @@ impl Rules {
             name_starters: f.captions.name_starters.iter().map(|s| s.trim().to_string()).collect(),
             gallery_max_words: f.captions.gallery_max_words.unwrap_or(0),
             lead_caption_max_words: f.captions.lead_caption_max_words.unwrap_or(0),
+            echo_max_words: f.captions.echo_max_words.unwrap_or(0),
+            echo_min_share: match f.captions.echo_min_share {
+                Some(x) if (0.0..=1.0).contains(&x) && x > 0.0 => x,
+                Some(x) => anyhow::bail!("captions.echo_min_share ({x}) must be in (0, 1] in {origin}"),
+                None => 1.0,
+            },
             lead_opener_re: if f.captions.lead_openers.is_empty() {
                 None
             } else {
