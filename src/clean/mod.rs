@@ -68,7 +68,7 @@ impl Cleaner {
     /// rule can expose another, e.g. a lead prefix removed from the line after a
     /// headline-like first line). Real articles settle after the first round.
     pub fn clean(&self, text: &str) -> Document {
-        let (mut doc, mut dirty) = self.clean_once(text);
+        let (mut doc, mut dirty) = self.clean_once(text, true);
         // Only a round that cut lines apart (captions, glued lists, glued sentences),
         // left a headline-like first paragraph, cut a glued byline or kept an end mark
         // can change on a second round; all other articles are a fixed point already.
@@ -86,7 +86,7 @@ impl Cleaner {
                 doc.body = Vec::new();
                 None
             };
-            let (again, d) = self.clean_once(&text);
+            let (again, d) = self.clean_once(&text, false);
             dirty = d;
             let same = match &before {
                 Some(b) => again.body == *b,
@@ -128,7 +128,9 @@ impl Cleaner {
     /// normalised text: only lines a rule changes are copied, and each kept paragraph
     /// is allocated once, for the output. (Collecting every line into its own `String`
     /// before each stage made the peak 36x the input on a file of tiny lines.)
-    fn clean_once(&self, text: &str) -> (Document, bool) {
+    /// `first`: this round reads the input itself (not a previous round's body), so its
+    /// first line is the page's own first line.
+    fn clean_once(&self, text: &str, first_round: bool) -> (Document, bool) {
         let rules = &*self.rules;
         let text = text::normalize(text);
         let mut text: &str = &text;
@@ -208,7 +210,11 @@ impl Cleaner {
         }
         // Title: the first paragraph when it reads as a headline and the next does not.
         let mut title = None;
-        if paragraphs.len() >= 2 && is_title_like(&paragraphs[0]) && !is_title_like(&paragraphs[1]) {
+        // A headline may end in "!" or "?" ("Y đức đang bị suy giảm ở mức không thể chấp
+        // nhận được!"): taken only from the input's own first line (a later round's
+        // first paragraph is body text, and a short question there stays).
+        let headline = |p: &str| is_title_like(p) || (first_round && is_exclaimed_title(p));
+        if paragraphs.len() >= 2 && headline(&paragraphs[0]) && !is_title_like(&paragraphs[1]) {
             title = Some(paragraphs.remove(0));
         }
 
@@ -760,6 +766,17 @@ impl std::hash::Hasher for Fnv {
 fn is_title_like(p: &str) -> bool {
     let n = p.split_whitespace().count();
     (2..=MAX_TITLE_WORDS).contains(&n) && !ends_sentence(p) && !p.ends_with([':', ';', ','])
+}
+
+/// A headline ending in "!" or "?": one sentence of 2 to 30 words (no sentence end
+/// inside it), the first word capitalised.
+fn is_exclaimed_title(p: &str) -> bool {
+    let n = p.split_whitespace().count();
+    let t = p.trim_end_matches(['"', '”', '’', ')', ' ']);
+    (2..=MAX_TITLE_WORDS).contains(&n)
+        && t.ends_with(['!', '?'])
+        && text::sentence_spans(p).len() == 1
+        && p.starts_with(|c: char| c.is_uppercase() || matches!(c, '"' | '“'))
 }
 
 /// Cleans with the compiled-in rules only.
