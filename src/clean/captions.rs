@@ -44,6 +44,12 @@ fn name_end(line: &str, from: usize, rules: &Rules) -> Option<usize> {
             next_idx = k;
             break;
         }
+        // A word that only opens sentences ends the name: the article goes on there
+        // ("Ảnh: Tennis World | Việc Sharapova và Dimitrov yêu nhau ...").
+        if !accepted.is_empty() && rules.sentence_starters.contains(w) && !rules.name_starters.contains(w) {
+            next_idx = k;
+            break;
+        }
         let core = w.trim_end_matches([',', '.', ')', ';']);
         let connector = matches!(w, "-" | "–" | "/" | "&" | "|");
         let prev_caps = accepted.last().is_some_and(|(_, p)| {
@@ -274,8 +280,15 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
         {
             continue;
         }
+        // An intertitle right after the photo: the caption, then a short title-case
+        // run ("... đắp đê trước của nhà | Triều cường đạt kỷ lục mới | Theo ..."):
+        // the intertitle is article text.
+        let cap_len = intertitle_seam(seg, rules).unwrap_or(seg.len());
         out.pieces.push(line[cursor..s].trim().to_string());
-        out.captions.push(seg.to_string());
+        out.captions.push(seg[..cap_len].trim_end().to_string());
+        if cap_len < seg.len() {
+            out.pieces.push(seg[cap_len..].trim().to_string());
+        }
         cursor = i + 1;
     }
     let piece = line[cursor..].trim();
@@ -404,6 +417,28 @@ pub fn take_echo_captions(paragraphs: &mut [String], rules: &Rules) -> Vec<Strin
         *p = kept;
     }
     out
+}
+
+/// Where an intertitle starts at the end of a credit-less caption run: the last
+/// title-case word after a lower-case one (not a proper-noun cue: "sông Hồng") and
+/// before a lower-case one, leaving at least `uncredited_min_words` words of caption
+/// before it and 3 or more, but fewer than that, words of intertitle after it.
+fn intertitle_seam(seg: &str, rules: &Rules) -> Option<usize> {
+    let ws = words(seg);
+    let min = *rules.uncredited_words.start();
+    let n = ws.len();
+    (min..n.saturating_sub(3) + 1).rev().find_map(|k| {
+        let (off, w) = ws[k];
+        let prev = ws[k - 1].1;
+        let next = ws.get(k + 1)?.1;
+        let tail = n - k;
+        let seam = is_titlecase(w)
+            && is_lowercase_word(next)
+            && is_lowercase_word(prev)
+            && prev.chars().last().is_some_and(char::is_alphanumeric)
+            && !rules.proper_noun_cues.contains(&prev.to_lowercase());
+        (seam && (3..min).contains(&tail)).then_some(off)
+    })
 }
 
 /// Whether an unpunctuated run between two sentences reads as a caption rather than
