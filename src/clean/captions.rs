@@ -553,4 +553,50 @@ mod tests {
         let s = extract("Video: Trận đấu diễn ra sôi nổi.", &rules());
         assert!(s.captions.is_empty());
     }
+
+    #[test]
+    fn gallery_of_captions_before_a_closing_credit() {
+        // A line longer than a caption line: prose, then the gallery.
+        let prose =
+            "Ngày hội sinh viên diễn ra tại Đà Nẵng với nhiều hoạt động sôi nổi và hấp dẫn. ".repeat(6);
+        let line = prose.clone() + "Dưới đây là một số hình ảnh ghi nhanh sáng nay. Sinh viên đồng diễn Flashmob ấn tượng Tiết mục mở màn lôi cuốn sự chú ý của người xem Ban tổ chức tặng hoa cho đại diện các trường tham gia ngày hội Sinh viên đọ tài ca hát trong phần thi tài năng Các cửa hàng công nghệ số thu hút đông đảo sinh viên khám phá Photo: Hà Trung";
+        let s = extract(&line, &rules());
+        assert_eq!(s.pieces, vec![format!("{prose}Dưới đây là một số hình ảnh ghi nhanh sáng nay.")]);
+        assert_eq!(s.captions.len(), 1);
+    }
+
+    #[test]
+    fn lead_caption_before_a_dated_lead() {
+        let r = rules();
+        let mut p =
+            vec!["Hiện trường nơi xảy ra vụ việc. Vào hồi 14h ngày 1/11, người dân phát hiện một thi thể."
+                .to_string()];
+        assert_eq!(take_lead_caption(&mut p, &r).as_deref(), Some("Hiện trường nơi xảy ra vụ việc."));
+        assert_eq!(p, vec!["Vào hồi 14h ngày 1/11, người dân phát hiện một thi thể."]);
+        // A lead that does not open with its time keeps its first sentence.
+        let mut p = vec!["Giá vàng tăng mạnh. Theo DOJI, giá bán ra đạt 37 triệu đồng.".to_string()];
+        assert!(take_lead_caption(&mut p, &r).is_none());
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn echo_captions_restate_their_neighbour() {
+        let r = rules();
+        let mut p = vec!["Phút 65, Đình Bảo bứt phá tốc độ và dứt điểm lạnh lùng hạ gục thủ môn, giúp U21 Việt Nam cân bằng tỷ số trận đấu. Đình Bảo giúp U21 Việt Nam cân bằng tỷ số. Những phút còn lại diễn ra sôi nổi.".to_string()];
+        assert_eq!(take_echo_captions(&mut p, &r), vec!["Đình Bảo giúp U21 Việt Nam cân bằng tỷ số."]);
+        assert!(p[0].contains("Những phút còn lại") && p[0].starts_with("Phút 65"));
+        // Price lines repeat their words and carry numbers: kept.
+        let mut p = vec!["Công ty niêm yết giá vàng mua vào và bán ra 37,28 triệu đồng/lượng hôm nay. Giá bán ra 37 triệu đồng/lượng.".to_string()];
+        assert!(take_echo_captions(&mut p, &r).is_empty());
+    }
+
+    #[test]
+    fn intertitle_after_an_uncredited_caption_stays() {
+        let s = extract_uncredited(
+            "Người dân chờ nước rút mới dám vào nhà. Nước ngập khiến người dân phải đắp đê trước của nhà Triều cường đạt kỷ lục mới Theo trung tâm chống ngập, đỉnh triều là 1,58m.",
+            &rules(),
+        );
+        assert_eq!(s.captions, vec!["Nước ngập khiến người dân phải đắp đê trước của nhà"]);
+        assert!(s.pieces.iter().any(|p| p == "Triều cường đạt kỷ lục mới"), "{:?}", s.pieces);
+    }
 }

@@ -386,6 +386,15 @@ mod tests {
     }
 
     #[test]
+    fn unmarked_item_before_a_closing_list() {
+        let r = rules();
+        assert_eq!(
+            strip_markers("Giảm mạnh nhất là DHG (-2,6%). PXS: Ngày GDKHQ tạm ứng cổ tức đợt 1/2013 (7,5%) PVC: Ngày GDKHQ nhận cổ tức >> CTCK nhận định thị trường ngày 22/10 >> Góc nhìn kỹ thuật cho phiên 22/10", &r),
+            "Giảm mạnh nhất là DHG (-2,6%)."
+        );
+    }
+
+    #[test]
     fn headline_shapes() {
         assert!(is_headline_like("Quốc hội thông qua Luật Phòng, chống ma tuý (sửa đổi)"));
         assert!(!is_headline_like("Tại hội đàm, đồng chí Lázaro Alberto Álvarez Casas đã thông báo với Thứ trưởng Lê Văn Tuyến và Đoàn công tác về tình hình của Cuba nói chung."));

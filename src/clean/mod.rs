@@ -955,6 +955,35 @@ mod tests {
     }
 
     #[test]
+    fn short_bylines_and_sources_after_the_last_sentence() {
+        for (text, author) in [
+            ("Câu một của bài.\n\nĐại sứ quán hiện không bình luận về vụ việc. B.Ngân", Some("B.Ngân")),
+            ("Câu một của bài.\n\nLịch thi đấu sẽ diễn ra vào cuối tháng này. PV", Some("PV")),
+            ("Câu một của bài.\n\nHọ về quê ăn Tết bằng máy bay. L.N.", Some("L.N.")),
+        ] {
+            let d = clean_default(text);
+            assert_eq!(d.author.as_deref(), author, "{text}");
+            assert!(
+                d.body.last().is_some_and(|p| p.ends_with('.') && !p.contains(author.unwrap_or("#"))),
+                "{:?}",
+                d.body
+            );
+        }
+        let d = clean_default("Câu một của bài.\n\nĐây là logo mới. Nguồn: Yahoo");
+        assert_eq!(d.body.last().map(String::as_str), Some("Đây là logo mới."));
+        // A name ending a sentence of the article is not a byline.
+        let d = clean_default("Câu một của bài.\n\nHọ đã gặp ông Vinh. Theo BBC");
+        assert!(d.body.last().is_some_and(|p| p.contains("ông Vinh.")), "{:?}", d.body);
+    }
+
+    #[test]
+    fn exclaimed_headline_is_the_title() {
+        let d = clean_default("Y đức đang bị suy giảm ở mức không thể chấp nhận được!\n\nBộ trưởng nói như vậy tại phiên họp chiều nay.");
+        assert_eq!(d.title.as_deref(), Some("Y đức đang bị suy giảm ở mức không thể chấp nhận được!"));
+        assert_eq!(d.body, vec!["Bộ trưởng nói như vậy tại phiên họp chiều nay."]);
+    }
+
+    #[test]
     fn empty_input_gives_empty_body() {
         assert!(clean_default("").body.is_empty());
         assert!(clean_default("Tag\n\nChia sẻ\n").body.is_empty());
