@@ -13,11 +13,11 @@ struct Expected {
 }
 
 // Issue 16 target on these bodies: mean precision >= 0.995 with recall >= 0.995 (not
-// met yet). Measured on 61 bodies (33 added in issue 16, the one-line pages with glued
-// lists among them): P 0.97998, R 0.99839, F1 0.98785 (`cargo test --test clean_vnmds
-// labelled -- --nocapture`); on the first 28 it was P 0.981. This test guards what is
-// reached: a regression below it fails; recall must stay >= 0.995 (never drop real
-// content).
+// met yet). Measured on 61 bodies at the start of round 3: P 0.97998, R 0.99839; after
+// it: P 0.98870, R 0.99873. 14 more (labelled before the cleaner ran on them, scored
+// as a hold-out first: P 0.9852, R 0.9993) make 75: P 0.98804, R 0.99883, F1 0.99302
+// (`cargo run --example clean_eval`). This test guards what is reached: a regression
+// below it fails; recall must stay >= 0.995 (never drop real content).
 #[test]
 fn labelled_vnmds_bodies() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vnmds");
@@ -27,7 +27,7 @@ fn labelled_vnmds_bodies() {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     inputs.sort();
-    assert!(inputs.len() >= 60, "need at least 60 labelled bodies, have {}", inputs.len());
+    assert!(inputs.len() >= 75, "need at least 75 labelled bodies, have {}", inputs.len());
     let (mut sp, mut sr, mut sf) = (0.0, 0.0, 0.0);
     let mut report = String::new();
     for input in &inputs {
@@ -47,7 +47,7 @@ fn labelled_vnmds_bodies() {
     let (p, r, f) = (sp / n, sr / n, sf / n);
     // `cargo test --test clean_vnmds -- --nocapture` prints the figures.
     eprintln!("{} bodies: mean P {p:.5} R {r:.5} F1 {f:.5}\n{report}", inputs.len());
-    assert!(f >= 0.985 && p >= 0.979 && r >= 0.995, "mean P {p:.4} R {r:.4} F1 {f:.4}\n{report}");
+    assert!(f >= 0.9925 && p >= 0.9875 && r >= 0.995, "mean P {p:.4} R {r:.4} F1 {f:.4}\n{report}");
 }
 
 /// cluster_59/12242028 prints the whole article twice after its byline: its captions

@@ -10,7 +10,7 @@
 use super::rules::{at_word_start, Rules};
 use super::text::window;
 use super::text::{
-    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_start_before,
+    ends_sentence, is_capitalised, is_lowercase_word, is_titlecase, sentence_spans, sentence_start_before,
     sentence_start_within, squash_normalized, words,
 };
 
@@ -41,6 +41,12 @@ fn name_end(line: &str, from: usize, rules: &Rules) -> Option<usize> {
             break;
         }
         if w.ends_with(':') && !accepted.is_empty() {
+            next_idx = k;
+            break;
+        }
+        // A word that only opens sentences ends the name: the article goes on there
+        // ("Ảnh: Tennis World | Việc Sharapova và Dimitrov yêu nhau ...").
+        if !accepted.is_empty() && rules.sentence_starters.contains(w) && !rules.name_starters.contains(w) {
             next_idx = k;
             break;
         }
@@ -171,8 +177,18 @@ pub fn extract(line: &str, rules: &Rules) -> Split {
         } else {
             let s = sentence_start_before(line, before_end, cursor);
             // A caption glued to the start of a paragraph may be as long as a caption
-            // line; one in the middle of running text must be short.
-            let limit = if s == 0 { MAX_LINE_CAPTION_WORDS } else { MAX_SENTENCE_CAPTION_WORDS };
+            // line; one in the middle of running text must be short. A credit that
+            // ends the line after a long unpunctuated run closes a gallery: the
+            // photos' captions glued together without a full stop ("550 SV ... đồng
+            // diễn Flashmob ấn tượng Tiết mục mở màn ... Photo: Tài Teen – Hà Trung");
+            // prose of that length always ends a sentence somewhere.
+            let limit = if rest_is_empty && s > 0 {
+                rules.gallery_max_words.max(MAX_SENTENCE_CAPTION_WORDS)
+            } else if s == 0 {
+                MAX_LINE_CAPTION_WORDS
+            } else {
+                MAX_SENTENCE_CAPTION_WORDS
+            };
             if line[s..before_end].split_whitespace().count() <= limit {
                 s
             } else {
@@ -264,8 +280,15 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
         {
             continue;
         }
+        // An intertitle right after the photo: the caption, then a short title-case
+        // run ("... đắp đê trước của nhà | Triều cường đạt kỷ lục mới | Theo ..."):
+        // the intertitle is article text.
+        let cap_len = intertitle_seam(seg, rules).unwrap_or(seg.len());
         out.pieces.push(line[cursor..s].trim().to_string());
-        out.captions.push(seg.to_string());
+        out.captions.push(seg[..cap_len].trim_end().to_string());
+        if cap_len < seg.len() {
+            out.pieces.push(seg[cap_len..].trim().to_string());
+        }
         cursor = i + 1;
     }
     let piece = line[cursor..].trim();
@@ -274,6 +297,148 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
     }
     out.pieces.retain(|p| !p.is_empty());
     out
+}
+
+/// Takes out the lead photo's caption printed as the first sentence without a credit
+/// ("Chiếc Ipad “tố” trộm nhờ được cài GPS. Sáng 29.10, anh Quốc đến ..."): a short
+/// first sentence (`captions.lead_caption_max_words`) ending in a full stop, directly
+/// followed by a sentence that opens the way a news lead does, with its time
+/// (`captions.lead_openers`: "Ngày 1/11, ...", "Chiều 4/11, ..."). A news story's
+/// first sentence is that lead; what comes before it is the photo's.
+pub fn take_lead_caption(paragraphs: &mut Vec<String>, rules: &Rules) -> Option<String> {
+    let re = rules.lead_opener_re.as_ref()?;
+    let max = rules.lead_caption_max_words;
+    let first = paragraphs.first()?;
+    // Only the first two sentences matter: a bounded window keeps this linear.
+    let head = window(first, 0, 2000);
+    let spans = sentence_spans(head);
+    let &(a, b) = spans.first()?;
+    let cap = &head[a..b];
+    if !cap.ends_with('.') || cap.split(' ').count() > max || re.is_match(cap) {
+        return None;
+    }
+    let next: &str = match spans.get(1) {
+        Some(&(c, d)) => &head[c..d],
+        None if b >= first.len() => paragraphs.get(1)?.as_str(),
+        None => return None,
+    };
+    if !re.is_match(next) {
+        return None;
+    }
+    let caption = cap.to_string();
+    match spans.get(1) {
+        Some(&(c, _)) => {
+            paragraphs[0].drain(..c);
+        }
+        None => {
+            paragraphs.remove(0);
+        }
+    }
+    Some(caption)
+}
+
+/// Longest neighbour sentence (words) an echo caption is compared with: a caption
+/// echoes a sentence of ordinary length; a longer run is not read word by word.
+const MAX_ECHO_NEIGHBOUR_WORDS: usize = 200;
+
+/// Takes out captions printed as a short sentence that echoes the sentence next to it
+/// ("... Đình Bảo bứt phá tốc độ và dứt điểm lạnh lùng hạ gục thủ môn Prendegast, cân
+/// bằng tỷ số trận đấu. Đình Bảo giúp U21 Việt Nam cân bằng tỷ số. Những phút còn lại
+/// ..."; "Ông Quý Kiến Nghiệp. Theo hãng tin Xinhua, ông Quý Kiến Nghiệp bị sa thải"):
+/// the photo's caption restates what the text beside it says. A sentence of
+/// 4..=`captions.echo_max_words` words ending in a full stop, with no comma (a clause
+/// of an argument) and no bare number (list lines such as prices and scores repeat
+/// their words), whose words are at least `captions.echo_min_share` words of one
+/// longer neighbouring sentence. Linear: each sentence is compared with its two
+/// neighbours, bounded in length.
+pub fn take_echo_captions(paragraphs: &mut [String], rules: &Rules) -> Vec<String> {
+    let mut out = Vec::new();
+    let max = rules.echo_max_words;
+    if max < 4 {
+        return out;
+    }
+    let lower_words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+            .collect()
+    };
+    for p in paragraphs.iter_mut() {
+        let spans = sentence_spans(p);
+        if spans.len() < 2 {
+            continue;
+        }
+        let mut drop = vec![false; spans.len()];
+        for k in 0..spans.len() {
+            let (a, b) = spans[k];
+            let t = &p[a..b];
+            let n = t.split(' ').count();
+            if !(4..=max).contains(&n)
+                || !t.ends_with('.')
+                || t.contains(", ")
+                || t.split(|c: char| !c.is_alphanumeric())
+                    .any(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()))
+            {
+                continue;
+            }
+            let mine = lower_words(t);
+            let echoes = [k.checked_sub(1), Some(k + 1)].into_iter().flatten().any(|j| {
+                let Some(&(c, d)) = spans.get(j) else { return false };
+                if drop[j] {
+                    return false;
+                }
+                let other = &p[c..d];
+                let m = other.split(' ').count();
+                if m <= n || m > MAX_ECHO_NEIGHBOUR_WORDS {
+                    return false;
+                }
+                let theirs: std::collections::HashSet<String> = lower_words(other).into_iter().collect();
+                let shared = mine.iter().filter(|w| theirs.contains(*w)).count();
+                shared as f64 >= rules.echo_min_share * mine.len() as f64
+            });
+            if echoes {
+                drop[k] = true;
+            }
+        }
+        if !drop.iter().any(|&d| d) {
+            continue;
+        }
+        let mut kept = String::with_capacity(p.len());
+        for (&(a, b), &d) in spans.iter().zip(&drop) {
+            if d {
+                out.push(p[a..b].to_string());
+                continue;
+            }
+            if !kept.is_empty() {
+                kept.push(' ');
+            }
+            kept.push_str(&p[a..b]);
+        }
+        *p = kept;
+    }
+    out
+}
+
+/// Where an intertitle starts at the end of a credit-less caption run: the last
+/// title-case word after a lower-case one (not a proper-noun cue: "sông Hồng") and
+/// before a lower-case one, leaving at least `uncredited_min_words` words of caption
+/// before it and 3 or more, but fewer than that, words of intertitle after it.
+fn intertitle_seam(seg: &str, rules: &Rules) -> Option<usize> {
+    let ws = words(seg);
+    let min = *rules.uncredited_words.start();
+    let n = ws.len();
+    (min..n.saturating_sub(3) + 1).rev().find_map(|k| {
+        let (off, w) = ws[k];
+        let prev = ws[k - 1].1;
+        let next = ws.get(k + 1)?.1;
+        let tail = n - k;
+        let seam = is_titlecase(w)
+            && is_lowercase_word(next)
+            && is_lowercase_word(prev)
+            && prev.chars().last().is_some_and(char::is_alphanumeric)
+            && !rules.proper_noun_cues.contains(&prev.to_lowercase());
+        (seam && (3..min).contains(&tail)).then_some(off)
+    })
 }
 
 /// Whether an unpunctuated run between two sentences reads as a caption rather than
@@ -387,5 +552,51 @@ mod tests {
     fn prose_label_is_not_a_credit() {
         let s = extract("Video: Trận đấu diễn ra sôi nổi.", &rules());
         assert!(s.captions.is_empty());
+    }
+
+    #[test]
+    fn gallery_of_captions_before_a_closing_credit() {
+        // A line longer than a caption line: prose, then the gallery.
+        let prose =
+            "Ngày hội sinh viên diễn ra tại Đà Nẵng với nhiều hoạt động sôi nổi và hấp dẫn. ".repeat(6);
+        let line = prose.clone() + "Dưới đây là một số hình ảnh ghi nhanh sáng nay. Sinh viên đồng diễn Flashmob ấn tượng Tiết mục mở màn lôi cuốn sự chú ý của người xem Ban tổ chức tặng hoa cho đại diện các trường tham gia ngày hội Sinh viên đọ tài ca hát trong phần thi tài năng Các cửa hàng công nghệ số thu hút đông đảo sinh viên khám phá Photo: Hà Trung";
+        let s = extract(&line, &rules());
+        assert_eq!(s.pieces, vec![format!("{prose}Dưới đây là một số hình ảnh ghi nhanh sáng nay.")]);
+        assert_eq!(s.captions.len(), 1);
+    }
+
+    #[test]
+    fn lead_caption_before_a_dated_lead() {
+        let r = rules();
+        let mut p =
+            vec!["Hiện trường nơi xảy ra vụ việc. Vào hồi 14h ngày 1/11, người dân phát hiện một thi thể."
+                .to_string()];
+        assert_eq!(take_lead_caption(&mut p, &r).as_deref(), Some("Hiện trường nơi xảy ra vụ việc."));
+        assert_eq!(p, vec!["Vào hồi 14h ngày 1/11, người dân phát hiện một thi thể."]);
+        // A lead that does not open with its time keeps its first sentence.
+        let mut p = vec!["Giá vàng tăng mạnh. Theo DOJI, giá bán ra đạt 37 triệu đồng.".to_string()];
+        assert!(take_lead_caption(&mut p, &r).is_none());
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn echo_captions_restate_their_neighbour() {
+        let r = rules();
+        let mut p = vec!["Phút 65, Đình Bảo bứt phá tốc độ và dứt điểm lạnh lùng hạ gục thủ môn, giúp U21 Việt Nam cân bằng tỷ số trận đấu. Đình Bảo giúp U21 Việt Nam cân bằng tỷ số. Những phút còn lại diễn ra sôi nổi.".to_string()];
+        assert_eq!(take_echo_captions(&mut p, &r), vec!["Đình Bảo giúp U21 Việt Nam cân bằng tỷ số."]);
+        assert!(p[0].contains("Những phút còn lại") && p[0].starts_with("Phút 65"));
+        // Price lines repeat their words and carry numbers: kept.
+        let mut p = vec!["Công ty niêm yết giá vàng mua vào và bán ra 37,28 triệu đồng/lượng hôm nay. Giá bán ra 37 triệu đồng/lượng.".to_string()];
+        assert!(take_echo_captions(&mut p, &r).is_empty());
+    }
+
+    #[test]
+    fn intertitle_after_an_uncredited_caption_stays() {
+        let s = extract_uncredited(
+            "Người dân chờ nước rút mới dám vào nhà. Nước ngập khiến người dân phải đắp đê trước của nhà Triều cường đạt kỷ lục mới Theo trung tâm chống ngập, đỉnh triều là 1,58m.",
+            &rules(),
+        );
+        assert_eq!(s.captions, vec!["Nước ngập khiến người dân phải đắp đê trước của nhà"]);
+        assert!(s.pieces.iter().any(|p| p == "Triều cường đạt kỷ lục mới"), "{:?}", s.pieces);
     }
 }

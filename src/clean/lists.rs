@@ -148,6 +148,21 @@ pub fn strip_markers(line: &str, rules: &Rules) -> String {
         {
             j = ws.len();
         }
+        // A run that ends the line is the page's related list; an unpunctuated
+        // headline-sized segment right before it, after the last sentence, is one more
+        // item of it printed without a marker ("... (-2,6%). PXS: Ngày GDKHQ tạm ứng
+        // cổ tức đợt 1/2013 (7,5%) PVC: Ngày GDKHQ ... >> CTCK nhận định ...").
+        if j >= ws.len() && k > 0 {
+            let floor = k.saturating_sub(MAX_HEADLINE_WORDS + 1);
+            let back = (floor..k).rev().find(|&i| !no_sentence_end(std::iter::once(ws[i].1)));
+            if let Some(b) = back {
+                if k - (b + 1) >= MIN_TAIL_ITEM_WORDS {
+                    for flag in keep.iter_mut().take(k).skip(b + 1) {
+                        *flag = false;
+                    }
+                }
+            }
+        }
         for flag in keep.iter_mut().take(j).skip(k) {
             *flag = false;
         }
@@ -368,6 +383,15 @@ mod tests {
         // "Tin mới" opening a sentence of the article (no seam before its end) stays.
         let s = "Hôm qua có mưa. Tin mới Nhất của đài cho biết trời sẽ nắng.";
         assert_eq!(strip_inline_headings(s, &r), vec![s.to_string()]);
+    }
+
+    #[test]
+    fn unmarked_item_before_a_closing_list() {
+        let r = rules();
+        assert_eq!(
+            strip_markers("Giảm mạnh nhất là DHG (-2,6%). PXS: Ngày GDKHQ tạm ứng cổ tức đợt 1/2013 (7,5%) PVC: Ngày GDKHQ nhận cổ tức >> CTCK nhận định thị trường ngày 22/10 >> Góc nhìn kỹ thuật cho phiên 22/10", &r),
+            "Giảm mạnh nhất là DHG (-2,6%)."
+        );
     }
 
     #[test]

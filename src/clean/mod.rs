@@ -68,7 +68,7 @@ impl Cleaner {
     /// rule can expose another, e.g. a lead prefix removed from the line after a
     /// headline-like first line). Real articles settle after the first round.
     pub fn clean(&self, text: &str) -> Document {
-        let (mut doc, mut dirty) = self.clean_once(text);
+        let (mut doc, mut dirty) = self.clean_once(text, true);
         // Only a round that cut lines apart (captions, glued lists, glued sentences),
         // left a headline-like first paragraph, cut a glued byline or kept an end mark
         // can change on a second round; all other articles are a fixed point already.
@@ -86,7 +86,7 @@ impl Cleaner {
                 doc.body = Vec::new();
                 None
             };
-            let (again, d) = self.clean_once(&text);
+            let (again, d) = self.clean_once(&text, false);
             dirty = d;
             let same = match &before {
                 Some(b) => again.body == *b,
@@ -128,7 +128,9 @@ impl Cleaner {
     /// normalised text: only lines a rule changes are copied, and each kept paragraph
     /// is allocated once, for the output. (Collecting every line into its own `String`
     /// before each stage made the peak 36x the input on a file of tiny lines.)
-    fn clean_once(&self, text: &str) -> (Document, bool) {
+    /// `first`: this round reads the input itself (not a previous round's body), so its
+    /// first line is the page's own first line.
+    fn clean_once(&self, text: &str, first_round: bool) -> (Document, bool) {
         let rules = &*self.rules;
         let text = text::normalize(text);
         let mut text: &str = &text;
@@ -193,7 +195,7 @@ impl Cleaner {
             }
         }
         drop(lines);
-        let Flow { pass1, pass2, mut dirty, captions: caption_list, out: mut paragraphs, .. } = flow;
+        let Flow { pass1, pass2, mut dirty, captions: mut caption_list, out: mut paragraphs, .. } = flow;
         // The first date line of the first pass, else of the second (as when the passes
         // ran one after the other over all lines).
         let mut published = header_date.or(pass1.published).or(pass2.published);
@@ -208,7 +210,11 @@ impl Cleaner {
         }
         // Title: the first paragraph when it reads as a headline and the next does not.
         let mut title = None;
-        if paragraphs.len() >= 2 && is_title_like(&paragraphs[0]) && !is_title_like(&paragraphs[1]) {
+        // A headline may end in "!" or "?" ("Y đức đang bị suy giảm ở mức không thể chấp
+        // nhận được!"): taken only from the input's own first line (a later round's
+        // first paragraph is body text, and a short question there stays).
+        let headline = |p: &str| is_title_like(p) || (first_round && is_exclaimed_title(p));
+        if paragraphs.len() >= 2 && headline(&paragraphs[0]) && !is_title_like(&paragraphs[1]) {
             title = Some(paragraphs.remove(0));
         }
 
@@ -219,6 +225,17 @@ impl Cleaner {
 
         // Lead prefix such as "(PLO)-" or "VTV.vn -".
         if self.strip_lead(&mut paragraphs) {
+            dirty = true;
+        }
+        // A lead photo's caption printed as the first sentence, without a credit.
+        if let Some(c) = captions::take_lead_caption(&mut paragraphs, rules) {
+            caption_list.push(c);
+            dirty = true;
+        }
+        // Short caption sentences that echo the sentence beside them.
+        let echoes = captions::take_echo_captions(&mut paragraphs, rules);
+        if !echoes.is_empty() {
+            caption_list.extend(echoes);
             dirty = true;
         }
 
@@ -342,6 +359,34 @@ impl Cleaner {
                 }
             }
             break;
+        }
+        // A short byline (initials, "PV") after the last sentence or as the last
+        // paragraph: "... về vụ việc. B.Ngân", "... cho biết. Nh. Thạch (AFP)".
+        if let (Some(re), Some(last)) = (rules.short_byline_re.as_ref(), paragraphs.last()) {
+            let mut from = last.len().saturating_sub(80);
+            while !last.is_char_boundary(from) {
+                from += 1;
+            }
+            if let Some(c) = re.captures_at(last, from) {
+                if let (Some(all), Some(name)) = (c.get(0), c.name("name")) {
+                    let before = last[..all.start()].trim_end();
+                    let after_sentence =
+                        if before.is_empty() { paragraphs.len() >= 2 } else { ends_sentence(before) };
+                    if after_sentence && (all.start() >= from || from == 0) {
+                        let name = name.as_str().trim().to_string();
+                        author.get_or_insert(name);
+                        if before.is_empty() {
+                            paragraphs.pop();
+                        } else {
+                            let cut = before.len();
+                            if let Some(l) = paragraphs.last_mut() {
+                                l.truncate(cut);
+                            }
+                        }
+                        return true;
+                    }
+                }
+            }
         }
         // A byline glued after the last sentence ("... xử tội gì? Bạch Dương").
         if let Some(last) = paragraphs.last_mut() {
@@ -723,6 +768,17 @@ fn is_title_like(p: &str) -> bool {
     (2..=MAX_TITLE_WORDS).contains(&n) && !ends_sentence(p) && !p.ends_with([':', ';', ','])
 }
 
+/// A headline ending in "!" or "?": one sentence of 2 to 30 words (no sentence end
+/// inside it), the first word capitalised.
+fn is_exclaimed_title(p: &str) -> bool {
+    let n = p.split_whitespace().count();
+    let t = p.trim_end_matches(['"', '”', '’', ')', ' ']);
+    (2..=MAX_TITLE_WORDS).contains(&n)
+        && t.ends_with(['!', '?'])
+        && text::sentence_spans(p).len() == 1
+        && p.starts_with(|c: char| c.is_uppercase() || matches!(c, '"' | '“'))
+}
+
 /// Cleans with the compiled-in rules only.
 pub fn clean_default(text: &str) -> Document {
     static CLEANER: OnceLock<Option<Cleaner>> = OnceLock::new();
@@ -896,6 +952,35 @@ mod tests {
             "Bài viết có nội dung thật.\n\nTag\n\nIn\nChia sẻFacebook\n\nTin liên quan\n\nTiêu đề một\n\nTiêu đề một\n\n[quảng cáo]",
         );
         assert_eq!(d.body, vec!["Bài viết có nội dung thật."]);
+    }
+
+    #[test]
+    fn short_bylines_and_sources_after_the_last_sentence() {
+        for (text, author) in [
+            ("Câu một của bài.\n\nĐại sứ quán hiện không bình luận về vụ việc. B.Ngân", Some("B.Ngân")),
+            ("Câu một của bài.\n\nLịch thi đấu sẽ diễn ra vào cuối tháng này. PV", Some("PV")),
+            ("Câu một của bài.\n\nHọ về quê ăn Tết bằng máy bay. L.N.", Some("L.N.")),
+        ] {
+            let d = clean_default(text);
+            assert_eq!(d.author.as_deref(), author, "{text}");
+            assert!(
+                d.body.last().is_some_and(|p| p.ends_with('.') && !p.contains(author.unwrap_or("#"))),
+                "{:?}",
+                d.body
+            );
+        }
+        let d = clean_default("Câu một của bài.\n\nĐây là logo mới. Nguồn: Yahoo");
+        assert_eq!(d.body.last().map(String::as_str), Some("Đây là logo mới."));
+        // A name ending a sentence of the article is not a byline.
+        let d = clean_default("Câu một của bài.\n\nHọ đã gặp ông Vinh. Theo BBC");
+        assert!(d.body.last().is_some_and(|p| p.contains("ông Vinh.")), "{:?}", d.body);
+    }
+
+    #[test]
+    fn exclaimed_headline_is_the_title() {
+        let d = clean_default("Y đức đang bị suy giảm ở mức không thể chấp nhận được!\n\nBộ trưởng nói như vậy tại phiên họp chiều nay.");
+        assert_eq!(d.title.as_deref(), Some("Y đức đang bị suy giảm ở mức không thể chấp nhận được!"));
+        assert_eq!(d.body, vec!["Bộ trưởng nói như vậy tại phiên họp chiều nay."]);
     }
 
     #[test]

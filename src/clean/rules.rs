@@ -43,6 +43,12 @@ struct CaptionsFile {
     uncredited_max_words: Option<usize>,
     #[serde(default)]
     name_starters: Vec<String>,
+    gallery_max_words: Option<usize>,
+    lead_caption_max_words: Option<usize>,
+    echo_max_words: Option<usize>,
+    echo_min_share: Option<f64>,
+    #[serde(default)]
+    lead_openers: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +108,8 @@ struct TailFile {
     trailing_patterns: Vec<String>,
     #[serde(default)]
     agencies: Vec<String>,
+    #[serde(default)]
+    short_bylines: Vec<String>,
 }
 
 impl RulesFile {
@@ -123,11 +131,18 @@ impl RulesFile {
         self.tail.source_patterns.extend(o.tail.source_patterns);
         self.tail.trailing_patterns.extend(o.tail.trailing_patterns);
         self.tail.agencies.extend(o.tail.agencies);
+        self.tail.short_bylines.extend(o.tail.short_bylines);
         self.captions.uncredited_min_words =
             o.captions.uncredited_min_words.or(self.captions.uncredited_min_words);
         self.captions.uncredited_max_words =
             o.captions.uncredited_max_words.or(self.captions.uncredited_max_words);
         self.captions.name_starters.extend(o.captions.name_starters);
+        self.captions.gallery_max_words = o.captions.gallery_max_words.or(self.captions.gallery_max_words);
+        self.captions.lead_caption_max_words =
+            o.captions.lead_caption_max_words.or(self.captions.lead_caption_max_words);
+        self.captions.lead_openers.extend(o.captions.lead_openers);
+        self.captions.echo_max_words = o.captions.echo_max_words.or(self.captions.echo_max_words);
+        self.captions.echo_min_share = o.captions.echo_min_share.or(self.captions.echo_min_share);
     }
 }
 
@@ -169,6 +184,20 @@ pub struct Rules {
     /// after a capitalised word they do not end a credit-less caption
     /// (`captions.name_starters`).
     pub name_starters: HashSet<String>,
+    /// Longest unpunctuated run before a credit that ends its line taken as the
+    /// captions of a gallery (`captions.gallery_max_words`; 0: no gallery rule).
+    pub gallery_max_words: usize,
+    /// A first sentence of at most this many words followed by a news lead that opens
+    /// with its time ([`Rules::lead_opener_re`]) is the lead photo's caption
+    /// (`captions.lead_caption_max_words`; 0: no such rule).
+    pub lead_caption_max_words: usize,
+    /// Echo captions: a short sentence (at most `captions.echo_max_words` words; 0: no
+    /// such rule) whose words are at least `captions.echo_min_share` of a neighbour's.
+    pub echo_max_words: usize,
+    pub echo_min_share: f64,
+    /// How a news lead opens ("Sáng 29.10, ...", "Ngày 1/11, ..."), anchored at the
+    /// start of the sentence (`captions.lead_openers`).
+    pub lead_opener_re: Option<Regex>,
     /// Lead prefixes, alternated.
     pub lead_re: Option<Regex>,
     /// End marks, e.g. "/.".
@@ -179,6 +208,9 @@ pub struct Rules {
     pub trailing_re: Option<Regex>,
     /// Agency tags that mark bylines, upper-cased.
     pub agencies: HashSet<String>,
+    /// Short bylines (initials, "PV") after the last sentence, anchored at the end of
+    /// the paragraph, an optional "(tag)" allowed (`tail.short_bylines`).
+    pub short_byline_re: Option<Regex>,
     /// Longest furniture line key, in bytes (longer lines are not compared).
     pub max_furniture_key: usize,
     /// Longest furniture prefix / list heading, in chars (only that much of a line is
@@ -259,6 +291,8 @@ fn parse(text: &str, origin: &str) -> Result<RulesFile> {
         ("lead.prefixes", &file.lead.prefixes),
         ("tail.source_patterns", &file.tail.source_patterns),
         ("tail.trailing_patterns", &file.tail.trailing_patterns),
+        ("tail.short_bylines", &file.tail.short_bylines),
+        ("captions.lead_openers", &file.captions.lead_openers),
     ] {
         for p in pats {
             Regex::new(p).with_context(|| format!("bad {what} entry {p:?} in rules file {origin}"))?;
@@ -429,8 +463,34 @@ impl Rules {
             source_re: compile_alternation("tail.source_patterns", &origin, &f.tail.source_patterns)?,
             trailing_re: compile_alternation("tail.trailing_patterns", &origin, &f.tail.trailing_patterns)?,
             agencies: f.tail.agencies.iter().map(|s| s.to_uppercase()).collect(),
+            short_byline_re: if f.tail.short_bylines.is_empty() {
+                None
+            } else {
+                let alts: Vec<String> = f.tail.short_bylines.iter().map(|p| format!("(?:{p})")).collect();
+                Some(
+                    Regex::new(&format!(r"(?:^|\s)(?P<name>{})(?:\s*\([^()]{{1,30}}\))?$", alts.join("|")))
+                        .with_context(|| format!("bad tail.short_bylines in {origin}"))?,
+                )
+            },
             uncredited_words,
             name_starters: f.captions.name_starters.iter().map(|s| s.trim().to_string()).collect(),
+            gallery_max_words: f.captions.gallery_max_words.unwrap_or(0),
+            lead_caption_max_words: f.captions.lead_caption_max_words.unwrap_or(0),
+            echo_max_words: f.captions.echo_max_words.unwrap_or(0),
+            echo_min_share: match f.captions.echo_min_share {
+                Some(x) if (0.0..=1.0).contains(&x) && x > 0.0 => x,
+                Some(x) => anyhow::bail!("captions.echo_min_share ({x}) must be in (0, 1] in {origin}"),
+                None => 1.0,
+            },
+            lead_opener_re: if f.captions.lead_openers.is_empty() {
+                None
+            } else {
+                let alts: Vec<String> = f.captions.lead_openers.iter().map(|p| format!("(?:{p})")).collect();
+                Some(
+                    Regex::new(&format!("^(?:{})", alts.join("|")))
+                        .with_context(|| format!("bad captions.lead_openers in {origin}"))?,
+                )
+            },
         })
     }
 
