@@ -21,6 +21,11 @@
 //! boilerplate and link-dense blocks, with captions (`figcaption`, caption hints) and
 //! the byline taken apart. A lead/sapo block (class hints) just before the container
 //! is kept: dropping the lead is Readability's most reported bug.
+//!
+//! Class/id hints can name a wrapper after a part it holds ("post-and-ads-container",
+//! "authors-container" around a whole paper): an element chrome or byline by a hint
+//! that holds `wrapper_ratio` times the chosen body's score in text is such a wrapper,
+//! and the page is walked once more with those hints ignored (rare: a few pages in a hundred).
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
@@ -163,6 +168,9 @@ struct Frame {
     /// section, or the whole page in an ASP.NET `form`).
     tag_chrome: bool,
     anchor: bool,
+    /// Chrome or byline by a boilerplate or byline class/id hint: a wrapper candidate
+    /// (see `Scoring::wrapper_ratio`).
+    hinted: bool,
     /// Chrome whose text weighs only `chrome_weight` against the elements holding it
     /// (comment threads: often longer than the post whose wrapper holds them).
     light: bool,
@@ -178,6 +186,8 @@ struct Frame {
     first_block: usize,
     good: f64,
     bad: f64,
+    /// Characters of every block in the subtree, however scored.
+    total: f64,
 }
 
 /// Running state of the walk.
@@ -198,6 +208,10 @@ struct Walk<'r> {
     bold: u32,
     item: u32,
     attr_buf: String,
+    /// Elements whose boilerplate and byline hints are ignored (wrappers found by the first pass).
+    exempt: &'r [NodeId],
+    /// (text held, element) of each element chrome or byline by a hint, for the wrapper check.
+    hinted: Vec<(f64, NodeId)>,
     /// (score, first block, end) of every closed element with a positive score that
     /// is not inside chrome.
     candidates: Vec<(f64, usize, usize)>,
@@ -270,6 +284,7 @@ impl Walk<'_> {
         if let Some(top) = self.stack.last_mut() {
             top.good += good;
             top.bad += bad;
+            top.total += chars;
         }
         self.blocks.push(b);
     }
@@ -363,7 +378,16 @@ impl Walk<'_> {
                 self.attr_buf.push_str(i);
             }
             self.attr_buf.make_ascii_lowercase();
-            let k = self.rules.hint_kinds(&self.attr_buf);
+            let mut k = self.rules.hint_kinds(&self.attr_buf);
+            if k & (kind::BYLINE | kind::BOILERPLATE) != 0 {
+                if self.exempt.contains(&id) {
+                    k &= !(kind::BYLINE | kind::BOILERPLATE);
+                } else {
+                    // Chrome by its tag or role already (`<footer class="page-footer">`):
+                    // the hint only repeats it.
+                    f.hinted = !f.chrome && k & (kind::CAPTION | kind::COMMENTS) == 0;
+                }
+            }
             if k & kind::CAPTION != 0 {
                 f.caption = true;
             } else if k & kind::BYLINE != 0 && k & kind::AUTHOR_BIO == 0 {
@@ -414,6 +438,14 @@ impl Walk<'_> {
         if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
             f.chrome = false;
         }
+        if f.hinted {
+            // What the element would weigh were the hint wrong: its good text as chrome,
+            // all its text as a byline (byline blocks are not scored).
+            let held = if f.byline { f.total } else { f.good };
+            if let Some(id) = f.id {
+                self.hinted.push((held, id));
+            }
+        }
         if f.chrome && !f.anchor {
             for b in &mut self.blocks[f.first_block..] {
                 b.skip = true;
@@ -431,6 +463,7 @@ impl Walk<'_> {
         if let Some(parent) = self.stack.last_mut() {
             parent.good += f.good;
             parent.bad += f.bad;
+            parent.total += f.total;
             parent.anchor |= f.anchor;
         }
         Some(f)
@@ -439,7 +472,27 @@ impl Walk<'_> {
 
 /// The blocks of a page, the best-scoring element's block range and score, and the
 /// range of the `forced` element (for `examples/html_eval.rs --debug` and [`extract`]).
+/// A boilerplate or byline hint on an element holding more than `wrapper_ratio` times
+/// the chosen body's score in text names a part the element holds, not the element:
+/// such pages are walked again with those hints ignored.
 pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
+    let (walked, hinted) = walk_once(doc, rules, forced, &[]);
+    let s = &rules.scoring;
+    let best = walked.1.map_or(0.0, |b| b.0).max(0.0);
+    let floor = (best * s.wrapper_ratio).max(s.tag_chrome_max_chars as f64);
+    let wrappers: Vec<NodeId> = hinted.iter().filter(|h| h.0 > floor).map(|h| h.1).collect();
+    if wrappers.is_empty() {
+        return walked;
+    }
+    walk_once(doc, rules, forced, &wrappers).0
+}
+
+fn walk_once(
+    doc: &Html,
+    rules: &HtmlRules,
+    forced: Option<NodeId>,
+    exempt: &[NodeId],
+) -> (Walked, Vec<(f64, NodeId)>) {
     let mut w = Walk {
         rules,
         stack: Vec::with_capacity(64),
@@ -456,6 +509,8 @@ pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
         bold: 0,
         item: 0,
         attr_buf: String::new(),
+        exempt,
+        hinted: Vec::new(),
         candidates: Vec::new(),
     };
     let mut forced_range: Option<(usize, usize)> = None;
@@ -490,7 +545,7 @@ pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
             best = Some(c);
         }
     }
-    (w.blocks, best, forced_range)
+    ((w.blocks, best, forced_range), w.hinted)
 }
 
 /// Extracts the main content of a parsed page. `forced` is the element a site rule
