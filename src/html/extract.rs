@@ -115,6 +115,10 @@ pub struct Block {
     pub right: bool,
     /// Inside a list item or a table cell (`li`, `dt`, `dd`, `td`, `th`).
     pub item: bool,
+    /// Stack depth of the innermost date-hinted element holding text of this block (0:
+    /// none): a date element that turns out to hold a whole post ("status-publish" on
+    /// WordPress's `article`) clears the flag of its own blocks.
+    date_owner: u32,
 }
 
 impl Block {
@@ -207,6 +211,8 @@ struct Walk<'r> {
     link: u32,
     bold: u32,
     item: u32,
+    /// Stack depths of the open date-hinted elements.
+    date_depths: Vec<u32>,
     attr_buf: String,
     /// Elements whose boilerplate and byline hints are ignored (wrappers found by the first pass).
     exempt: &'r [NodeId],
@@ -250,6 +256,9 @@ impl Walk<'_> {
             self.cur.lead |= self.lead > 0;
             self.cur.byline |= self.byline > 0;
             self.cur.date |= self.date > 0;
+            if let Some(&d) = self.date_depths.last() {
+                self.cur.date_owner = self.cur.date_owner.max(d);
+            }
         }
     }
 
@@ -417,6 +426,9 @@ impl Walk<'_> {
         self.link += u32::from(f.link);
         self.bold += u32::from(f.bold);
         self.item += u32::from(f.item);
+        if f.date {
+            self.date_depths.push(self.stack.len() as u32 + 1);
+        }
         self.stack.push(f);
     }
 
@@ -435,6 +447,19 @@ impl Walk<'_> {
         self.link -= u32::from(f.link);
         self.bold -= u32::from(f.bold);
         self.item -= u32::from(f.item);
+        if f.date {
+            self.date_depths.pop();
+            if f.total > self.rules.scoring.dateline_max_chars as f64 {
+                // Not a dateline: a wrapper whose class says "publish" or "time".
+                let depth = self.stack.len() as u32 + 1;
+                for b in &mut self.blocks[f.first_block..] {
+                    if b.date_owner == depth {
+                        b.date = false;
+                        b.date_owner = 0;
+                    }
+                }
+            }
+        }
         if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
             f.chrome = false;
         }
@@ -508,6 +533,7 @@ fn walk_once(
         link: 0,
         bold: 0,
         item: 0,
+        date_depths: Vec::new(),
         attr_buf: String::new(),
         exempt,
         hinted: Vec::new(),

@@ -69,17 +69,26 @@ pub struct Scoring {
     /// ("post-and-ads-container", "authors-container"), not the box itself.
     #[serde(default = "builtin_wrapper_ratio")]
     pub wrapper_ratio: f64,
+    /// An element with a date hint holding more text than this (characters) is not a
+    /// dateline ("status-publish" on a WordPress post, "timeline"): its blocks stay body.
+    #[serde(default = "builtin_dateline_max_chars")]
+    pub dateline_max_chars: usize,
 }
 
 /// One value of the built-in `[scoring]` table (config/html.toml), for user tables
 /// written before the key existed.
 fn builtin_scoring(key: &str) -> Option<f64> {
     let v: toml::Value = toml::from_str(DEFAULT_HTML_RULES).ok()?;
-    v.get("scoring")?.get(key)?.as_float()
+    let v = v.get("scoring")?.get(key)?;
+    v.as_float().or_else(|| v.as_integer().map(|n| n as f64))
 }
 
 fn builtin_chrome_weight() -> f64 {
     builtin_scoring("chrome_weight").unwrap_or(0.5)
+}
+
+fn builtin_dateline_max_chars() -> usize {
+    builtin_scoring("dateline_max_chars").map_or(300, |v| v.max(0.0) as usize)
 }
 
 fn builtin_wrapper_ratio() -> f64 {
@@ -332,6 +341,7 @@ mod tests {
         let b = HtmlRules::builtin().unwrap().scoring;
         assert_eq!(r.scoring.chrome_weight, b.chrome_weight);
         assert_eq!(r.scoring.wrapper_ratio, b.wrapper_ratio);
+        assert_eq!(r.scoring.dateline_max_chars, b.dateline_max_chars);
     }
 
     #[test]
