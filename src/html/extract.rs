@@ -376,7 +376,9 @@ impl Walk<'_> {
             f.byline = true;
         }
         let class = e.attr("class");
-        let idattr = e.attr("id");
+        // A heading's id is an anchor made from its text ("h-what-share-of-adults-…",
+        // for the table of contents), not the name of a page part: only its class counts.
+        let idattr = if f.heading > 0 { None } else { e.attr("id") };
         if (class.is_some() || idattr.is_some()) && !NO_HINTS.contains(&name) {
             self.attr_buf.clear();
             if let Some(c) = class {
