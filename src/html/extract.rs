@@ -21,6 +21,11 @@
 //! boilerplate and link-dense blocks, with captions (`figcaption`, caption hints) and
 //! the byline taken apart. A lead/sapo block (class hints) just before the container
 //! is kept: dropping the lead is Readability's most reported bug.
+//!
+//! Class/id hints can name a wrapper after a part it holds ("post-and-ads-container",
+//! "authors-container" around a whole paper): an element chrome or byline by a hint
+//! that holds `wrapper_ratio` times the chosen body's score in text is such a wrapper,
+//! and the page is walked once more with those hints ignored (rare: a few pages in a hundred).
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
@@ -110,6 +115,10 @@ pub struct Block {
     pub right: bool,
     /// Inside a list item or a table cell (`li`, `dt`, `dd`, `td`, `th`).
     pub item: bool,
+    /// Stack depth of the innermost date-hinted element holding text of this block (0:
+    /// none): a date element that turns out to hold a whole post ("status-publish" on
+    /// WordPress's `article`) clears the flag of its own blocks.
+    date_owner: u32,
 }
 
 impl Block {
@@ -163,6 +172,9 @@ struct Frame {
     /// section, or the whole page in an ASP.NET `form`).
     tag_chrome: bool,
     anchor: bool,
+    /// Chrome or byline by a boilerplate or byline class/id hint: a wrapper candidate
+    /// (see `Scoring::wrapper_ratio`).
+    hinted: bool,
     /// Chrome whose text weighs only `chrome_weight` against the elements holding it
     /// (comment threads: often longer than the post whose wrapper holds them).
     light: bool,
@@ -178,6 +190,8 @@ struct Frame {
     first_block: usize,
     good: f64,
     bad: f64,
+    /// Characters of every block in the subtree, however scored.
+    total: f64,
 }
 
 /// Running state of the walk.
@@ -197,7 +211,13 @@ struct Walk<'r> {
     link: u32,
     bold: u32,
     item: u32,
+    /// Stack depths of the open date-hinted elements.
+    date_depths: Vec<u32>,
     attr_buf: String,
+    /// Elements whose boilerplate and byline hints are ignored (wrappers found by the first pass).
+    exempt: &'r [NodeId],
+    /// (text held, element) of each element chrome or byline by a hint, for the wrapper check.
+    hinted: Vec<(f64, NodeId)>,
     /// (score, first block, end) of every closed element with a positive score that
     /// is not inside chrome.
     candidates: Vec<(f64, usize, usize)>,
@@ -236,6 +256,9 @@ impl Walk<'_> {
             self.cur.lead |= self.lead > 0;
             self.cur.byline |= self.byline > 0;
             self.cur.date |= self.date > 0;
+            if let Some(&d) = self.date_depths.last() {
+                self.cur.date_owner = self.cur.date_owner.max(d);
+            }
         }
     }
 
@@ -270,6 +293,7 @@ impl Walk<'_> {
         if let Some(top) = self.stack.last_mut() {
             top.good += good;
             top.bad += bad;
+            top.total += chars;
         }
         self.blocks.push(b);
     }
@@ -352,7 +376,9 @@ impl Walk<'_> {
             f.byline = true;
         }
         let class = e.attr("class");
-        let idattr = e.attr("id");
+        // A heading's id is an anchor made from its text ("h-what-share-of-adults-…",
+        // for the table of contents), not the name of a page part: only its class counts.
+        let idattr = if f.heading > 0 { None } else { e.attr("id") };
         if (class.is_some() || idattr.is_some()) && !NO_HINTS.contains(&name) {
             self.attr_buf.clear();
             if let Some(c) = class {
@@ -363,7 +389,16 @@ impl Walk<'_> {
                 self.attr_buf.push_str(i);
             }
             self.attr_buf.make_ascii_lowercase();
-            let k = self.rules.hint_kinds(&self.attr_buf);
+            let mut k = self.rules.hint_kinds(&self.attr_buf);
+            if k & (kind::BYLINE | kind::BOILERPLATE) != 0 {
+                if self.exempt.contains(&id) {
+                    k &= !(kind::BYLINE | kind::BOILERPLATE);
+                } else {
+                    // Chrome by its tag or role already (`<footer class="page-footer">`):
+                    // the hint only repeats it.
+                    f.hinted = !f.chrome && k & (kind::CAPTION | kind::COMMENTS) == 0;
+                }
+            }
             if k & kind::CAPTION != 0 {
                 f.caption = true;
             } else if k & kind::BYLINE != 0 && k & kind::AUTHOR_BIO == 0 {
@@ -393,6 +428,9 @@ impl Walk<'_> {
         self.link += u32::from(f.link);
         self.bold += u32::from(f.bold);
         self.item += u32::from(f.item);
+        if f.date {
+            self.date_depths.push(self.stack.len() as u32 + 1);
+        }
         self.stack.push(f);
     }
 
@@ -411,8 +449,29 @@ impl Walk<'_> {
         self.link -= u32::from(f.link);
         self.bold -= u32::from(f.bold);
         self.item -= u32::from(f.item);
+        if f.date {
+            self.date_depths.pop();
+            if f.total > self.rules.scoring.dateline_max_chars as f64 {
+                // Not a dateline: a wrapper whose class says "publish" or "time".
+                let depth = self.stack.len() as u32 + 1;
+                for b in &mut self.blocks[f.first_block..] {
+                    if b.date_owner == depth {
+                        b.date = false;
+                        b.date_owner = 0;
+                    }
+                }
+            }
+        }
         if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
             f.chrome = false;
+        }
+        if f.hinted {
+            // What the element would weigh were the hint wrong: its good text as chrome,
+            // all its text as a byline (byline blocks are not scored).
+            let held = if f.byline { f.total } else { f.good };
+            if let Some(id) = f.id {
+                self.hinted.push((held, id));
+            }
         }
         if f.chrome && !f.anchor {
             for b in &mut self.blocks[f.first_block..] {
@@ -431,6 +490,7 @@ impl Walk<'_> {
         if let Some(parent) = self.stack.last_mut() {
             parent.good += f.good;
             parent.bad += f.bad;
+            parent.total += f.total;
             parent.anchor |= f.anchor;
         }
         Some(f)
@@ -439,7 +499,27 @@ impl Walk<'_> {
 
 /// The blocks of a page, the best-scoring element's block range and score, and the
 /// range of the `forced` element (for `examples/html_eval.rs --debug` and [`extract`]).
+/// A boilerplate or byline hint on an element holding more than `wrapper_ratio` times
+/// the chosen body's score in text names a part the element holds, not the element:
+/// such pages are walked again with those hints ignored.
 pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
+    let (walked, hinted) = walk_once(doc, rules, forced, &[]);
+    let s = &rules.scoring;
+    let best = walked.1.map_or(0.0, |b| b.0).max(0.0);
+    let floor = (best * s.wrapper_ratio).max(s.tag_chrome_max_chars as f64);
+    let wrappers: Vec<NodeId> = hinted.iter().filter(|h| h.0 > floor).map(|h| h.1).collect();
+    if wrappers.is_empty() {
+        return walked;
+    }
+    walk_once(doc, rules, forced, &wrappers).0
+}
+
+fn walk_once(
+    doc: &Html,
+    rules: &HtmlRules,
+    forced: Option<NodeId>,
+    exempt: &[NodeId],
+) -> (Walked, Vec<(f64, NodeId)>) {
     let mut w = Walk {
         rules,
         stack: Vec::with_capacity(64),
@@ -455,7 +535,10 @@ pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
         link: 0,
         bold: 0,
         item: 0,
+        date_depths: Vec::new(),
         attr_buf: String::new(),
+        exempt,
+        hinted: Vec::new(),
         candidates: Vec::new(),
     };
     let mut forced_range: Option<(usize, usize)> = None;
@@ -490,7 +573,7 @@ pub fn walk(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>) -> Walked {
             best = Some(c);
         }
     }
-    (w.blocks, best, forced_range)
+    ((w.blocks, best, forced_range), w.hinted)
 }
 
 /// Extracts the main content of a parsed page. `forced` is the element a site rule

@@ -60,23 +60,39 @@ pub struct Scoring {
     pub min_block_words: usize,
     pub tag_chrome_max_chars: usize,
     /// How much of a comment thread's text counts against the elements holding it.
-    /// Optional in a user's `[scoring]` table, so files written before it existed
-    /// still load (they get the built-in value).
+    /// Optional in a user's `[scoring]` table (as `wrapper_ratio`), so files written
+    /// before it existed still load (they get the built-in value).
     #[serde(default = "builtin_chrome_weight")]
     pub chrome_weight: f64,
+    /// An element with a boilerplate or byline class/id hint holding more than this many
+    /// times the chosen body's score in text is a wrapper named after a part it holds
+    /// ("post-and-ads-container", "authors-container"), not the box itself.
+    #[serde(default = "builtin_wrapper_ratio")]
+    pub wrapper_ratio: f64,
+    /// An element with a date hint holding more text than this (characters) is not a
+    /// dateline ("status-publish" on a WordPress post, "timeline"): its blocks stay body.
+    #[serde(default = "builtin_dateline_max_chars")]
+    pub dateline_max_chars: usize,
 }
 
-/// `chrome_weight` of the built-in rules (config/html.toml), for user tables without it.
+/// One value of the built-in `[scoring]` table (config/html.toml), for user tables
+/// written before the key existed.
+fn builtin_scoring(key: &str) -> Option<f64> {
+    let v: toml::Value = toml::from_str(DEFAULT_HTML_RULES).ok()?;
+    let v = v.get("scoring")?.get(key)?;
+    v.as_float().or_else(|| v.as_integer().map(|n| n as f64))
+}
+
 fn builtin_chrome_weight() -> f64 {
-    #[derive(Deserialize)]
-    struct Only {
-        scoring: OnlyWeight,
-    }
-    #[derive(Deserialize)]
-    struct OnlyWeight {
-        chrome_weight: f64,
-    }
-    toml::from_str::<Only>(DEFAULT_HTML_RULES).map_or(0.5, |o| o.scoring.chrome_weight)
+    builtin_scoring("chrome_weight").unwrap_or(0.5)
+}
+
+fn builtin_dateline_max_chars() -> usize {
+    builtin_scoring("dateline_max_chars").map_or(300, |v| v.max(0.0) as usize)
+}
+
+fn builtin_wrapper_ratio() -> f64 {
+    builtin_scoring("wrapper_ratio").unwrap_or(2.0)
 }
 
 /// One per-site rule: the body selector for a host.
@@ -177,9 +193,11 @@ impl HtmlRules {
         if !(0.0..=1.0).contains(&scoring.max_link_density)
             || !(0.0..=1.0).contains(&scoring.short_weight)
             || !(0.0..=1.0).contains(&scoring.chrome_weight)
+            || scoring.wrapper_ratio.is_nan()
+            || scoring.wrapper_ratio < 1.0
         {
             bail!(
-                "{origin}: scoring.max_link_density, scoring.short_weight and scoring.chrome_weight must be between 0 and 1"
+                "{origin}: scoring.max_link_density, scoring.short_weight and scoring.chrome_weight must be between 0 and 1, scoring.wrapper_ratio at least 1"
             );
         }
         let mut sites = Vec::new();
@@ -320,7 +338,10 @@ mod tests {
                     min_block_words = 5\ntag_chrome_max_chars = 500\n";
         let r = HtmlRules::build(Some(("u.toml", user))).unwrap();
         assert_eq!(r.scoring.max_link_density, 0.4);
-        assert_eq!(r.scoring.chrome_weight, HtmlRules::builtin().unwrap().scoring.chrome_weight);
+        let b = HtmlRules::builtin().unwrap().scoring;
+        assert_eq!(r.scoring.chrome_weight, b.chrome_weight);
+        assert_eq!(r.scoring.wrapper_ratio, b.wrapper_ratio);
+        assert_eq!(r.scoring.dateline_max_chars, b.dateline_max_chars);
     }
 
     #[test]
