@@ -692,8 +692,24 @@ pub fn is_outlet(name: &str, site: Option<&str>, url: Option<&str>) -> bool {
     if k.is_empty() {
         return false;
     }
-    if site.is_some_and(|s| outlet_key(s) == k) {
+    // Only a name shaped like an outlet's (a domain, media words: "Báo …", "… Online",
+    // capitals only, or one word) is matched against the domain, and against a site name
+    // unless that one is shaped so: "Ben Nadel" on bennadel.com, site name "Ben Nadel",
+    // is the person the site is named after; "Thanh Niên" with site name "Báo Thanh Niên"
+    // is the outlet.
+    let org = |s: &str| {
+        let words = folded_words(s);
+        s.contains('.')
+            || words.len() <= 1
+            || words.iter().any(|w| MEDIA_WORDS.contains(&w.as_str()))
+            || !s.chars().any(char::is_lowercase)
+    };
+    let named_org = org(name);
+    if site.is_some_and(|s| (named_org || org(s)) && outlet_key(s) == k) {
         return true;
+    }
+    if !named_org {
+        return false;
     }
     let Some(h) = url.and_then(host) else { return false };
     h.split('.').filter(|l| !MEDIA_WORDS.contains(l)).any(|l| {
@@ -741,8 +757,12 @@ fn strip_byline_tail(t: &str) -> String {
             1
         } else if n >= 3 && lw(n - 2) == "updated" && lw(n - 1) == "on" {
             2
-        } else if n >= 3 && lw(n - 1) == "read" && lw(n - 2).starts_with("min") && num(n - 3) {
-            3
+        } else if n >= 2 && lw(n - 1) == "read" && lw(n - 2).starts_with("min") {
+            if n >= 3 && num(n - 3) {
+                3
+            } else {
+                2
+            }
         } else if n >= 3 && lw(n - 1).starts_with("comment") && num(n - 2) {
             2
         } else if n >= 4
@@ -766,6 +786,10 @@ fn strip_byline_tail(t: &str) -> String {
 /// does not read as one (too long, a date, a sentence, a label alone).
 pub fn byline_text(s: &str) -> Option<String> {
     let mut t = s.trim();
+    // "Authors of this article:", "Jane says:": a label waiting for its value.
+    if t.ends_with(':') || t.contains("://") {
+        return None;
+    }
     // Labels before the name, case-insensitively ("Written by", "BY", "Author:"); a
     // label ending in "by" may be glued to the name ("ByJane Doe", "Written byAAA").
     loop {
@@ -1006,6 +1030,9 @@ mod tests {
         assert!(is_outlet("Báo điện tử Chính phủ", None, Some("https://baochinhphu.vn/a.htm")));
         assert!(!is_outlet("Đình Trọng", Some("laodong.vn"), url));
         assert!(!is_outlet("Lao", Some("laodong.vn"), url));
+        assert!(!is_outlet("Ben Nadel", Some("Ben Nadel"), Some("https://www.bennadel.com/blog/x.htm")));
+        assert!(is_outlet("Kenh14.vn", Some("kenh14.vn"), None));
+        assert!(is_outlet("Thanh Niên", Some("Báo Thanh Niên"), None));
     }
 
     #[test]
@@ -1029,6 +1056,8 @@ mod tests {
             ("Text by Hunter Dukes", Some("Hunter Dukes")),
             ("View all posts by Craig Randall", Some("Craig Randall")),
             ("About the author", None),
+            ("Authors of this article:", None),
+            ("15 mins read", None),
             ("Dec 23", None),
             ("•", None),
         ] {
