@@ -933,6 +933,58 @@ pub fn author(
     (author, meta_author)
 }
 
+/// A structured title's short " | …" or " • …" suffixes ("… | Opinion", "… | Bridgestone
+/// Tires", "… • Cory Dransfeldt"): a pipe or a bullet is furniture in a headline, where a
+/// dash is not ("Hà Nội - Hải Phòng nối lại"), so only those are cut, only when at most
+/// four words follow and at least three stay.
+fn strip_pipe_suffix(t: &str) -> String {
+    let mut t = t.trim();
+    loop {
+        let cut = [" | ", " • "].iter().filter_map(|sep| t.rsplit_once(sep)).find(|(head, tail)| {
+            tail.split_whitespace().count() <= 4 && head.split_whitespace().count() >= 3
+        });
+        match cut {
+            Some((head, _)) => t = head.trim_end(),
+            None => return t.to_string(),
+        }
+    }
+}
+
+/// The title: the structured one (JSON-LD `headline`, then `og:title`, its site suffix
+/// stripped), unless the page's visible `h1` is that title without a decoration: a
+/// structured title that is the `h1` plus a suffix (" | Tarkett", " - Top 10 Picks")
+/// or a cut-off `h1`, gives the `h1` (what readers see, and what annotators take).
+/// Without a structured title: the `h1`, then `<title>` minus its site suffix.
+pub fn title(
+    structured: Option<String>,
+    h1: Option<&str>,
+    title_tag: Option<&str>,
+    site: Option<&str>,
+) -> Option<String> {
+    let k = |s: &str| -> String {
+        s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    };
+    let h1 = h1.map(str::trim).filter(|h| h.split_whitespace().count() >= 2);
+    let structured = structured.map(|s| strip_pipe_suffix(&s));
+    let t = match (structured, h1) {
+        (Some(s), Some(h)) => {
+            let (ks, kh) = (k(&s), k(h));
+            if ks != kh
+                && !kh.is_empty()
+                && (ks.starts_with(&kh) || kh.starts_with(&ks) && ks.len() * 2 >= kh.len())
+            {
+                Some(h.to_string())
+            } else {
+                Some(s)
+            }
+        }
+        (Some(s), None) => Some(s),
+        (None, Some(h)) => Some(h.to_string()),
+        (None, None) => title_tag.map(|t| strip_site(t, site, true)),
+    };
+    t.filter(|t| !t.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1073,6 +1125,28 @@ mod tests {
             {"@type":"Person","@id":"https://x.org/#/schema/person/1","name":"Jane Roe"}]}</script></head></html>"#,
         );
         assert_eq!(read(&doc).jsonld_authors, vec!["Jane Roe".to_string()]);
+    }
+
+    #[test]
+    fn titles() {
+        let t = |s: Option<&str>, h: Option<&str>| title(s.map(str::to_string), h, Some("Tag | Site"), None);
+        assert_eq!(t(Some("Big story | Tarkett"), Some("Big story")).as_deref(), Some("Big story"));
+        assert_eq!(
+            t(Some("How meditation rewires brains | Opinion"), None).as_deref(),
+            Some("How meditation rewires brains")
+        );
+        assert_eq!(
+            t(Some("A brief intro to git • Cory Dransfeldt"), None).as_deref(),
+            Some("A brief intro to git")
+        );
+        assert_eq!(
+            t(Some("Cao tốc Đà Nẵng - Quảng Ngãi"), None).as_deref(),
+            Some("Cao tốc Đà Nẵng - Quảng Ngãi")
+        );
+        assert_eq!(t(Some("Best apps – Top 10 Picks"), Some("Best apps")).as_deref(), Some("Best apps"));
+        assert_eq!(t(Some("Giá xăng giảm"), Some("Một tiêu đề khác hẳn")).as_deref(), Some("Giá xăng giảm"));
+        assert_eq!(t(None, Some("Tiêu đề h1")).as_deref(), Some("Tiêu đề h1"));
+        assert_eq!(t(None, None).as_deref(), Some("Tag | Site"));
     }
 
     #[test]
