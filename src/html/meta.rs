@@ -24,6 +24,16 @@ pub struct Meta {
     pub title_tag: Option<String>,
     /// JSON-LD `datePublished`, then the meta names, `itemprop`, `<time>`: first wins.
     pub dates: Vec<String>,
+    /// Modification dates (`og:updated_time`, `article:modified_time`, JSON-LD
+    /// `dateModified`): a page's published date only when nothing else dates it,
+    /// after its visible datelines (an update is not the publication).
+    pub updated: Vec<String>,
+    /// Visible dates found without class hints, in page order: the text of a `<time>`
+    /// without `datetime`, and short text nodes outside links and page chrome
+    /// (`header`, `nav`, `footer`, `aside`) that read as a date. `h1_pos` is the index in
+    /// this list of the first one after the page's first `h1` (where a dateline sits).
+    pub visible_dates: Vec<String>,
+    pub h1_pos: Option<usize>,
     pub jsonld_authors: Vec<String>,
     pub meta_author: Option<String>,
     pub url: Option<String>,
@@ -66,8 +76,20 @@ const DATE_META: &[&str] = &[
     "sailthru.date",
     "parsely-pub-date",
     "date",
-    "og:updated_time",
 ];
+
+/// Meta names of a modification date (see [`Meta::updated`]).
+const UPDATED_META: &[&str] = &[
+    "og:updated_time",
+    "article:modified_time",
+    "datemodified",
+    "last-modified",
+    "lastmod",
+    "dc.date.modified",
+];
+
+/// Visible dates kept from the page text (a bound on a page of many dated items).
+const MAX_VISIBLE_DATES: usize = 16;
 
 /// Reads the metadata of a parsed page.
 pub fn read(doc: &Html) -> Meta {
@@ -82,8 +104,15 @@ pub fn read(doc: &Html) -> Meta {
     let mut jsonld_url = None;
     let mut jsonld_lang = None;
     for node in doc.tree.nodes() {
+        if let Node::Text(t) = node.value() {
+            if m.visible_dates.len() < MAX_VISIBLE_DATES && looks_dated(t) && visible_text(node) {
+                m.visible_dates.push(squash(t));
+            }
+            continue;
+        }
         let Node::Element(e) = node.value() else { continue };
         match e.name() {
+            "h1" if m.h1_pos.is_none() => m.h1_pos = Some(m.visible_dates.len()),
             "html" if m.lang.is_none() => {
                 m.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).map(str::to_string);
             }
@@ -114,6 +143,8 @@ pub fn read(doc: &Html) -> Meta {
                     k => {
                         if let Some(rank) = DATE_META.iter().position(|d| *d == k) {
                             date_meta.push((rank, content));
+                        } else if UPDATED_META.contains(&k) {
+                            m.updated.push(content);
                         }
                     }
                 }
@@ -129,6 +160,11 @@ pub fn read(doc: &Html) -> Meta {
             "time" => {
                 if let Some(d) = e.attr("datetime").and_then(|d| non_empty(d.to_string())) {
                     time_dates.push(d);
+                } else if m.visible_dates.len() < MAX_VISIBLE_DATES && visible_text(node) {
+                    // Its text nodes are not visited again as dates: they sit under it.
+                    if let Some(t) = non_empty(text_of(node)).filter(|t| parse_date(t).is_some()) {
+                        m.visible_dates.push(t);
+                    }
                 }
             }
             _ => {}
@@ -166,7 +202,34 @@ fn jsonld(
     url: &mut Option<String>,
     lang: &mut Option<String>,
 ) {
-    // Bounded, iterative walk over arrays and @graph (no recursion on page input).
+    // Bounded, iterative walks over arrays and @graph (no recursion on page input).
+    // First the Person nodes by `@id`: Yoast and other plugins write the article's
+    // author as a reference (`{"@id": ".../#/schema/person/…"}`) to a node of the graph.
+    let mut people: Vec<(String, String)> = Vec::new();
+    let mut stack: Vec<&Value> = vec![v];
+    let mut seen = 0;
+    while let Some(v) = stack.pop() {
+        seen += 1;
+        if seen > 1000 {
+            break;
+        }
+        match v {
+            Value::Array(a) => stack.extend(a.iter().rev()),
+            Value::Object(o) => {
+                if let Some(g) = o.get("@graph") {
+                    stack.push(g);
+                }
+                if types(o.get("@type")).iter().any(|t| t == "person") {
+                    if let (Some(id), Some(name)) =
+                        (o.get("@id").and_then(Value::as_str), o.get("name").and_then(string))
+                    {
+                        people.push((id.to_string(), name));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
     let mut stack: Vec<&Value> = vec![v];
     let mut seen = 0;
     while let Some(v) = stack.pop() {
@@ -190,8 +253,11 @@ fn jsonld(
                 if let Some(d) = o.get("datePublished").and_then(string).and_then(non_empty) {
                     m.dates.push(d);
                 }
+                if let Some(d) = o.get("dateModified").and_then(string).and_then(non_empty) {
+                    m.updated.push(d);
+                }
                 if m.jsonld_authors.is_empty() {
-                    m.jsonld_authors = persons(o.get("author"));
+                    m.jsonld_authors = persons(o.get("author"), &people);
                 }
                 if site.is_none() {
                     *site =
@@ -237,8 +303,9 @@ fn unescape(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(frag.root_element().text().collect())
 }
 
-/// Names of the Person authors (Organizations are the outlet, not a byline).
-fn persons(v: Option<&Value>) -> Vec<String> {
+/// Names of the Person authors (Organizations are the outlet, not a byline); a bare
+/// `{"@id": …}` reference is looked up in `people` (the graph's Person nodes).
+fn persons(v: Option<&Value>, people: &[(String, String)]) -> Vec<String> {
     let items: Vec<&Value> = match v {
         Some(Value::Array(a)) => a.iter().take(20).collect(),
         Some(x) => vec![x],
@@ -253,8 +320,11 @@ fn persons(v: Option<&Value>) -> Vec<String> {
                 if t.iter().any(|t| t == "organization" || t == "newsmediaorganization" || t == "corporation")
                 {
                     None
+                } else if let Some(n) = o.get("name").and_then(string) {
+                    Some(n)
                 } else {
-                    o.get("name").and_then(string)
+                    let id = o.get("@id").and_then(Value::as_str);
+                    id.and_then(|id| people.iter().find(|(p, _)| p == id)).map(|(_, n)| n.clone())
                 }
             }
             _ => None,
@@ -361,6 +431,20 @@ pub fn parse_date(s: &str) -> Option<String> {
             return ok(y, a, m2);
         }
     }
+    // Vietnamese month words: "ngày 22 tháng 10 năm 2025".
+    for (i, t) in toks.iter().enumerate() {
+        if !t.eq_ignore_ascii_case("tháng") && *t != "Tháng" && *t != "THÁNG" {
+            continue;
+        }
+        let d = i.checked_sub(1).and_then(|j| toks.get(j)).and_then(|x| num(x));
+        let mo = toks.get(i + 1).and_then(|x| num(x));
+        let y = toks.iter().skip(i + 2).take(2).find_map(|x| (x.len() == 4).then(|| num(x)).flatten());
+        if let (Some(d), Some(mo), Some(y)) = (d, mo, y) {
+            if let Some(r) = ok(y, mo, d) {
+                return Some(r);
+            }
+        }
+    }
     // English month names.
     for (i, t) in toks.iter().enumerate() {
         let tl = t.to_ascii_lowercase();
@@ -420,6 +504,487 @@ pub fn strip_site(title: &str, site: Option<&str>, loose: bool) -> String {
     t.to_string()
 }
 
+/// A text node that may be a visible dateline: short, with a year-like number, and
+/// readable as a date.
+fn looks_dated(t: &str) -> bool {
+    let t = t.trim();
+    if t.len() < 6 || t.len() > 120 {
+        return false;
+    }
+    let b = t.as_bytes();
+    let has_year = b.windows(4).any(|w| w.iter().all(u8::is_ascii_digit) && (w[0] == b'1' || w[0] == b'2'));
+    has_year && parse_date(t).is_some()
+}
+
+/// Elements whose text is never a visible dateline of the article: links (lists of
+/// other stories), page chrome by its tag, code, and `<time>` (read on its own).
+const NOT_DATELINE: &[&str] = &[
+    "a", "header", "nav", "footer", "aside", "script", "style", "noscript", "template", "title", "option",
+    "select", "button", "time", "pre", "code", "textarea", "head",
+];
+
+/// True when no ancestor of `node` is one of [`NOT_DATELINE`] or hidden (a walk up
+/// the tree, only for the few text nodes that read as dates).
+fn visible_text(node: ego_tree::NodeRef<'_, Node>) -> bool {
+    node.ancestors().all(|a| match a.value() {
+        Node::Element(e) => {
+            !NOT_DATELINE.contains(&e.name())
+                && e.attr("hidden").is_none()
+                && !e.attr("style").is_some_and(|s| s.replace(' ', "").contains("display:none"))
+        }
+        _ => true,
+    })
+}
+
+/// A time of day in the text ("07:30", "7:30"): article datelines carry one, the
+/// "today is …" bar at the top of a page does not.
+fn has_clock(s: &str) -> bool {
+    let b = s.as_bytes();
+    (1..b.len().saturating_sub(2)).any(|i| {
+        b[i] == b':' && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit() && b[i + 2].is_ascii_digit()
+    })
+}
+
+/// An ISO 8601 timestamp written in UTC ("…T17:30:00Z", "+00:00"): its date part is
+/// the UTC date, not necessarily the page's own.
+fn is_utc(s: &str) -> bool {
+    let s = s.trim();
+    s.len() > 10
+        && s.as_bytes()[10] == b'T'
+        && (s.ends_with('Z') || s.ends_with("+00:00") || s.ends_with("+0000"))
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (Howard Hinnant's civil algorithm).
+fn days(d: &str) -> Option<i64> {
+    let mut p = d.splitn(3, '-').map(|x| x.parse::<i64>().ok());
+    let (y, m, d) = (p.next()??, p.next()??, p.next()??);
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The `YYYY-MM-DD` of a day count (inverse of [`days`]).
+fn civil(z: i64) -> String {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Hours east of UTC of the language's country when it has one time zone and no
+/// daylight saving (the local date of a UTC timestamp on such a page).
+const SINGLE_ZONE_LANGS: &[(&str, i64)] = &[("vi", 7), ("th", 7), ("km", 7), ("lo", 7)];
+
+/// The published date (`YYYY-MM-DD`, the page's local date): the first of the
+/// metadata dates that parses (JSON-LD, date metas, `itemprop`, `<time datetime>`);
+/// then a visible dateline (`datelines`: elements with date hints, then the visible
+/// dates found without hints), one with a time of day first; the modification date
+/// last. A metadata date written in UTC is the page's local date only by chance: when
+/// a visible dateline with a time of day is at most a day off, that local date wins;
+/// failing one, a language with a single time zone (Vietnamese: UTC+7) shifts it.
+pub fn published(m: &Meta, datelines: &[String]) -> Option<String> {
+    // Visible: hinted datelines, then the unhinted ones after the h1, then before it.
+    let after = m.h1_pos.unwrap_or(0).min(m.visible_dates.len());
+    let visible: Vec<&String> = datelines
+        .iter()
+        .chain(&m.visible_dates[after..])
+        .chain(m.visible_dates[..after].iter().rev())
+        .collect();
+    let clocked = visible.iter().filter(|d| has_clock(d)).find_map(|d| parse_date(d));
+    if let Some((raw, d)) = m.dates.iter().find_map(|s| parse_date(s).map(|d| (s, d))) {
+        if !is_utc(raw) {
+            return Some(d);
+        }
+        if let Some(local) = clocked.as_ref() {
+            if days(local).zip(days(&d)).is_some_and(|(a, b)| (a - b).abs() <= 1) {
+                return Some(local.clone());
+            }
+        }
+        let lang = m.lang.as_deref().unwrap_or("").to_ascii_lowercase();
+        let offset = SINGLE_ZONE_LANGS.iter().find(|(l, _)| lang.split(['-', '_']).next() == Some(*l));
+        let hour = raw.get(11..13).and_then(|h| h.parse::<i64>().ok());
+        if let (Some((_, off)), Some(h), Some(n)) = (offset, hour, days(&d)) {
+            if h + off >= 24 {
+                return Some(civil(n + 1));
+            }
+        }
+        return Some(d);
+    }
+    clocked
+        .or_else(|| visible.iter().find_map(|d| parse_date(d)))
+        .or_else(|| m.updated.iter().find_map(|d| parse_date(d)))
+}
+
+/// Lower-case ASCII letters and digits of a name, Vietnamese diacritics folded
+/// ("Báo Lao Động" → "baolaodong"), in words.
+fn folded_words(s: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in s.nfd() {
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            cur.push(c.to_ascii_lowercase());
+        } else if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Words that name the kind of outlet or its domain rather than the outlet itself
+/// ("Báo điện tử …", "… Online", ".com.vn").
+const MEDIA_WORDS: &[&str] = &[
+    "bao",
+    "dien",
+    "tu",
+    "tap",
+    "chi",
+    "online",
+    "news",
+    "newspaper",
+    "the",
+    "www",
+    "vn",
+    "com",
+    "net",
+    "org",
+    "co",
+    "uk",
+    "info",
+    "io",
+    "tin",
+    "tuc",
+    "trang",
+    "official",
+    "site",
+    "website",
+];
+
+/// An outlet's name as a comparison key: folded, the media words left out.
+fn outlet_key(s: &str) -> String {
+    folded_words(s).into_iter().filter(|w| !MEDIA_WORDS.contains(&w.as_str())).collect()
+}
+
+/// True when `name` names the outlet (its site name or its domain), not a person:
+/// "Báo Lao Động" on laodong.vn, "VTV.vn" on vtv.vn, "thanhnien.vn", "TUOI TRE ONLINE"
+/// with site name "Tuổi Trẻ Online". Publishers put themselves in the author fields.
+pub fn is_outlet(name: &str, site: Option<&str>, url: Option<&str>) -> bool {
+    let k = outlet_key(name);
+    if k.is_empty() {
+        return false;
+    }
+    // Only a name shaped like an outlet's (a domain, media words: "Báo …", "… Online",
+    // capitals only, or one word) is matched against the domain, and against a site name
+    // unless that one is shaped so: "Ben Nadel" on bennadel.com, site name "Ben Nadel",
+    // is the person the site is named after; "Thanh Niên" with site name "Báo Thanh Niên"
+    // is the outlet.
+    let org = |s: &str| {
+        let words = folded_words(s);
+        s.contains('.')
+            || words.len() <= 1
+            || words.iter().any(|w| MEDIA_WORDS.contains(&w.as_str()))
+            || !s.chars().any(char::is_lowercase)
+    };
+    let named_org = org(name);
+    if site.is_some_and(|s| (named_org || org(s)) && outlet_key(s) == k) {
+        return true;
+    }
+    if !named_org {
+        return false;
+    }
+    let Some(h) = url.and_then(host) else { return false };
+    h.split('.').filter(|l| !MEDIA_WORDS.contains(l)).any(|l| {
+        let l: String = l.chars().filter(char::is_ascii_alphanumeric).collect();
+        l == k || l.strip_prefix("bao").is_some_and(|r| r == k)
+    })
+}
+
+/// Labels written before a name in a byline element.
+const BYLINE_LABELS: &[&str] = &[
+    "view all posts by",
+    "all posts by",
+    "posts by",
+    "written by",
+    "posted by",
+    "reviewed by",
+    "authored by",
+    "article by",
+    "reported by",
+    "story by",
+    "text by",
+    "words by",
+    "recipe by",
+    "guide by",
+    "by",
+    "about the author",
+    "the author",
+    "author",
+    "about",
+    "tác giả",
+    "bài và ảnh",
+    "bài",
+];
+
+/// Words after a name in a byline element that are not the name: "Jane Doe Updated",
+/// "Soliant on", "Jane says:", "Kyle Howells 15 min read", "Erin Spain 4 Comments",
+/// "George Oates 3 weeks ago".
+fn strip_byline_tail(t: &str) -> String {
+    let mut words: Vec<&str> = t.split_whitespace().collect();
+    loop {
+        let n = words.len();
+        let lw = |i: usize| words[i].trim_end_matches([':', ',']).to_lowercase();
+        let num = |i: usize| words[i].parse::<u32>().is_ok();
+        let cut = if n >= 2 && matches!(lw(n - 1).as_str(), "updated" | "on" | "says" | "said" | "wrote") {
+            1
+        } else if n >= 3 && lw(n - 2) == "updated" && lw(n - 1) == "on" {
+            2
+        } else if n >= 2 && lw(n - 1) == "read" && lw(n - 2).starts_with("min") {
+            if n >= 3 && num(n - 3) {
+                3
+            } else {
+                2
+            }
+        } else if n >= 3 && lw(n - 1).starts_with("comment") && num(n - 2) {
+            2
+        } else if n >= 4
+            && lw(n - 1) == "ago"
+            && num(n - 3)
+            && ["minute", "hour", "day", "week", "month", "year"].iter().any(|u| lw(n - 2).starts_with(u))
+        {
+            3
+        } else {
+            0
+        };
+        if cut == 0 {
+            break;
+        }
+        words.truncate(n - cut);
+    }
+    words.join(" ").trim_end_matches([':', ',']).to_string()
+}
+
+/// A byline element's text as a name: "By Jane Doe" → "Jane Doe"; `None` when it
+/// does not read as one (too long, a date, a sentence, a label alone).
+pub fn byline_text(s: &str) -> Option<String> {
+    let mut t = s.trim();
+    // "Authors of this article:", "Jane says:": a label waiting for its value.
+    if t.ends_with(':') || t.contains("://") {
+        return None;
+    }
+    // Labels before the name, case-insensitively ("Written by", "BY", "Author:"); a
+    // label ending in "by" may be glued to the name ("ByJane Doe", "Written byAAA").
+    loop {
+        let before = t;
+        for l in BYLINE_LABELS {
+            let n = l.len();
+            if t.len() < n || !t.is_char_boundary(n) || !t[..n].eq_ignore_ascii_case(l) {
+                continue;
+            }
+            let next = t[n..].chars().next();
+            let glued =
+                l.ends_with("by") && t.as_bytes()[n - 1] == b'y' && next.is_some_and(char::is_uppercase);
+            if next.map_or(true, |c| !c.is_alphanumeric()) || glued {
+                t = t[n..].trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+            }
+        }
+        if t == before {
+            break;
+        }
+    }
+    let t = t.trim_matches(|c: char| c == '|' || c == '-' || c == ',' || c.is_whitespace());
+    let t = strip_byline_tail(t);
+    let t = t.as_str();
+    // A name printed twice ("Colin Gray Colin Gray", "Kristian LarsenKristian Larsen").
+    let t = {
+        let half = t.len() / 2;
+        let (a, b) = (t.get(..half).unwrap_or(""), t.get(half..).unwrap_or(""));
+        if !a.is_empty() && a.trim() == b.trim() {
+            a.trim()
+        } else {
+            t
+        }
+    };
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let month_day = words.len() <= 3
+        && words.first().is_some_and(|w| {
+            let w = w.to_ascii_lowercase();
+            MONTHS.iter().any(|m| w.starts_with(m))
+        })
+        && words.get(1).is_some_and(|d| d.trim_end_matches([',', '.']).parse::<u32>().is_ok_and(|d| d <= 31));
+    if words.is_empty()
+        || words.len() > 8
+        || t.ends_with('.') && words.len() > 4
+        || t.contains('*')
+        || !t.chars().any(char::is_alphabetic)
+        || t.bytes().filter(u8::is_ascii_digit).count() >= 4
+        || month_day
+    {
+        return None;
+    }
+    Some(t.to_string())
+}
+
+/// A byline as a person's name: the first part that reads as one when the element
+/// also holds a date or a section ("Dec. 19, 2025 · Niko Matsakis", "Kiersten · In:
+/// Sides"), without a trailing credit in parentheses ("Hoàng Lâm (Tổng hợp)") or an
+/// outlet after a slash ("Thu Hằng/VOV-Tây Bắc", "Minh Trang/VTV.vn"); `None` when
+/// no part reads as a name or the name is the outlet's.
+pub fn person(s: &str, site: Option<&str>, url: Option<&str>) -> Option<String> {
+    s.split(['·', '•', '∙']).find_map(|part| {
+        let name = byline_text(part)?;
+        let mut n = name.as_str();
+        if let Some(open) = n.rfind(" (").filter(|_| n.ends_with(')')) {
+            if open > 0 {
+                n = n[..open].trim_end();
+            }
+        }
+        if let Some((head, tail)) = n.split_once('/') {
+            let acronym = tail.split(|c: char| !c.is_alphanumeric()).next().is_some_and(|w| {
+                w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                    && w.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+            });
+            if !head.trim().is_empty() && (acronym || is_outlet(tail, site, url)) {
+                n = head.trim_end();
+            }
+        }
+        (!n.is_empty() && !is_outlet(n, site, url)).then(|| n.to_string())
+    })
+}
+
+/// Texts of the elements whose class or id carries a byline hint (the first few, in
+/// page order, each bounded): the name alone when the hinted element is an inline
+/// part of a longer line ("<span class=author>Lan Anh</span>, Theo Trí Thức Trẻ 07:30").
+pub fn byline_elements(doc: &Html, rules: &super::HtmlRules) -> Vec<String> {
+    use super::rules::kind;
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    for node in doc.tree.nodes() {
+        let Node::Element(e) = node.value() else { continue };
+        if e.attr("class").is_none() && e.attr("id").is_none() {
+            continue;
+        }
+        buf.clear();
+        buf.push_str(e.attr("class").unwrap_or(""));
+        buf.push(' ');
+        buf.push_str(e.attr("id").unwrap_or(""));
+        buf.make_ascii_lowercase();
+        let k = rules.hint_kinds(&buf);
+        if k & kind::BYLINE == 0 || k & kind::AUTHOR_BIO != 0 || k & kind::CAPTION != 0 {
+            continue;
+        }
+        // Not in page chrome (a comment's author in an aside, a footer's credits).
+        let chrome = node.ancestors().any(|a| {
+            a.value().as_element().is_some_and(|e| matches!(e.name(), "nav" | "footer" | "aside" | "head"))
+        });
+        if chrome {
+            continue;
+        }
+        if let Some(t) = non_empty(text_of(node)) {
+            out.push(t);
+            if out.len() >= 8 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The byline, in this order: the JSON-LD Person authors (an Organization, or a
+/// Person named like the outlet, is the publisher: see [`is_outlet`]); the first
+/// visible byline block (`bylines`, from the extractor) that reads as a name; the
+/// right-aligned signature under the article; the byline elements' own texts (a name
+/// in a `span` sharing its line with a date or a source). Returns it with the
+/// `<meta name="author">` name when that is a person (used only when the text
+/// cleaner finds no byline either).
+pub fn author(
+    m: &Meta,
+    bylines: &[String],
+    signature: Option<&str>,
+    elements: impl FnOnce() -> Vec<String>,
+) -> (Option<String>, Option<String>) {
+    let (site, url) = (m.site_name.as_deref(), m.url.as_deref());
+    let authors: Vec<&str> =
+        m.jsonld_authors.iter().map(String::as_str).filter(|a| !is_outlet(a, site, url)).collect();
+    let author = (!authors.is_empty())
+        .then(|| authors.join(", "))
+        .or_else(|| bylines.iter().find_map(|b| person(b, site, url)))
+        .or_else(|| signature.and_then(|s| person(s, site, url)))
+        .or_else(|| elements().iter().find_map(|b| person(b, site, url)));
+    let meta_author = m.meta_author.as_deref().and_then(|a| person(a, site, url));
+    (author, meta_author)
+}
+
+/// A structured title's short " | …" or " • …" suffixes ("… | Opinion", "… | Bridgestone
+/// Tires", "… • Cory Dransfeldt"): a pipe or a bullet is furniture in a headline, where a
+/// dash is not ("Hà Nội - Hải Phòng nối lại"), so only those are cut, only when at most
+/// four words follow and at least three stay.
+fn strip_pipe_suffix(t: &str) -> String {
+    let mut t = t.trim();
+    loop {
+        let cut = [" | ", " • "].iter().filter_map(|sep| t.rsplit_once(sep)).find(|(head, tail)| {
+            tail.split_whitespace().count() <= 4 && head.split_whitespace().count() >= 3
+        });
+        match cut {
+            Some((head, _)) => t = head.trim_end(),
+            None => return t.to_string(),
+        }
+    }
+}
+
+/// The title: the structured one (JSON-LD `headline`, then `og:title`, its site suffix
+/// stripped), unless the page's visible `h1` is that title without a decoration: a
+/// structured title that is the `h1` plus a suffix (" | Tarkett", " - Top 10 Picks")
+/// or a cut-off `h1`, gives the `h1` (what readers see, and what annotators take).
+/// Without a structured title: the `h1`, then `<title>` minus its site suffix.
+pub fn title(
+    structured: Option<String>,
+    h1: Option<&str>,
+    title_tag: Option<&str>,
+    site: Option<&str>,
+) -> Option<String> {
+    let k = |s: &str| -> String {
+        s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    };
+    let h1 = h1.map(str::trim).filter(|h| h.split_whitespace().count() >= 2);
+    let structured = structured.map(|s| strip_pipe_suffix(&s));
+    let t = match (structured, h1) {
+        (Some(s), Some(h)) => {
+            let (ks, kh) = (k(&s), k(h));
+            if ks != kh
+                && !kh.is_empty()
+                && (ks.starts_with(&kh) || kh.starts_with(&ks) && ks.len() * 2 >= kh.len())
+            {
+                Some(h.to_string())
+            } else {
+                Some(s)
+            }
+        }
+        (Some(s), None) => Some(s),
+        (None, Some(h)) => Some(h.to_string()),
+        (None, None) => title_tag.map(|t| strip_site(t, site, true)),
+    };
+    t.filter(|t| !t.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,6 +1011,142 @@ mod tests {
         assert_eq!(parse_date("Published 3 Sept 2024, 10:00").as_deref(), Some("2024-09-03"));
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("2025-13-40"), None);
+    }
+
+    #[test]
+    fn vietnamese_datelines() {
+        for (s, want) in [
+            ("Thứ Tư, 22/10/2025 - 07:30", "2025-10-22"),
+            ("22/10/2025 07:30 GMT+7", "2025-10-22"),
+            ("Cập nhật: 07:30 22/10/2025", "2025-10-22"),
+            ("Thứ Tư, 07:30, 22/10/2025", "2025-10-22"),
+            ("22-10-2025 - 07:30 AM", "2025-10-22"),
+            ("Thứ Tư, ngày 22/10/2025 07:30 AM (GMT+7)", "2025-10-22"),
+            ("Hà Nội, ngày 5 tháng 8 năm 2024", "2024-08-05"),
+        ] {
+            assert_eq!(parse_date(s).as_deref(), Some(want), "{s}");
+        }
+    }
+
+    fn meta_of(html: &str) -> Meta {
+        read(&Html::parse_document(html))
+    }
+
+    #[test]
+    fn utc_timestamps_take_the_pages_local_date() {
+        // A visible dateline with a time of day, a day after the UTC date: the local date.
+        let m = meta_of(
+            r#"<html><head><meta property="article:published_time" content="2025-10-21T17:30:00Z"></head>
+            <body><h1>T</h1><p>22/10/2025 00:30 (GMT+07:00)</p></body></html>"#,
+        );
+        assert_eq!(published(&m, &[]).as_deref(), Some("2025-10-22"));
+        // No dateline: a Vietnamese page is UTC+7.
+        let m = meta_of(
+            r#"<html lang="vi"><head><meta property="article:published_time" content="2025-10-21T17:30:00.000Z">
+            </head><body><h1>T</h1></body></html>"#,
+        );
+        assert_eq!(published(&m, &[]).as_deref(), Some("2025-10-22"));
+        // An offset written by the page is its own: kept as written.
+        let m = meta_of(
+            r#"<html lang="vi"><head><meta property="article:published_time" content="2025-10-22T00:30:00+07:00">
+            </head><body><h1>T</h1><p>21/10/2025 20:00</p></body></html>"#,
+        );
+        assert_eq!(published(&m, &[]).as_deref(), Some("2025-10-22"));
+    }
+
+    #[test]
+    fn visible_dates_updates_and_today_bars() {
+        // The "today" bar (no time of day) loses to the dateline; an update time loses
+        // to both; a date in a link (another story) is not a dateline.
+        let m = meta_of(
+            r#"<html><head><meta property="og:updated_time" content="2025-10-23T09:00:00+07:00"></head>
+            <body><div class="top">Thứ Tư, 03/12/2025</div><a href="/x">01/01/2020 10:00</a>
+            <h1>T</h1><span>Thứ Tư, 07:30, 22/10/2025</span></body></html>"#,
+        );
+        assert_eq!(published(&m, &["Thứ Tư, 03/12/2025".to_string()]).as_deref(), Some("2025-10-22"));
+        let m = meta_of(r#"<html><body><h1>T</h1><time>July 2, 2025</time></body></html>"#);
+        assert_eq!(published(&m, &[]).as_deref(), Some("2025-07-02"));
+        let m = meta_of(
+            r#"<html><head><meta property="og:updated_time" content="2025-10-23T09:00:00+07:00"></head></html>"#,
+        );
+        assert_eq!(published(&m, &[]).as_deref(), Some("2025-10-23"));
+    }
+
+    #[test]
+    fn outlets_are_not_authors() {
+        let url = Some("https://laodong.vn/a.ldo");
+        assert!(is_outlet("Báo Lao Động", Some("laodong.vn"), url));
+        assert!(is_outlet("thanhnien.vn", None, Some("https://thanhnien.vn/x.htm")));
+        assert!(is_outlet("VTV.vn", Some("BAO DIEN TU VTV"), None));
+        assert!(is_outlet("TUOI TRE ONLINE", Some("Tuổi Trẻ Online"), None));
+        assert!(is_outlet("Báo điện tử Chính phủ", None, Some("https://baochinhphu.vn/a.htm")));
+        assert!(!is_outlet("Đình Trọng", Some("laodong.vn"), url));
+        assert!(!is_outlet("Lao", Some("laodong.vn"), url));
+        assert!(!is_outlet("Ben Nadel", Some("Ben Nadel"), Some("https://www.bennadel.com/blog/x.htm")));
+        assert!(is_outlet("Kenh14.vn", Some("kenh14.vn"), None));
+        assert!(is_outlet("Thanh Niên", Some("Báo Thanh Niên"), None));
+    }
+
+    #[test]
+    fn bylines_as_names() {
+        let p = |s: &str| person(s, Some("VOV"), Some("https://vov.vn/a"));
+        assert_eq!(p("Thu Hằng/VOV-Tây Bắc").as_deref(), Some("Thu Hằng"));
+        assert_eq!(p("Hoàng Lâm (Tổng hợp)").as_deref(), Some("Hoàng Lâm"));
+        assert_eq!(p("Dec. 19, 2025 · Niko Matsakis").as_deref(), Some("Niko Matsakis"));
+        assert_eq!(p("Báo điện tử VOV"), None);
+        for (s, want) in [
+            ("ByShivya Nath", Some("Shivya Nath")),
+            ("Written byAAA Travel Editor", Some("AAA Travel Editor")),
+            ("Byron Smith", Some("Byron Smith")),
+            ("BYRON SMITH", Some("BYRON SMITH")),
+            ("ByRhonda Krause Updated", Some("Rhonda Krause")),
+            ("Kyle Howells 15 min read", Some("Kyle Howells")),
+            ("Erin Spain 4 Comments", Some("Erin Spain")),
+            ("George Oates 3 weeks ago", Some("George Oates")),
+            ("Bryon Powell on", Some("Bryon Powell")),
+            ("Colin Gray Colin Gray", Some("Colin Gray")),
+            ("Text by Hunter Dukes", Some("Hunter Dukes")),
+            ("View all posts by Craig Randall", Some("Craig Randall")),
+            ("About the author", None),
+            ("Authors of this article:", None),
+            ("15 mins read", None),
+            ("Dec 23", None),
+            ("•", None),
+        ] {
+            assert_eq!(byline_text(s).as_deref(), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn jsonld_author_by_reference() {
+        let doc = Html::parse_document(
+            r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+            {"@type":"Article","headline":"H","author":{"@id":"https://x.org/#/schema/person/1"}},
+            {"@type":"Person","@id":"https://x.org/#/schema/person/1","name":"Jane Roe"}]}</script></head></html>"#,
+        );
+        assert_eq!(read(&doc).jsonld_authors, vec!["Jane Roe".to_string()]);
+    }
+
+    #[test]
+    fn titles() {
+        let t = |s: Option<&str>, h: Option<&str>| title(s.map(str::to_string), h, Some("Tag | Site"), None);
+        assert_eq!(t(Some("Big story | Tarkett"), Some("Big story")).as_deref(), Some("Big story"));
+        assert_eq!(
+            t(Some("How meditation rewires brains | Opinion"), None).as_deref(),
+            Some("How meditation rewires brains")
+        );
+        assert_eq!(
+            t(Some("A brief intro to git • Cory Dransfeldt"), None).as_deref(),
+            Some("A brief intro to git")
+        );
+        assert_eq!(
+            t(Some("Cao tốc Đà Nẵng - Quảng Ngãi"), None).as_deref(),
+            Some("Cao tốc Đà Nẵng - Quảng Ngãi")
+        );
+        assert_eq!(t(Some("Best apps – Top 10 Picks"), Some("Best apps")).as_deref(), Some("Best apps"));
+        assert_eq!(t(Some("Giá xăng giảm"), Some("Một tiêu đề khác hẳn")).as_deref(), Some("Giá xăng giảm"));
+        assert_eq!(t(None, Some("Tiêu đề h1")).as_deref(), Some("Tiêu đề h1"));
+        assert_eq!(t(None, None).as_deref(), Some("Tag | Site"));
     }
 
     #[test]

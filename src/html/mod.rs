@@ -64,30 +64,10 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
         .map(|t| meta::strip_site(&t, site.as_deref(), false));
     let ex = extract::extract(&doc, rules, forced, pre_title.as_deref());
     let title_weak = pre_title.is_none() && ex.h1.is_none();
-    let title = pre_title
-        .or_else(|| ex.h1.clone())
-        .or_else(|| m.title_tag.as_deref().map(|t| meta::strip_site(t, site.as_deref(), true)))
-        .filter(|t| !t.is_empty());
-    let published = m
-        .dates
-        .iter()
-        .find_map(|d| meta::parse_date(d))
-        .or_else(|| ex.datelines.iter().find_map(|d| meta::parse_date(d)));
-    let is_outlet = |a: &str| {
-        let al = a.trim().to_lowercase();
-        site.as_deref().is_some_and(|s| {
-            let sl = s.to_lowercase();
-            al == sl || al.replace(' ', "") == sl.replace(' ', "")
-        }) || m.url.as_deref().and_then(meta::host).is_some_and(|h| {
-            let first = h.split('.').next().unwrap_or("").to_string();
-            !first.is_empty() && al.replace([' ', '.'], "") == first
-        })
-    };
-    let authors: Vec<String> = m.jsonld_authors.iter().filter(|a| !is_outlet(a)).cloned().collect();
-    let author = if authors.is_empty() { None } else { Some(authors.join(", ")) }
-        .or_else(|| ex.bylines.iter().filter_map(|b| byline_text(b)).find(|a| !is_outlet(a)))
-        .or_else(|| ex.signature.clone());
-    let meta_author = m.meta_author.as_deref().and_then(byline_text).filter(|a| !is_outlet(a));
+    let title = meta::title(pre_title, ex.h1.as_deref(), m.title_tag.as_deref(), site.as_deref());
+    let published = meta::published(&m, &ex.datelines);
+    let (author, meta_author) =
+        meta::author(&m, &ex.bylines, ex.signature.as_deref(), || meta::byline_elements(&doc, rules));
     Page {
         blocks: ex.body,
         captions: ex.captions,
@@ -102,51 +82,6 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
         datelines: ex.datelines,
         largest_block_words: ex.largest_block_words,
     }
-}
-
-/// A byline element's text as a name: "By Jane Doe" → "Jane Doe"; `None` when it
-/// does not read as one (too long, a date, a sentence).
-fn byline_text(s: &str) -> Option<String> {
-    let mut t = s.trim();
-    // Labels before the name, case-insensitively ("Written by", "BY", "Author:").
-    const LABELS: &[&str] = &[
-        "written by",
-        "posted by",
-        "reviewed by",
-        "by",
-        "the author",
-        "author",
-        "tác giả",
-        "bài và ảnh",
-        "bài",
-    ];
-    loop {
-        let before = t;
-        for l in LABELS {
-            let n = l.len();
-            if t.len() >= n
-                && t.is_char_boundary(n)
-                && t[..n].eq_ignore_ascii_case(l)
-                && t[n..].chars().next().map_or(true, |c| !c.is_alphanumeric())
-            {
-                t = t[n..].trim_start_matches(|c: char| c == ':' || c.is_whitespace());
-            }
-        }
-        if t == before {
-            break;
-        }
-    }
-    let t = t.trim_matches(|c: char| c == '|' || c == '-' || c == ',' || c.is_whitespace());
-    let words = t.split_whitespace().count();
-    if words == 0
-        || words > 8
-        || t.ends_with('.') && words > 4
-        || t.contains('*')
-        || t.bytes().filter(u8::is_ascii_digit).count() >= 4
-    {
-        return None;
-    }
-    Some(t.to_string())
 }
 
 /// Elements with no end tag, or whose end tag is optional: they do not nest.
@@ -211,6 +146,7 @@ pub fn gunzip(bytes: &[u8], cap: u64) -> Result<Vec<u8>, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::meta::byline_text;
     use super::*;
 
     fn page(html: &str) -> Page {
