@@ -312,6 +312,51 @@ fn perturb(kind: usize, rng: &mut Rng, body: &[String], titles: &[String], vocab
     b
 }
 
+/// Gap profile of the shorter text in the longer one (diagnostics): (interior gaps,
+/// gaps of at most k+1 shingles, shared shingles in runs >= 10, shorter length).
+pub fn gap_profile(a: &Fingerprint, b: &Fingerprint, k: usize) -> String {
+    let (s, l) = if a.shingles.len() <= b.shingles.len() { (a, b) } else { (b, a) };
+    let seq = &s.sequence;
+    let long_min: usize = std::env::var("LONG").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let mut gaps = Vec::new();
+    let (mut run, mut gap, mut seen, mut long) = (0usize, 0usize, false, 0usize);
+    let mut runs = Vec::new();
+    for h in seq {
+        if l.shingles.hashes().binary_search(h).is_ok() {
+            if seen && gap > 0 {
+                gaps.push(gap);
+            }
+            seen = true;
+            gap = 0;
+            run += 1;
+        } else {
+            if run > 0 {
+                runs.push(run);
+            }
+            if run >= long_min {
+                long += run;
+            }
+            run = 0;
+            gap += 1;
+        }
+    }
+    if run > 0 {
+        runs.push(run);
+    }
+    if run >= long_min {
+        long += run;
+    }
+    let small = gaps.iter().filter(|&&g| g <= k + 1).count();
+    format!(
+        "gaps {} small {} ({:.2}) long-run share {:.3} runs {}",
+        gaps.len(),
+        small,
+        small as f64 / gaps.len().max(1) as f64,
+        long as f64 / seq.len().max(1) as f64,
+        runs.len()
+    )
+}
+
 // ---------- metrics ----------
 
 struct Score {
@@ -418,6 +463,7 @@ fn main() {
             "--baseline" => {
                 cfg.canonical = Canonical::First;
                 cfg.min_run = usize::MAX;
+                cfg.short_min_run = usize::MAX;
                 cfg.gap_min_containment = cfg.containment;
                 cfg.number_containment = f64::INFINITY;
                 cfg.member_confirm = f64::INFINITY;
@@ -498,7 +544,7 @@ fn main() {
         cand_total += cands.len();
         for c in cands {
             let c = c as usize;
-            let sim = verify_ordered(fp.text(), fps[c].text(), cfg.edit_gap);
+            let sim = verify_ordered(fp.text(), fps[c].text(), cfg.edit_gap, cfg.long_run);
             // The writer's signature prefilter is part of the candidate stage.
             if !prefilter.keep(&idx, fp, &fps[c], &sim, &cfg) {
                 continue;
@@ -525,7 +571,7 @@ fn main() {
         let (a, b) = (a - 1, b - 1);
         let proposed = orig_fp_pairs.iter().any(|&(x, y, _)| (x.min(y), x.max(y)) == (a, b));
         if l == Label::Reprint && !proposed && a < fps.len() && b < fps.len() {
-            let sim = verify_ordered(fps[a].text(), fps[b].text(), cfg.edit_gap);
+            let sim = verify_ordered(fps[a].text(), fps[b].text(), cfg.edit_gap, cfg.long_run);
             println!(
                 "labelled reprint {:06}/{:06} not an LSH candidate (J {:.3} C {:.3})",
                 a + 1,
@@ -572,7 +618,7 @@ fn main() {
         let copy = perturb(kind, &mut rng, &docs[i].1, &titles, &vocab);
         let fp = idx.fingerprint(&prep(&copy));
         let cands = idx.candidates(&fp);
-        let sim = verify_ordered(fp.text(), fps[i].text(), cfg.edit_gap);
+        let sim = verify_ordered(fp.text(), fps[i].text(), cfg.edit_gap, cfg.long_run);
         let candidate = cands.contains(&(i as i64)) && prefilter.keep(&idx, &fp, &fps[i], &sim, &cfg);
         let p = Pair { kind: KINDS[kind], positive: true, candidate, sim };
         per_kind[kind].push(p.clone());
@@ -581,7 +627,7 @@ fn main() {
         for c in cands {
             let c = c as usize;
             if c != i {
-                let sim = verify_ordered(fp.text(), fps[c].text(), cfg.edit_gap);
+                let sim = verify_ordered(fp.text(), fps[c].text(), cfg.edit_gap, cfg.long_run);
                 if !prefilter.keep(&idx, &fp, &fps[c], &sim, &cfg) {
                     continue;
                 }
@@ -621,7 +667,7 @@ fn main() {
         let cands = midx.candidates(&mfps[i]);
         for j in (i + 1)..mds.len() {
             let same = mds[i].0 == mds[j].0;
-            let sim = verify_ordered(mfps[i].text(), mfps[j].text(), cfg.edit_gap);
+            let sim = verify_ordered(mfps[i].text(), mfps[j].text(), cfg.edit_gap, cfg.long_run);
             let candidate =
                 cands.contains(&(j as i64)) && prefilter.keep(&midx, &mfps[i], &mfps[j], &sim, &cfg);
             if !same && !candidate {
@@ -650,7 +696,7 @@ fn main() {
         let mut sidx = NearDupIndex::new(&cfg);
         let _ = sidx.insert(0, &fa);
         let candidate = !sidx.candidates(&fb).is_empty();
-        let sim = verify_ordered(fa.text(), fb.text(), cfg.edit_gap);
+        let sim = verify_ordered(fa.text(), fb.text(), cfg.edit_gap, cfg.long_run);
         println!(
             "seeds 000 vs 001: J {:.3} C {:.3} shared {} candidate {}",
             sim.jaccard, sim.containment, sim.shared, candidate
@@ -924,13 +970,14 @@ mod orders {
                 )
             };
             let t = &self.texts[a];
-            let s = verify_ordered(fp.text(), t.text(), self.cfg.edit_gap);
+            let s = verify_ordered(fp.text(), t.text(), self.cfg.edit_gap, self.cfg.long_run);
+            let prof = super::gap_profile(fp, t, self.cfg.shingle_size);
             let best = self.members[a]
                 .iter()
-                .map(|m| verify_ordered(fp.text(), m.text(), self.cfg.edit_gap))
+                .map(|m| verify_ordered(fp.text(), m.text(), self.cfg.edit_gap, self.cfg.long_run))
                 .max_by(|x, y| x.containment.total_cmp(&y.containment));
             format!(
-                "    missed ({order}) {name}: candidate {} plausible {}; vs article text: {}; best of {} members: {}",
+                "    missed ({order}) {name}: candidate {} plausible {}; vs article text: {} {prof}; best of {} members: {}",
                 cands.contains(&(a as i64)),
                 self.idx.plausible(fp, t.shingles.len(), &self.idx.signature_bytes(t)),
                 fmt(&s),
@@ -1082,7 +1129,7 @@ mod orders {
                 if !one.candidates(x).is_empty() {
                     cand += 1;
                 }
-                let s = news_ingest::dedup::verify_ordered(x.text(), o.text(), cfg.edit_gap);
+                let s = news_ingest::dedup::verify_ordered(x.text(), o.text(), cfg.edit_gap, cfg.long_run);
                 if is_near_duplicate(&s, cfg) {
                     dup += 1;
                 }
@@ -1180,9 +1227,19 @@ mod orders {
                     for (m, &a) in arts.iter().enumerate() {
                         let t = &sim.texts[a];
                         let x = &clusters[c][m];
-                        let s = news_ingest::dedup::verify_ordered(x.text(), t.text(), cfg.edit_gap);
+                        let s = news_ingest::dedup::verify_ordered(
+                            x.text(),
+                            t.text(),
+                            cfg.edit_gap,
+                            cfg.long_run,
+                        );
                         let o = &clusters[c][0];
-                        let so = news_ingest::dedup::verify_ordered(x.text(), o.text(), cfg.edit_gap);
+                        let so = news_ingest::dedup::verify_ordered(
+                            x.text(),
+                            o.text(),
+                            cfg.edit_gap,
+                            cfg.long_run,
+                        );
                         println!(
                             "    {:<32} art {a}: vs its article J {:.3} C {:.3}; vs original J {:.3} C {:.3} run {} fill {:.3} dup {} ({} sh)",
                             names[m], s.jaccard, s.containment, so.jaccard, so.containment, so.longest_run, so.gap_filled, is_near_duplicate(&so, cfg), x.shingles.len()
@@ -1271,8 +1328,12 @@ mod orders {
             );
             if oi == 0 || !cross.is_empty() {
                 for (i, j) in within.iter().chain(&cross) {
-                    let s =
-                        news_ingest::dedup::verify_ordered(mfps[*i].text(), mfps[*j].text(), cfg.edit_gap);
+                    let s = news_ingest::dedup::verify_ordered(
+                        mfps[*i].text(),
+                        mfps[*j].text(),
+                        cfg.edit_gap,
+                        cfg.long_run,
+                    );
                     println!(
                         "  {} #{i} / {} #{j}: J {:.3} C {:.3} run {} filled {:.3} ({}/{})",
                         mds[*i].0,
@@ -1295,7 +1356,12 @@ mod orders {
                 if mds[i].0 != mds[j].0 {
                     continue;
                 }
-                let s = news_ingest::dedup::verify_ordered(mfps[i].text(), mfps[j].text(), cfg.edit_gap);
+                let s = news_ingest::dedup::verify_ordered(
+                    mfps[i].text(),
+                    mfps[j].text(),
+                    cfg.edit_gap,
+                    cfg.long_run,
+                );
                 if s.containment < 0.8 {
                     worst.push((s.gap_filled, s.longest_run, s.containment, i, j));
                 }
@@ -1304,11 +1370,17 @@ mod orders {
         worst.sort_by(|a, b| b.0.total_cmp(&a.0));
         if std::env::var_os("DEDUP_EVAL_DEBUG").is_some() {
             for &(fill, run, c, i, j) in worst.iter().filter(|w| w.2 >= 0.55 && w.0 >= 0.8) {
-                let s = news_ingest::dedup::verify_ordered(mfps[i].text(), mfps[j].text(), cfg.edit_gap);
+                let s = news_ingest::dedup::verify_ordered(
+                    mfps[i].text(),
+                    mfps[j].text(),
+                    cfg.edit_gap,
+                    cfg.long_run,
+                );
                 println!(
                     "  hard negative {} #{i}/#{j}: C {c:.3} J {:.3} run {run} fill {fill:.3} numC {:.3} numW {:.3} [{}/{} shared {}] ({}/{})",
                     mds[i].0, s.jaccard, s.numeric_containment, s.number_containment, s.numbers_a, s.numbers_b, s.numbers_shared, s.len_a, s.len_b
                 );
+                println!("      {}", gap_profile(&mfps[i], &mfps[j], cfg.shingle_size));
             }
         }
         let max_run = worst.iter().map(|w| w.1).max().unwrap_or(0);

@@ -139,8 +139,13 @@ pub struct DedupConfig {
     pub gap_filled: f64,
     /// ...at least this containment...
     pub gap_min_containment: f64,
-    /// ...and one shared run of at least this many shingles.
+    /// ...and one shared run of at least this many shingles...
     pub min_run: usize,
+    /// ...or one of at least this many, with `long_run_containment` of the shorter
+    /// text in shared runs of at least `long_run` shingles (copies of copies).
+    pub short_min_run: usize,
+    pub long_run: usize,
+    pub long_run_containment: f64,
     /// Which text a cluster's article keeps: the fullest copy seen, or the first.
     pub canonical: Canonical,
     /// A fuller copy must have at least this share more shingles to replace the text.
@@ -277,6 +282,7 @@ impl Config {
             ("dedup.numeric_containment", d.numeric_containment),
             ("dedup.gap_filled", d.gap_filled),
             ("dedup.gap_min_containment", d.gap_min_containment),
+            ("dedup.long_run_containment", d.long_run_containment),
             ("dedup.member_confirm", d.member_confirm),
             ("dedup.number_containment", d.number_containment),
         ] {
@@ -293,8 +299,8 @@ impl Config {
         if !(0.0..=10.0).contains(&d.fullest_min_gain) {
             bail!("dedup.fullest_min_gain must be between 0 and 10, got {}", d.fullest_min_gain);
         }
-        if d.min_run == 0 {
-            bail!("dedup.min_run must be greater than 0 (shingles)");
+        if d.min_run == 0 || d.short_min_run == 0 || d.long_run == 0 {
+            bail!("dedup.min_run, dedup.short_min_run and dedup.long_run must be greater than 0 (shingles)");
         }
         Ok(())
     }

@@ -398,7 +398,7 @@ impl NearDupIndex {
     /// Exact similarity of two texts (shingles as sets and in order) and the
     /// decision under this config.
     pub fn judge(&self, a: &Shingled, b: &Shingled) -> (Similarity, bool) {
-        let s = verify_ordered(a.text(), b.text(), self.cfg.edit_gap);
+        let s = verify_ordered(a.text(), b.text(), self.cfg.edit_gap, self.cfg.long_run);
         (s, is_near_duplicate(&s, &self.cfg))
     }
 
@@ -458,7 +458,7 @@ impl NearDupIndex {
     }
 
     fn judge_fp(&self, fp: &Fingerprint, other: &Shingled) -> (Similarity, bool) {
-        let s = verify_ordered(fp.text(), other.text(), self.cfg.edit_gap);
+        let s = verify_ordered(fp.text(), other.text(), self.cfg.edit_gap, self.cfg.long_run);
         (s, is_near_duplicate(&s, &self.cfg))
     }
 

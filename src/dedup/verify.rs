@@ -46,6 +46,11 @@ pub struct Similarity {
     /// scattered edits, near its containment for an article that reuses some
     /// paragraphs of another. 0 when the order was not given.
     pub gap_filled: f64,
+    /// Share of the shorter text's shingles (in order) lying in shared runs of at
+    /// least `dedup.long_run` shingles: near the containment for a copy with
+    /// scattered edits, well below it for an article by another newsroom whose shared
+    /// shingles are partly stock phrases. 0 when the order was not given.
+    pub long_run_containment: f64,
     /// Numbers replaced by other numbers in the same wording: unshared gaps of equal
     /// length at the same place in both texts, between the same shared shingles, made
     /// of numeric shingles only ("mã đề 215" / "mã đề 207", "ngày 29/9" / "ngày 3/9").
@@ -91,6 +96,7 @@ pub fn verify(a: &ShingleSet, b: &ShingleSet) -> Similarity {
         number_containment: 0.0,
         longest_run: 0,
         gap_filled: 0.0,
+        long_run_containment: 0.0,
         number_substitutions: 0,
         other_gaps: 0,
     }
@@ -123,16 +129,17 @@ fn sorted_shared(a: &[u64], b: &[u64]) -> usize {
 
 /// [`verify`] plus the order evidence ([`Coverage`] of the shorter text, by distinct
 /// shingles, in the longer one): `seq_a` and `seq_b` are the texts' shingles in order.
-pub fn verify_ordered(a: TextRef<'_>, b: TextRef<'_>, max_gap: usize) -> Similarity {
+pub fn verify_ordered(a: TextRef<'_>, b: TextRef<'_>, max_gap: usize, long_run: usize) -> Similarity {
     let mut s = verify(a.set, b.set);
     if s.shared > 0 {
-        let c = if a.set.len() <= b.set.len() {
-            Coverage::of(a.sequence, b.set, max_gap)
+        let (c, n) = if a.set.len() <= b.set.len() {
+            (Coverage::of(a.sequence, b.set, max_gap, long_run), a.sequence.len())
         } else {
-            Coverage::of(b.sequence, a.set, max_gap)
+            (Coverage::of(b.sequence, a.set, max_gap, long_run), b.sequence.len())
         };
         s.longest_run = c.longest_run;
         s.gap_filled = c.gap_filled;
+        s.long_run_containment = ratio(c.in_long_runs, n);
     }
     s.numbers_a = a.numbers.len();
     s.numbers_b = b.numbers.len();
@@ -220,9 +227,12 @@ pub fn is_near_duplicate(s: &Similarity, cfg: &DedupConfig) -> bool {
         || s.numeric_containment >= cfg.numeric_containment
         || s.number_containment >= cfg.number_containment
         || (s.number_substitutions == 0 && s.gap_filled >= cfg.gap_filled);
+    // One long shared run, or (copies of copies: two independently edited copies
+    // have shorter runs) a shorter longest run with most of the text in long runs.
     let edited_copy = s.containment >= cfg.gap_min_containment
-        && s.longest_run >= cfg.min_run
-        && s.gap_filled >= cfg.gap_filled;
+        && s.gap_filled >= cfg.gap_filled
+        && (s.longest_run >= cfg.min_run
+            || (s.longest_run >= cfg.short_min_run && s.long_run_containment >= cfg.long_run_containment));
     s.len_a.min(s.len_b) >= cfg.min_shingles
         && s.shared > 0
         && !(s.number_substitutions >= cfg.number_substitutions && s.other_gaps <= cfg.template_other_gaps)
@@ -340,6 +350,7 @@ mod tests {
             TextRef { set: &ta.0, sequence: &ta.1, numbers: &ta.2 },
             TextRef { set: &tb.0, sequence: &tb.1, numbers: &tb.2 },
             12,
+            10,
         )
     }
 
@@ -381,6 +392,54 @@ mod tests {
         assert_eq!(s.number_substitutions, 1, "{s:?}");
         assert!(s.other_gaps > c.template_other_gaps, "{s:?}");
         assert!(is_near_duplicate(&s, &c), "{s:?}");
+    }
+
+    /// `n` words of `base` with every `every`-th block of `width` words replaced.
+    fn blocks_replaced(base: &[String], every: usize, width: usize, tag: &str) -> String {
+        base.iter()
+            .enumerate()
+            .map(|(i, w)| if i % every < width && i >= every { format!("{w}{tag}") } else { w.clone() })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Copies of copies: edits every ~38 words leave runs of ~28 shingles (under
+    /// `min_run`) but all of the shared text in long runs; the same containment made of
+    /// stock phrases (shared runs of a few shingles) stays apart.
+    #[test]
+    fn long_runs_carry_copies_with_short_longest_runs() {
+        let c = cfg();
+        // Words without digits (numbers bring the numeric rules in).
+        let word = |p: &str, i: usize| {
+            format!("{p}{}{}", (b'a' + (i / 26) as u8) as char, (b'a' + (i % 26) as u8) as char)
+        };
+        let base: Vec<String> = (0..300).map(|i| word("w", i)).collect();
+        // The longer text: the story plus 300 words of its own (J stays low).
+        let mut longer = base.clone();
+        longer.extend((0..300).map(|i| word("own", i)));
+        let longer = longer.join(" ");
+        let copy = blocks_replaced(&base, 38, 7, "x");
+        let s = sim(&copy, &longer);
+        assert!(s.longest_run >= c.short_min_run && s.longest_run < c.min_run, "{s:?}");
+        assert!(s.containment < c.containment && s.jaccard < c.jaccard, "{s:?}");
+        assert!(s.long_run_containment >= c.long_run_containment, "{s:?}");
+        assert!(is_near_duplicate(&s, &c), "{s:?}");
+        // The same but for the long-run evidence: apart.
+        let mut strict = c.clone();
+        strict.long_run_containment = 1.0;
+        assert!(!is_near_duplicate(&s, &strict), "{s:?}");
+        // Shorter phrases: one run of ~28 shingles, then shared runs of 9 shingles
+        // (13 words) between replaced words: containment above gap_min_containment,
+        // little of it in long runs.
+        let stock: Vec<String> = base
+            .iter()
+            .enumerate()
+            .map(|(i, w)| if i == 29 || (i > 29 && i % 14 == 13) { format!("{w}y") } else { w.clone() })
+            .collect();
+        let s = sim(&stock.join(" "), &longer);
+        assert!(s.longest_run >= c.short_min_run && s.containment >= c.gap_min_containment, "{s:?}");
+        assert!(s.long_run_containment < c.long_run_containment, "{s:?}");
+        assert!(!is_near_duplicate(&s, &c), "{s:?}");
     }
 
     #[test]
