@@ -43,7 +43,7 @@ fn is_marker(w: &str, rules: &Rules) -> bool {
             || (w.starts_with(m.as_str())
                 && m.len() >= 2
                 && w.len() > m.len()
-                && !w[m.len()..].starts_with(['>', '»']))
+                && w[m.len()..].starts_with(char::is_alphanumeric))
     })
 }
 
@@ -107,8 +107,19 @@ pub fn strip_markers(line: &str, rules: &Rules) -> String {
     let ws = words(line);
     let mut keep = vec![true; ws.len()];
     let mut k = 0;
+    // Guillemets opened by « and not yet closed: a » closing one is a quote mark
+    // ("l'ambiance « unique »."), not a related-list marker.
+    let mut open_quotes = 0usize;
     while k < ws.len() {
-        if !is_marker(ws[k].1, rules) {
+        let w = ws[k].1;
+        if open_quotes > 0 && w.starts_with('»') {
+            open_quotes -= 1;
+            k += 1;
+            continue;
+        }
+        if !is_marker(w, rules) {
+            open_quotes += w.matches('«').count();
+            open_quotes = open_quotes.saturating_sub(w.matches('»').count());
             k += 1;
             continue;
         }
@@ -383,6 +394,17 @@ mod tests {
         // "Tin mới" opening a sentence of the article (no seam before its end) stays.
         let s = "Hôm qua có mưa. Tin mới Nhất của đài cho biết trời sẽ nắng.";
         assert_eq!(strip_inline_headings(s, &r), vec![s.to_string()]);
+    }
+
+    #[test]
+    fn closing_guillemets_are_quotes_not_markers() {
+        let r = rules();
+        for s in [
+            "Le café a fermé ses portes. Les habitués regrettent déjà l’ambiance « unique ».",
+            "Le café a fermé ses portes. Les habitués regrettent « unique » et partent.",
+        ] {
+            assert_eq!(strip_markers(s, &r), s);
+        }
     }
 
     #[test]
