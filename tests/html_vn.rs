@@ -49,29 +49,6 @@ fn strs(v: &Value) -> Vec<String> {
     v.as_array().map_or(Vec::new(), |a| a.iter().filter_map(|s| s.as_str()).map(str::to_string).collect())
 }
 
-fn words(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
-}
-
-/// Word-multiset F1, as the benchmarks score it.
-fn f1(got: &str, want: &str) -> f64 {
-    let count = |s: &str| {
-        let mut m: HashMap<String, usize> = HashMap::new();
-        for w in words(s) {
-            *m.entry(w).or_default() += 1;
-        }
-        m
-    };
-    let (g, w) = (count(got), count(want));
-    let common: usize = g.iter().map(|(k, c)| (*c).min(*w.get(k).unwrap_or(&0))).sum();
-    let (ng, nw): (usize, usize) = (g.values().sum(), w.values().sum());
-    if common == 0 {
-        return 0.0;
-    }
-    let (p, r) = (common as f64 / ng as f64, common as f64 / nw as f64);
-    2.0 * p * r / (p + r)
-}
-
 /// Lower-case words joined by one space: "caption in the body" ignores case and punctuation.
 fn norm(s: &str) -> String {
     words(s).join(" ")

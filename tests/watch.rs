@@ -624,19 +624,23 @@ fn sample(text: &str, series: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The address a daemon started with `--metrics-addr 127.0.0.1:0` serves on, from its log.
+fn metrics_addr(d: &Daemon) -> String {
+    let log = d.log();
+    log.split("metrics at http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no metrics address in the log:\n{log}"))
+        .to_string()
+}
+
 /// `watch --metrics-addr` (issue 15): real HTTP requests to the real daemon.
 #[test]
 fn metrics_endpoint_serves_prometheus_text_and_health() {
     let (work, cfg, dir, db) = setup(FAST);
     let mut d = Daemon::start_with(work.path(), &cfg, &db, &dir, &["--metrics-addr", "127.0.0.1:0"]);
     d.wait_ready();
-    let log = d.log();
-    let addr = log
-        .split("metrics at http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no metrics address in the log:\n{log}"))
-        .to_string();
+    let addr = metrics_addr(&d);
     let (status, body) = http_get(&addr, "/health");
     assert_eq!(status, 200, "{body}");
     for i in 0..3 {
@@ -696,13 +700,7 @@ fn health_is_503_while_the_writer_cannot_write_and_200_after() {
     let (work, cfg, dir, db) = setup(&format!("[database]\nbusy_timeout_ms = 100\n{FAST}"));
     let mut d = Daemon::start_with(work.path(), &cfg, &db, &dir, &["--metrics-addr", "127.0.0.1:0"]);
     d.wait_ready();
-    let log = d.log();
-    let addr = log
-        .split("metrics at http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no metrics address in the log:\n{log}"))
-        .to_string();
+    let addr = metrics_addr(&d);
     assert_eq!(http_get(&addr, "/health").0, 200);
 
     let blocker = Connection::open(&db).unwrap();

@@ -202,10 +202,50 @@ fn jsonld(
     url: &mut Option<String>,
     lang: &mut Option<String>,
 ) {
-    // Bounded, iterative walks over arrays and @graph (no recursion on page input).
     // First the Person nodes by `@id`: Yoast and other plugins write the article's
     // author as a reference (`{"@id": ".../#/schema/person/…"}`) to a node of the graph.
-    let mut people: Vec<(String, String)> = Vec::new();
+    let objects = jsonld_objects(v);
+    let people: Vec<(String, String)> = objects
+        .iter()
+        .filter(|o| types(o.get("@type")).iter().any(|t| t == "person"))
+        .filter_map(|o| {
+            Some((o.get("@id").and_then(Value::as_str)?.to_string(), o.get("name").and_then(string)?))
+        })
+        .collect();
+    for o in objects {
+        if !types(o.get("@type")).iter().any(|t| ARTICLE_TYPES.contains(&t.as_str())) {
+            continue;
+        }
+        if m.jsonld_title.is_none() {
+            m.jsonld_title = o.get("headline").or_else(|| o.get("name")).and_then(string).and_then(non_empty);
+        }
+        if let Some(d) = o.get("datePublished").and_then(string).and_then(non_empty) {
+            m.dates.push(d);
+        }
+        if let Some(d) = o.get("dateModified").and_then(string).and_then(non_empty) {
+            m.updated.push(d);
+        }
+        if m.jsonld_authors.is_empty() {
+            m.jsonld_authors = persons(o.get("author"), &people);
+        }
+        if site.is_none() {
+            *site = o.get("publisher").and_then(|p| p.get("name")).and_then(string).and_then(non_empty);
+        }
+        if url.is_none() {
+            *url = o.get("url").and_then(string).or_else(|| {
+                o.get("mainEntityOfPage").and_then(|p| p.get("@id").or(Some(p))).and_then(string)
+            });
+        }
+        if lang.is_none() {
+            *lang = o.get("inLanguage").and_then(string).and_then(non_empty);
+        }
+    }
+}
+
+/// The objects of a JSON-LD block in document order, through arrays and `@graph`: a
+/// bounded (1000 values), iterative walk, no recursion on page input.
+fn jsonld_objects(v: &Value) -> Vec<&serde_json::Map<String, Value>> {
+    let mut out = Vec::new();
     let mut stack: Vec<&Value> = vec![v];
     let mut seen = 0;
     while let Some(v) = stack.pop() {
@@ -219,62 +259,12 @@ fn jsonld(
                 if let Some(g) = o.get("@graph") {
                     stack.push(g);
                 }
-                if types(o.get("@type")).iter().any(|t| t == "person") {
-                    if let (Some(id), Some(name)) =
-                        (o.get("@id").and_then(Value::as_str), o.get("name").and_then(string))
-                    {
-                        people.push((id.to_string(), name));
-                    }
-                }
+                out.push(o);
             }
             _ => {}
         }
     }
-    let mut stack: Vec<&Value> = vec![v];
-    let mut seen = 0;
-    while let Some(v) = stack.pop() {
-        seen += 1;
-        if seen > 1000 {
-            break;
-        }
-        match v {
-            Value::Array(a) => stack.extend(a.iter().rev()),
-            Value::Object(o) => {
-                if let Some(g) = o.get("@graph") {
-                    stack.push(g);
-                }
-                if !types(o.get("@type")).iter().any(|t| ARTICLE_TYPES.contains(&t.as_str())) {
-                    continue;
-                }
-                if m.jsonld_title.is_none() {
-                    m.jsonld_title =
-                        o.get("headline").or_else(|| o.get("name")).and_then(string).and_then(non_empty);
-                }
-                if let Some(d) = o.get("datePublished").and_then(string).and_then(non_empty) {
-                    m.dates.push(d);
-                }
-                if let Some(d) = o.get("dateModified").and_then(string).and_then(non_empty) {
-                    m.updated.push(d);
-                }
-                if m.jsonld_authors.is_empty() {
-                    m.jsonld_authors = persons(o.get("author"), &people);
-                }
-                if site.is_none() {
-                    *site =
-                        o.get("publisher").and_then(|p| p.get("name")).and_then(string).and_then(non_empty);
-                }
-                if url.is_none() {
-                    *url = o.get("url").and_then(string).or_else(|| {
-                        o.get("mainEntityOfPage").and_then(|p| p.get("@id").or(Some(p))).and_then(string)
-                    });
-                }
-                if lang.is_none() {
-                    *lang = o.get("inLanguage").and_then(string).and_then(non_empty);
-                }
-            }
-            _ => {}
-        }
-    }
+    out
 }
 
 fn types(t: Option<&Value>) -> Vec<String> {

@@ -60,3 +60,28 @@ pub fn assert_stats_add_up(s: &serde_json::Value) {
         "{s}"
     );
 }
+
+/// Lower-case words (runs of letters and digits) of `s`.
+pub fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// Word-multiset F1, as the benchmarks score it.
+pub fn f1(got: &str, want: &str) -> f64 {
+    use std::collections::HashMap;
+    let count = |s: &str| {
+        let mut m: HashMap<String, usize> = HashMap::new();
+        for w in words(s) {
+            *m.entry(w).or_default() += 1;
+        }
+        m
+    };
+    let (g, w) = (count(got), count(want));
+    let common: usize = g.iter().map(|(k, c)| (*c).min(*w.get(k).unwrap_or(&0))).sum();
+    let (ng, nw): (usize, usize) = (g.values().sum(), w.values().sum());
+    if common == 0 {
+        return 0.0;
+    }
+    let (p, r) = (common as f64 / ng as f64, common as f64 / nw as f64);
+    2.0 * p * r / (p + r)
+}
