@@ -1,6 +1,6 @@
 //! Evaluation of near-duplicate detection on the shared corpora.
 //!
-//! `cargo run --release --example dedup_eval [-- CORPUS_DIR] [--clean] [--bands B --rows R]`
+//! `cargo run --release --example dedup_eval [-- CORPUS_DIR] [--clean] [--bands B --rows R] [--lead N:BxR | --lead 0]`
 //! (CORPUS_DIR: default `$NEWS_INGEST_CORPUS_ROOT`, else `../shared/corpus`; `--clean`
 //! cleans every text first, as the pipeline does)
 //!
@@ -471,6 +471,15 @@ fn main() {
             "--orders-only" => orders_only = true,
             "--bands" => cfg.bands = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.bands),
             "--rows" => cfg.rows = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.rows),
+            "--lead" => {
+                // --lead SHINGLES:BANDSxROWS, or --lead 0 for no lead bands.
+                let v = args.next().unwrap_or_default();
+                let parsed = v.split_once(':').and_then(|(n, br)| {
+                    let (b, r) = br.split_once('x')?;
+                    Some((n.parse().ok()?, b.parse().ok()?, r.parse().ok()?))
+                });
+                (cfg.lead_shingles, cfg.lead_bands, cfg.lead_rows) = parsed.unwrap_or((0, 0, 0));
+            }
             _ => corpus = PathBuf::from(a),
         }
     }

@@ -113,6 +113,14 @@ pub struct DedupConfig {
     pub bands: usize,
     pub rows: usize,
     pub seed: u64,
+    /// The lead of a text (its first `lead_shingles` shingles, in text order) is
+    /// banded too, in `lead_bands` bands of `lead_rows` values of its own MinHash
+    /// signature: copies of one story share their beginning whatever was cut or
+    /// added at the end, so a short copy and a long one become candidates although
+    /// their whole-text Jaccard is low (issue 16). `lead_bands = 0`: none.
+    pub lead_shingles: usize,
+    pub lead_bands: usize,
+    pub lead_rows: usize,
     pub min_shingles: usize,
     pub jaccard: f64,
     pub containment: f64,
@@ -276,6 +284,16 @@ impl Config {
                 d.num_perm
             );
         }
+        if d.lead_bands > 0
+            && (d.lead_rows == 0 || d.lead_shingles == 0 || d.lead_bands * d.lead_rows > d.num_perm)
+        {
+            bail!(
+                "dedup.lead_bands ({}) * dedup.lead_rows ({}) must not exceed dedup.num_perm ({}), and dedup.lead_rows and dedup.lead_shingles must be greater than 0 (or dedup.lead_bands = 0 for no lead bands)",
+                d.lead_bands,
+                d.lead_rows,
+                d.num_perm
+            );
+        }
         for (key, v) in [
             ("dedup.jaccard", d.jaccard),
             ("dedup.containment", d.containment),
@@ -334,6 +352,9 @@ impl Config {
             ("dedup.bands", n(d.bands), (1, 4096)),
             ("dedup.rows", n(d.rows), (1, 4096)),
             ("dedup.min_shingles", n(d.min_shingles), (0, 1_000_000)),
+            ("dedup.lead_shingles", n(d.lead_shingles), (0, 1_000_000)),
+            ("dedup.lead_bands", n(d.lead_bands), (0, 4096)),
+            ("dedup.lead_rows", n(d.lead_rows), (0, 4096)),
             ("dedup.min_numeric_shingles", n(d.min_numeric_shingles), (0, 1_000_000)),
             ("dedup.max_candidates", n(d.max_candidates), (1, 100_000)),
             ("dedup.number_substitutions", n(d.number_substitutions), (1, 1_000_000)),

@@ -149,7 +149,7 @@ fn index_rebuilds_from_persisted_form() {
     let a = idx.fingerprint(&seed("000"));
     let b = idx.fingerprint(&seed("001"));
     let stored = [(1i64, idx.persisted_form(&a)), (2, idx.persisted_form(&b))];
-    assert_eq!(stored[0].1.len(), 3 + 4 * cfg.bands);
+    assert_eq!(stored[0].1.len(), 3 + 4 * (cfg.bands + cfg.lead_bands));
     idx.load_persisted(stored.iter().map(|(i, s)| (*i, s.as_slice()))).unwrap();
     let copy = idx.fingerprint(&syndicated_copy(&seed("000")));
     assert_eq!(idx.candidates(&copy).first(), Some(&1));

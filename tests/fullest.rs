@@ -213,7 +213,9 @@ fn a_database_built_with_the_old_banding_is_rebanded_at_open() {
     let other = std::fs::read_to_string(seeds().join("001_8f2e266a74151002.txt")).unwrap();
     std::fs::write(input.join("c_other.txt"), &other).unwrap();
     let old = dir.path().join("old.toml");
-    std::fs::write(&old, "[dedup]\nbands = 32\nrows = 4\n").unwrap();
+    // As built before the lead bands too: whole-text signatures only, so re-banding
+    // re-fingerprints those texts from their stored bodies.
+    std::fs::write(&old, "[dedup]\nbands = 32\nrows = 4\nlead_bands = 0\n").unwrap();
     let db = dir.path().join("t.db");
     let out = bin()
         .arg("--db")
@@ -268,7 +270,8 @@ fn a_database_built_with_the_old_banding_is_rebanded_at_open() {
     assert_eq!((again["stored"].as_u64(), again["near_duplicates"].as_u64()), (Some(0), Some(2)), "{again}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM articles"), 2);
 
-    let new_len = 3 + 4 * 42;
+    // 42 whole-text bands and 8 lead bands (config/default.toml).
+    let new_len = 3 + 4 * (42 + 8);
     assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM fingerprints WHERE length(data) <> {new_len}")), 0);
     assert_eq!(
         count(&db, &format!("SELECT COUNT(*) FROM article_members WHERE length(fingerprint) <> {new_len}")),
@@ -277,7 +280,10 @@ fn a_database_built_with_the_old_banding_is_rebanded_at_open() {
     // The article without a signature got one from its body.
     assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM signatures WHERE article_id = {other_id}")), 1);
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM meta WHERE key = 'dedup_params' AND value LIKE '%bands=42x3'"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM meta WHERE key = 'dedup_params' AND value LIKE '%bands=42x3 lead=40:8x3'"
+        ),
         1
     );
     // A third open with the defaults does not re-band again.

@@ -338,6 +338,85 @@ pub fn meta_and_search(f: Fresh) {
     assert_eq!(stats.indexed_articles, 2);
 }
 
+/// Re-banding (`pipeline::writer::check_dedup_params`) rewrites every index entry:
+/// the article's text and its members get their new forms and band keys, and a
+/// writer opened afterwards loads only those (a shared store's band table too: a
+/// key lock on the new keys finds the article, none on the old ones).
+pub fn rebanding_rewrites_every_index_entry(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let id = t.store(w.as_mut(), "/in/a.txt", &doc("A", &[P1, P2, P3])).article_id.unwrap();
+    let part = vec![P1.to_string(), P2.to_string()];
+    let fp = t.near.fingerprint(&part);
+    let evidence = NearEvidence { jaccard: 0.6, containment: 1.0, shared_shingles: 30 };
+    w.record(
+        &key("/in/near.txt", 90),
+        Some(&"d".repeat(64)),
+        Fate::Member {
+            article_id: id,
+            evidence,
+            body: &part,
+            fingerprint: &t.near.persisted_form(&fp),
+            keys: &t.near.band_keys(&fp),
+        },
+    )
+    .unwrap();
+    w.commit().unwrap();
+    drop(w);
+
+    // Other banding: other keys, other forms.
+    let mut cfg = Config::embedded().dedup;
+    (cfg.bands, cfg.rows, cfg.lead_bands) = (32, 4, 0);
+    let other = NearDupIndex::new(&cfg);
+    let old_keys = t.near.band_keys(&t.near.fingerprint(&doc("A", &[P1, P2, P3]).body));
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let mut new_forms = Vec::new();
+    let mut new_keys = Vec::new();
+    for (aid, _) in w.fingerprinted_after(0, 100).unwrap() {
+        let body = w.as_catalog().article_paragraphs(aid).unwrap().expect("body");
+        let fp = other.fingerprint(&body);
+        let keys = other.band_keys(&fp);
+        w.set_fingerprint(aid, &other.persisted_form(&fp), &keys).unwrap();
+        new_forms.push(other.persisted_form(&fp));
+        new_keys = keys;
+    }
+    for (mid, body) in w.members_after(0, 100).unwrap() {
+        let fp = other.fingerprint(&body);
+        w.set_member_fingerprint(mid, &other.persisted_form(&fp), &other.band_keys(&fp)).unwrap();
+        new_forms.push(other.persisted_form(&fp));
+    }
+    w.commit().unwrap();
+    drop(w);
+    assert_eq!(new_forms.len(), 2, "the article's text and its member");
+
+    let mut w = writer(&f);
+    let mut entries = Vec::new();
+    w.for_each_index_entry(&mut |aid, data| entries.push((aid, data.to_vec()))).unwrap();
+    entries.sort();
+    let mut want: Vec<(i64, Vec<u8>)> = new_forms.into_iter().map(|d| (id, d)).collect();
+    want.sort();
+    assert_eq!(entries, want, "only the new forms are loaded");
+    w.begin().unwrap();
+    let stale = w.lock_keys(&old_keys).unwrap();
+    assert!(
+        stale.is_empty(),
+        "entries still under the old keys: {:?}",
+        stale.iter().map(|e| e.0).collect::<Vec<_>>()
+    );
+    drop(w);
+    // A shared store answers a lock on the new keys with the article; the embedded
+    // one keeps no band table and answers nothing (its writer loaded everything).
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let found = w.lock_keys(&new_keys).unwrap();
+    assert!(found.iter().all(|(aid, _)| *aid == id));
+    if matches!(f.target, Target::Postgres(_)) {
+        assert!(!found.is_empty(), "the new keys find the article in the shared band table");
+    }
+}
+
 /// Runs every contract test against one backend: `$fresh` returns a [`Fresh`]
 /// database, or `None` when the backend's server cannot be started at all (the
 /// reason is printed; CI sets `NEWS_INGEST_REQUIRE_PG=1`, which makes that a failure).
@@ -363,6 +442,7 @@ macro_rules! store_contract_suite {
             case!(fuller_text_replaces_and_keeps_history);
             case!(ledger_lookups_and_corrections);
             case!(meta_and_search);
+            case!(rebanding_rewrites_every_index_entry);
         }
     };
 }

@@ -53,16 +53,23 @@ use super::DedupError;
 /// equal values in different bands never collide.
 pub fn band_keys(sig: &[u32], bands: usize, rows: usize) -> Vec<u32> {
     let mut keys = Vec::with_capacity(bands);
+    push_band_keys(&mut keys, sig, 0, bands, rows);
+    keys
+}
+
+/// Appends the keys of `bands` bands of `rows` values of `sig`, numbered from
+/// `first_band` on: a second signature (a text's lead) banded after the first gets
+/// band numbers of its own, so its keys never equal the first one's.
+pub fn push_band_keys(keys: &mut Vec<u32>, sig: &[u32], first_band: usize, bands: usize, rows: usize) {
     let mut buf = Vec::with_capacity(rows + 1);
     for b in 0..bands {
         buf.clear();
-        buf.push(b as u64);
+        buf.push((first_band + b) as u64);
         for r in 0..rows {
             buf.push(u64::from(sig.get(b * rows + r).copied().unwrap_or(u32::MAX)));
         }
         keys.push((fmix64(combine(&buf)) >> 32) as u32);
     }
-    keys
 }
 
 /// Probability that a pair with Jaccard `j` becomes a candidate.

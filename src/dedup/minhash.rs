@@ -73,6 +73,24 @@ impl MinHasher {
         sig
     }
 
+    /// The first `k` values of the signature of a set given by its distinct hashes:
+    /// the same permutations as [`Self::signature`], so a text's lead signature
+    /// (see `NearDupIndex::band_keys`) costs `k` of them, not all.
+    pub fn signature_prefix(&self, hashes: &[u64], k: usize) -> Vec<u32> {
+        let k = k.min(self.a.len());
+        let mut sig = vec![u32::MAX; k];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: as in `signature`: the CPU supports AVX2 (checked just above).
+                unsafe { signature_avx2(&self.a[..k], &self.b[..k], hashes, &mut sig) };
+                return sig;
+            }
+        }
+        signature_into(&self.a[..k], &self.b[..k], hashes, &mut sig);
+        sig
+    }
+
     /// A short digest of the coefficients (FNV-1a over them), so two builds that
     /// generate different permutations from the same seed cannot pass as equal.
     pub fn coefficients_digest(&self) -> u64 {

@@ -100,6 +100,9 @@ pub struct Fingerprint {
     /// Distinct words with a digit, as sorted word hashes.
     pub numbers: Vec<u64>,
     pub signature: Vec<u32>,
+    /// The MinHash signature of the lead (the first `lead_shingles` shingles),
+    /// `lead_bands * lead_rows` values; empty without lead bands.
+    pub lead: Vec<u32>,
 }
 
 impl Fingerprint {
@@ -173,7 +176,7 @@ impl NearDupIndex {
         NearDupIndex {
             cfg: cfg.clone(),
             hasher: MinHasher::new(cfg.num_perm, cfg.seed),
-            lsh: LshIndex::new(cfg.bands, cfg.rows),
+            lsh: LshIndex::new(cfg.bands + cfg.lead_bands, cfg.rows),
         }
     }
 
@@ -187,7 +190,14 @@ impl NearDupIndex {
     /// apply at verification and may change freely. The store saves this string and
     /// refuses a database whose string differs.
     pub fn params_fingerprint(&self) -> String {
-        format!(
+        // The lead banding goes after `bands=`, so a change of it re-bands (see
+        // `rebandable_from`); without lead bands the string is the one from before them.
+        let lead = if self.cfg.lead_bands > 0 {
+            format!(" lead={}:{}x{}", self.cfg.lead_shingles, self.cfg.lead_bands, self.cfg.lead_rows)
+        } else {
+            String::new()
+        };
+        let s = format!(
             "news-ingest-dedup/v{} normalize/v{} minhash/v{} shingle={} perm={} seed={} coeff={:016x} bands={}x{}",
             DEDUP_VERSION,
             normalize::NORMALIZE_VERSION,
@@ -198,7 +208,27 @@ impl NearDupIndex {
             self.hasher.coefficients_digest(),
             self.cfg.bands,
             self.cfg.rows,
-        )
+        );
+        s + &lead
+    }
+
+    /// Band keys per text: the whole-text bands, then the lead's.
+    fn total_bands(&self) -> usize {
+        self.cfg.bands + self.cfg.lead_bands
+    }
+
+    fn lead_len(&self) -> usize {
+        self.cfg.lead_bands * self.cfg.lead_rows
+    }
+
+    /// The band keys of a whole-text signature and a lead signature.
+    fn keys_of_signatures(&self, signature: &[u32], lead: &[u32]) -> Vec<u32> {
+        let mut keys = Vec::with_capacity(self.total_bands());
+        lsh::push_band_keys(&mut keys, signature, 0, self.cfg.bands, self.cfg.rows);
+        if self.cfg.lead_bands > 0 {
+            lsh::push_band_keys(&mut keys, lead, self.cfg.bands, self.cfg.lead_bands, self.cfg.lead_rows);
+        }
+        keys
     }
 
     /// Whether a database whose stored [`Self::params_fingerprint`] is `stored` differs
@@ -216,12 +246,25 @@ impl NearDupIndex {
     /// from its stored [`Self::signature_bytes`]; `None` when the bytes are not a
     /// signature of `num_perm` values (the caller re-fingerprints the body instead).
     pub fn persisted_from_signature(&self, signature: &[u8]) -> Option<Vec<u8>> {
-        if signature.len() != 4 * self.cfg.num_perm {
+        self.keys_from_signature(signature).map(|keys| self.persist_keys(&keys))
+    }
+
+    /// The band keys under the current banding of a text from its stored
+    /// [`Self::signature_bytes`]; `None` when the bytes are not a signature of
+    /// `num_perm` values and a lead signature (e.g. stored before lead bands).
+    pub fn keys_from_signature(&self, signature: &[u8]) -> Option<Vec<u32>> {
+        if signature.len() != 4 * (self.cfg.num_perm + self.lead_len()) {
             return None;
         }
         let sig: Vec<u32> =
             signature.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        Some(self.persist_keys(&self.lsh.band_keys(&sig)))
+        let (whole, lead) = sig.split_at(self.cfg.num_perm);
+        Some(self.keys_of_signatures(whole, lead))
+    }
+
+    /// The [`Self::persisted_form`] of band keys.
+    pub fn persisted_from_keys(&self, keys: &[u32]) -> Vec<u8> {
+        self.persist_keys(keys)
     }
 
     /// The shingle set of a body (for verification against a stored article).
@@ -244,13 +287,26 @@ impl NearDupIndex {
         let sequence = shingle::sequence_from_words(&words, self.cfg.shingle_size);
         let shingles = ShingleSet::from_hashes(sequence.clone());
         let signature = self.hasher.signature(&shingles);
-        Fingerprint { content_sha256, shingles, sequence, numbers: numbers_of(&words), signature }
+        let lead = self.lead_signature(&sequence);
+        Fingerprint { content_sha256, shingles, sequence, numbers: numbers_of(&words), signature, lead }
+    }
+
+    /// The signature of the distinct shingles among the first `lead_shingles` of a
+    /// text (of all of a shorter text): `lead_bands * lead_rows` values.
+    fn lead_signature(&self, sequence: &[u64]) -> Vec<u32> {
+        if self.cfg.lead_bands == 0 || sequence.is_empty() {
+            return vec![u32::MAX; self.lead_len()];
+        }
+        let mut lead: Vec<u64> = sequence[..sequence.len().min(self.cfg.lead_shingles)].to_vec();
+        lead.sort_unstable();
+        lead.dedup();
+        self.hasher.signature_prefix(&lead, self.lead_len())
     }
 
     /// Canonical articles sharing at least one LSH band, most shared bands first,
     /// at most `max_candidates` of them. Not yet verified.
     pub fn candidates(&self, fp: &Fingerprint) -> Vec<i64> {
-        let mut c = self.lsh.query(&fp.signature);
+        let mut c = self.lsh.query_keys(&self.band_keys(fp));
         c.truncate(self.cfg.max_candidates.max(1));
         c
     }
@@ -258,7 +314,8 @@ impl NearDupIndex {
     /// Adds a text of article `id`: its own text, or a member (a copy merged into it,
     /// or an earlier text of it), all under the article's id (see [`Self::best_match`]).
     pub fn insert(&mut self, id: i64, fp: &Fingerprint) -> Result<(), DedupError> {
-        self.lsh.insert(id, &fp.signature)
+        let keys = self.band_keys(fp);
+        self.lsh.insert_keys(id, &keys)
     }
 
     /// Whether a near copy (`s` = `verify_ordered(new, stored)`, new text first)
@@ -275,10 +332,11 @@ impl NearDupIndex {
                 || (s.gap_filled >= c.gap_filled && s.containment_b_in_a >= c.gap_min_containment))
     }
 
-    /// The MinHash signature as bytes (one u32 LE per permutation), stored with a
-    /// canonical article for [`Self::plausible`].
+    /// The MinHash signature as bytes (one u32 LE per permutation), then the lead
+    /// signature: stored with a canonical article for [`Self::plausible`] (which reads
+    /// the first `num_perm` values) and for re-banding without reading the body.
     pub fn signature_bytes(&self, fp: &Fingerprint) -> Vec<u8> {
-        fp.signature.iter().flat_map(|v| v.to_le_bytes()).collect()
+        fp.signature.iter().chain(&fp.lead).flat_map(|v| v.to_le_bytes()).collect()
     }
 
     /// Whether a candidate (its shingle count and [`Self::signature_bytes`]) could
@@ -293,7 +351,7 @@ impl NearDupIndex {
             return false;
         }
         let margin = self.cfg.prefilter_margin;
-        if margin < 0.0 || signature.len() != 4 * fp.signature.len() || fp.signature.is_empty() {
+        if margin < 0.0 || signature.len() < 4 * fp.signature.len() || fp.signature.is_empty() {
             return true;
         }
         let equal = signature
@@ -311,13 +369,13 @@ impl NearDupIndex {
 
     /// The LSH band keys of a text (what a shared store indexes and locks on).
     pub fn band_keys(&self, fp: &Fingerprint) -> Vec<u32> {
-        self.lsh.band_keys(&fp.signature)
+        self.keys_of_signatures(&fp.signature, &fp.lead)
     }
 
     /// The bytes to store with a canonical article to rebuild the index at start:
     /// a version byte, the band count (u16 LE), then one u32 LE band key per band.
     pub fn persisted_form(&self, fp: &Fingerprint) -> Vec<u8> {
-        self.persist_keys(&self.lsh.band_keys(&fp.signature))
+        self.persist_keys(&self.band_keys(fp))
     }
 
     fn persist_keys(&self, keys: &[u32]) -> Vec<u8> {
@@ -344,8 +402,8 @@ impl NearDupIndex {
         if body.len() != 4 * bands {
             return Err(DedupError::Malformed("length does not match band count"));
         }
-        if bands != self.cfg.bands {
-            return Err(DedupError::BandCount { expected: self.cfg.bands, found: bands });
+        if bands != self.total_bands() {
+            return Err(DedupError::BandCount { expected: self.total_bands(), found: bands });
         }
         Ok(body)
     }
@@ -375,7 +433,7 @@ impl NearDupIndex {
     ) -> Result<(), DedupError> {
         let mut bulk = lsh::BulkEntries::default();
         for (id, bytes) in items {
-            bulk.push(self.cfg.bands, id, Self::keys_of(self.parse_persisted(bytes)?))?;
+            bulk.push(self.total_bands(), id, Self::keys_of(self.parse_persisted(bytes)?))?;
         }
         self.lsh.extend_bulk(bulk);
         Ok(())
@@ -534,6 +592,46 @@ mod tests {
         let mut off = cfg.clone();
         off.prefilter_margin = -1.0;
         assert!(NearDupIndex::new(&off).plausible(&other, n, &sig));
+    }
+
+    /// A short copy of a long text's beginning (containment 1, Jaccard 0.14) is a
+    /// candidate through the lead bands; with whole-text bands alone it is not.
+    #[test]
+    fn a_short_copy_of_the_beginning_is_a_candidate_through_the_lead() {
+        let cfg = Config::embedded().dedup;
+        assert!(cfg.lead_bands > 0);
+        let long = body(400, "w");
+        let short: Vec<String> = vec![long[0].split(' ').take(60).collect::<Vec<_>>().join(" ")];
+        for (lead, want) in [(cfg.lead_bands, true), (0, false)] {
+            let mut c = cfg.clone();
+            c.lead_bands = lead;
+            let mut idx = NearDupIndex::new(&c);
+            idx.insert(1, &idx.fingerprint(&long)).unwrap();
+            let fp = idx.fingerprint(&short);
+            let sim = verify(&fp.shingles, &idx.fingerprint(&long).shingles);
+            assert!(sim.jaccard < 0.2 && is_near_duplicate(&sim, &c), "{sim:?}");
+            assert_eq!(idx.candidates(&fp).contains(&1), want, "lead bands {lead}");
+            // And the other way round: the long text finds the short one.
+            let mut rev = NearDupIndex::new(&c);
+            rev.insert(2, &fp).unwrap();
+            assert_eq!(rev.candidates(&rev.fingerprint(&long)).contains(&2), want, "lead bands {lead}");
+        }
+    }
+
+    #[test]
+    fn lead_signature_is_stored_and_rebands() {
+        let cfg = Config::embedded().dedup;
+        let idx = NearDupIndex::new(&cfg);
+        let fp = idx.fingerprint(&body(200, "w"));
+        let sig = idx.signature_bytes(&fp);
+        assert_eq!(sig.len(), 4 * (cfg.num_perm + cfg.lead_bands * cfg.lead_rows));
+        assert_eq!(idx.keys_from_signature(&sig), Some(idx.band_keys(&fp)));
+        assert_eq!(idx.band_keys(&fp).len(), cfg.bands + cfg.lead_bands);
+        // A signature stored before the lead bands: re-fingerprinted, not guessed.
+        assert_eq!(idx.keys_from_signature(&sig[..4 * cfg.num_perm]), None);
+        // And the prefilter still reads it.
+        let (n, whole) = (fp.shingles.len(), &sig[..4 * cfg.num_perm]);
+        assert!(idx.plausible(&fp, n, whole));
     }
 
     #[test]

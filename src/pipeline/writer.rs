@@ -385,19 +385,16 @@ fn reband(store: &mut dyn WriteStore, near: &NearDupIndex, stored: &str) -> Resu
             let Some(&(last, _)) = chunk.last() else { break };
             after = last;
             for (id, signature) in chunk {
-                if let Some(form) = signature.as_deref().and_then(|s| near.persisted_from_signature(s)) {
-                    store.set_fingerprint(id, &form)?;
+                if let Some(keys) = signature.as_deref().and_then(|s| near.keys_from_signature(s)) {
+                    store.set_fingerprint(id, &near.persisted_from_keys(&keys), &keys)?;
                     from_signature += 1;
                     continue;
                 }
                 let Some(body) = store.as_catalog().article_paragraphs(id)? else { continue };
                 let fp = near.fingerprint(&body);
-                store.update_fingerprint(
-                    id,
-                    &near.persisted_form(&fp),
-                    fp.shingles.len(),
-                    &near.signature_bytes(&fp),
-                )?;
+                let form = near.persisted_form(&fp);
+                store.update_fingerprint(id, &form, fp.shingles.len(), &near.signature_bytes(&fp))?;
+                store.set_fingerprint(id, &form, &near.band_keys(&fp))?;
                 from_body += 1;
             }
         }
@@ -408,7 +405,7 @@ fn reband(store: &mut dyn WriteStore, near: &NearDupIndex, stored: &str) -> Resu
             after = last;
             for (id, body) in chunk {
                 let fp = near.fingerprint(&body);
-                store.set_member_fingerprint(id, &near.persisted_form(&fp))?;
+                store.set_member_fingerprint(id, &near.persisted_form(&fp), &near.band_keys(&fp))?;
                 members += 1;
             }
         }

@@ -200,8 +200,10 @@ pub trait WriteStore: Catalog + Send {
     // ---- re-banding (`pipeline::writer::check_dedup_params`) ----
     /// Up to `limit` indexed articles with ids above `after`, with their signatures.
     fn fingerprinted_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Option<Vec<u8>>)>>;
-    /// Replaces an article's band keys only.
-    fn set_fingerprint(&self, article_id: i64, data: &[u8]) -> Result<()>;
+    /// Replaces the band keys of an article's current text (re-banding): its stored
+    /// form `data`, and where the store keeps a shared band table (PostgreSQL), the
+    /// text's index entry under `keys`.
+    fn set_fingerprint(&self, article_id: i64, data: &[u8], keys: &[u32]) -> Result<()>;
     /// Replaces an article's index entry and signature.
     fn update_fingerprint(
         &self,
@@ -212,8 +214,8 @@ pub trait WriteStore: Catalog + Send {
     ) -> Result<()>;
     /// Up to `limit` members with ids above `after`: (member id, paragraphs).
     fn members_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Vec<String>)>>;
-    /// Replaces a member's band keys.
-    fn set_member_fingerprint(&self, member_id: i64, data: &[u8]) -> Result<()>;
+    /// Replaces a member's band keys (as [`Self::set_fingerprint`] for a member).
+    fn set_member_fingerprint(&self, member_id: i64, data: &[u8], keys: &[u32]) -> Result<()>;
 
     // ---- corrections (`forget`, `delete`, `reindex`) ----
     /// Forgets the ledger rows of a path: (removed, kept because they hold an article).

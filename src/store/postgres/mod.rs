@@ -658,9 +658,16 @@ impl WriteStore for PgStore {
             .collect())
     }
 
-    fn set_fingerprint(&self, article_id: i64, data: &[u8]) -> Result<()> {
+    fn set_fingerprint(&self, article_id: i64, data: &[u8], keys: &[u32]) -> Result<()> {
         self.execute("UPDATE fingerprints SET data = $2 WHERE article_id = $1", &[&article_id, &data])?;
-        Ok(())
+        // The shared index is what writers load and lock on: the current text's entry
+        // (and the entries of earlier texts, which are members and get theirs back in
+        // `set_member_fingerprint`) is replaced under the new band keys.
+        self.execute(
+            "DELETE FROM index_entries WHERE article_id = $1 AND member_id IS NULL",
+            &[&article_id],
+        )?;
+        self.insert_entry(article_id, None, data, keys)
     }
 
     fn update_fingerprint(
@@ -694,9 +701,16 @@ impl WriteStore for PgStore {
             .collect())
     }
 
-    fn set_member_fingerprint(&self, member_id: i64, data: &[u8]) -> Result<()> {
-        self.execute("UPDATE article_members SET fingerprint = $2 WHERE id = $1", &[&member_id, &data])?;
-        Ok(())
+    fn set_member_fingerprint(&self, member_id: i64, data: &[u8], keys: &[u32]) -> Result<()> {
+        let Some(row) = self.query_opt(
+            "UPDATE article_members SET fingerprint = $2 WHERE id = $1 RETURNING article_id",
+            &[&member_id, &data],
+        )?
+        else {
+            return Ok(());
+        };
+        self.execute("DELETE FROM index_entries WHERE member_id = $1", &[&member_id])?;
+        self.insert_entry(row.get(0), Some(member_id), data, keys)
     }
 
     fn forget_path(&self, path: &str) -> Result<(u64, u64)> {

@@ -160,7 +160,8 @@ impl WriteStore for SqliteStore {
         SqliteStore::fingerprinted_after(self, after, limit)
     }
 
-    fn set_fingerprint(&self, article_id: i64, data: &[u8]) -> Result<()> {
+    fn set_fingerprint(&self, article_id: i64, data: &[u8], _keys: &[u32]) -> Result<()> {
+        // The in-memory index is loaded from the stored forms: no band table here.
         SqliteStore::set_fingerprint(self, article_id, data)
     }
 
@@ -181,7 +182,7 @@ impl WriteStore for SqliteStore {
             .collect())
     }
 
-    fn set_member_fingerprint(&self, member_id: i64, data: &[u8]) -> Result<()> {
+    fn set_member_fingerprint(&self, member_id: i64, data: &[u8], _keys: &[u32]) -> Result<()> {
         SqliteStore::set_member_fingerprint(self, member_id, data)
     }
 
