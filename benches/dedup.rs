@@ -9,7 +9,7 @@ use std::hint::black_box;
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use news_ingest::config::Config;
+use news_ingest::config::{Config, DedupConfig};
 use news_ingest::dedup::minhash::SplitMix64;
 use news_ingest::dedup::{LshIndex, NearDupIndex};
 
@@ -64,17 +64,15 @@ fn random_sig(g: &mut SplitMix64, n: usize) -> Vec<u32> {
     (0..n).map(|_| g.next() as u32).collect()
 }
 
-fn bench_fingerprint(c: &mut Criterion) {
-    let cfg = Config::embedded().dedup;
-    let body = article();
-    let bytes: usize = body.iter().map(|p| p.len()).sum();
-    let mut idx = NearDupIndex::new(&cfg);
-    let mut g = SplitMix64::new(7);
-    let keys: Vec<Vec<u32>> = (0..10_000)
-        .map(|_| LshIndex::new(cfg.bands, cfg.rows).band_keys(&random_sig(&mut g, cfg.num_perm)))
-        .collect();
-    let persisted: Vec<Vec<u8>> = keys
-        .iter()
+/// Random band keys of `n` texts under `cfg`'s banding (whole-text and lead bands).
+fn random_keys(cfg: &DedupConfig, g: &mut SplitMix64, n: usize) -> Vec<Vec<u32>> {
+    let bands = cfg.bands + cfg.lead_bands;
+    (0..n).map(|_| LshIndex::new(bands, cfg.rows).band_keys(&random_sig(g, bands * cfg.rows))).collect()
+}
+
+/// Persisted forms of band keys, as the store holds them.
+fn persisted(keys: &[Vec<u32>]) -> Vec<Vec<u8>> {
+    keys.iter()
         .map(|k| {
             let mut v = vec![1u8];
             v.extend_from_slice(&(k.len() as u16).to_le_bytes());
@@ -83,8 +81,27 @@ fn bench_fingerprint(c: &mut Criterion) {
             }
             v
         })
-        .collect();
-    idx.load_persisted(persisted.iter().enumerate().map(|(i, p)| (i as i64 + 1, p.as_slice()))).ok();
+        .collect()
+}
+
+/// A near-duplicate index of 10,000 random texts under `cfg`.
+fn loaded_index(cfg: &DedupConfig) -> NearDupIndex {
+    let mut idx = NearDupIndex::new(cfg);
+    let blobs = persisted(&random_keys(cfg, &mut SplitMix64::new(7), 10_000));
+    idx.load_persisted(blobs.iter().enumerate().map(|(i, p)| (i as i64 + 1, p.as_slice())))
+        .expect("bench index loads");
+    idx
+}
+
+fn bench_fingerprint(c: &mut Criterion) {
+    let cfg = Config::embedded().dedup;
+    let body = article();
+    let bytes: usize = body.iter().map(|p| p.len()).sum();
+    let idx = loaded_index(&cfg);
+    // The same without lead bands (as before issue 16's lead bands), in the same run.
+    let mut no_lead_cfg = cfg.clone();
+    no_lead_cfg.lead_bands = 0;
+    let no_lead = loaded_index(&no_lead_cfg);
     let mut group = c.benchmark_group("fingerprint");
     group.bench_function(format!("normalize_{bytes}B"), |b| {
         b.iter(|| {
@@ -109,6 +126,12 @@ fn bench_fingerprint(c: &mut Criterion) {
             black_box(idx.candidates(&fp))
         })
     });
+    group.bench_function(format!("fingerprint_and_query_{bytes}B_no_lead"), |b| {
+        b.iter(|| {
+            let fp = no_lead.fingerprint(black_box(&body));
+            black_box(no_lead.candidates(&fp))
+        })
+    });
     group.finish();
 }
 
@@ -121,12 +144,13 @@ fn bench_index(c: &mut Criterion) {
     };
     for &n in &sizes {
         let mut g = SplitMix64::new(n as u64);
-        let mut idx = LshIndex::new(cfg.bands, cfg.rows);
-        let keys: Vec<Vec<u32>> = (0..n).map(|_| idx.band_keys(&random_sig(&mut g, cfg.num_perm))).collect();
+        let bands = cfg.bands + cfg.lead_bands;
+        let mut idx = LshIndex::new(bands, cfg.rows);
+        let keys = random_keys(&cfg, &mut g, n);
         let t = std::time::Instant::now();
         idx.extend_keys(keys.iter().enumerate().map(|(i, k)| (i as i64 + 1, k.as_slice()))).ok();
         let load = t.elapsed();
-        let mut inc = LshIndex::new(cfg.bands, cfg.rows);
+        let mut inc = LshIndex::new(bands, cfg.rows);
         let t = std::time::Instant::now();
         for (i, k) in keys.iter().enumerate() {
             inc.insert_keys(i as i64 + 1, k).ok();
@@ -140,18 +164,12 @@ fn bench_index(c: &mut Criterion) {
         drop(inc);
         // Start-up path: persisted blobs (as read from SQLite) into a fresh index.
         let full = NearDupIndex::new(&cfg);
-        let blobs: Vec<Vec<u8>> = keys
-            .iter()
-            .map(|k| {
-                let mut v = vec![1u8];
-                v.extend_from_slice(&(k.len() as u16).to_le_bytes());
-                k.iter().for_each(|x| v.extend_from_slice(&x.to_le_bytes()));
-                v
-            })
-            .collect();
+        let blobs = persisted(&keys);
         let mut fresh = full.clone();
         let t = std::time::Instant::now();
-        fresh.load_persisted(blobs.iter().enumerate().map(|(i, b)| (i as i64 + 1, b.as_slice()))).ok();
+        fresh
+            .load_persisted(blobs.iter().enumerate().map(|(i, b)| (i as i64 + 1, b.as_slice())))
+            .expect("bench index loads");
         eprintln!("index {n}: load_persisted (start-up) {:.2?}", t.elapsed());
         drop((blobs, full));
         // The per-article dedup cost as the store grows: fingerprint + LSH query.
@@ -171,7 +189,7 @@ fn bench_index(c: &mut Criterion) {
                 .unwrap_or_default()
         };
         let probe_keys: Vec<Vec<u32>> =
-            (0..512).map(|_| idx.band_keys(&random_sig(&mut g, cfg.num_perm))).collect();
+            (0..512).map(|_| idx.band_keys(&random_sig(&mut g, bands * cfg.rows))).collect();
         let q_best = best(&mut |q| {
             black_box(idx.query_keys(&probe_keys[q % probe_keys.len()]));
         });
@@ -188,7 +206,7 @@ fn bench_index(c: &mut Criterion) {
         });
         drop(fresh);
         let probes: Vec<Vec<u32>> =
-            (0..1024).map(|_| idx.band_keys(&random_sig(&mut g, cfg.num_perm))).collect();
+            (0..1024).map(|_| idx.band_keys(&random_sig(&mut g, bands * cfg.rows))).collect();
         let hits: Vec<Vec<u32>> = keys.iter().step_by(n / 1024).take(1024).cloned().collect();
         let mut i = 0;
         group.bench_with_input(BenchmarkId::new("query_miss", n), &n, |b, _| {
