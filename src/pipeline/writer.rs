@@ -148,7 +148,11 @@ impl Writer {
                         return Ok(());
                     }
                 }
-                self.reject(&candidate, file_sha256.as_deref(), &reason)?;
+                if !self.reject(&candidate, file_sha256.as_deref(), &reason)? {
+                    // Another writer of a shared store recorded this file first.
+                    self.summary.unchanged += 1;
+                    return Ok(());
+                }
                 (candidate, Status::Rejected)
             }
             Prepared::Article { candidate, file_sha256, cleaned } => {
@@ -198,10 +202,14 @@ impl Writer {
         Ok(())
     }
 
-    fn reject(&mut self, c: &Candidate, file_sha256: Option<&str>, reason: &str) -> Result<()> {
-        info!(path = %c.path.display(), reason, "rejected");
-        self.store.record(&c.key, file_sha256, Fate::Rejected { reason })?;
-        Ok(())
+    /// Records a rejection; `false` when another writer recorded the file first
+    /// (nothing was recorded here), as for [`Self::decide`].
+    fn reject(&mut self, c: &Candidate, file_sha256: Option<&str>, reason: &str) -> Result<bool> {
+        let recorded = self.store.record(&c.key, file_sha256, Fate::Rejected { reason })?;
+        if !recorded.recorded_elsewhere {
+            info!(path = %c.path.display(), reason, "rejected");
+        }
+        Ok(!recorded.recorded_elsewhere)
     }
 
     /// The dedup decision ([`decide`]), then the file's fate recorded with its rows
