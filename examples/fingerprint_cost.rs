@@ -4,7 +4,11 @@
 //!
 //! `perf stat -e cycles:u,instructions:u target/release/examples/fingerprint_cost [PART] [N]`
 //!
-//! PART is `fingerprint` (default), `normalize`, `shingles` or `minhash`.
+//! PART is `fingerprint` (default), `normalize`, `shingles`, `minhash`, `query`
+//! (fingerprint + LSH query into an index of the seeds), or either of the last two
+//! with `_no_lead` (without the lead bands: their cost is the difference).
+//! Under `valgrind --tool=callgrind` the instruction counts are repeatable on a busy
+//! machine.
 
 use news_ingest::config::Config;
 use news_ingest::dedup::{normalize, MinHasher, NearDupIndex};
@@ -30,8 +34,16 @@ fn main() {
             }
         }
     }
-    let cfg = Config::embedded().dedup;
-    let idx = NearDupIndex::new(&cfg);
+    let mut cfg = Config::embedded().dedup;
+    if part.ends_with("_no_lead") {
+        cfg.lead_bands = 0;
+    }
+    let mut idx = NearDupIndex::new(&cfg);
+    // A small index to query: every seed paragraph as a text.
+    for (i, p) in body.iter().enumerate() {
+        let fp = idx.fingerprint(std::slice::from_ref(p));
+        let _ = idx.insert(i as i64 + 1, &fp);
+    }
     let shingles = idx.shingles(&body);
     let mh = MinHasher::new(cfg.num_perm, cfg.seed);
     let t = std::time::Instant::now();
@@ -47,6 +59,7 @@ fn main() {
             }
             "shingles" => idx.shingles(std::hint::black_box(&body)).len(),
             "minhash" => mh.signature(std::hint::black_box(&shingles)).len(),
+            "query" | "query_no_lead" => idx.candidates(&idx.fingerprint(std::hint::black_box(&body))).len(),
             _ => idx.fingerprint(std::hint::black_box(&body)).signature.len(),
         };
     }
