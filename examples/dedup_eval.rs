@@ -1,6 +1,6 @@
 //! Evaluation of near-duplicate detection on the shared corpora.
 //!
-//! `cargo run --release --example dedup_eval [-- CORPUS_DIR] [--clean] [--bands B --rows R] [--lead N:BxR | --lead 0]`
+//! `cargo run --release --example dedup_eval [-- CORPUS_DIR] [--clean] [--bands B --rows R] [--lead N:BxR | --lead 0] [--no-merge]`
 //! (CORPUS_DIR: default `$NEWS_INGEST_CORPUS_ROOT`, else `../shared/corpus`; `--clean`
 //! cleans every text first, as the pipeline does)
 //!
@@ -471,6 +471,7 @@ fn main() {
             "--orders-only" => orders_only = true,
             "--bands" => cfg.bands = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.bands),
             "--rows" => cfg.rows = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.rows),
+            "--no-merge" => cfg.merge_articles = false,
             "--lead" => {
                 // --lead SHINGLES:BANDSxROWS, or --lead 0 for no lead bands.
                 let v = args.next().unwrap_or_default();
@@ -883,6 +884,9 @@ mod orders {
         by_sha: HashMap<String, usize>,
         pub replaced: usize,
         pub via_member: usize,
+        /// `alias[a]`: the article `a` was merged into (`dedup.merge_articles`).
+        alias: Vec<usize>,
+        pub merged: usize,
     }
 
     pub enum Fate {
@@ -902,7 +906,20 @@ mod orders {
                 by_sha: HashMap::new(),
                 replaced: 0,
                 via_member: 0,
+                alias: Vec::new(),
+                merged: 0,
             }
+        }
+
+        /// The article `a` ended up in (itself unless merged).
+        pub fn resolve(&self, mut a: usize) -> usize {
+            while let Some(&b) = self.alias.get(a) {
+                if b == a {
+                    break;
+                }
+                a = b;
+            }
+            a
         }
 
         pub fn candidates(&self, fp: &Fingerprint) -> Vec<i64> {
@@ -929,6 +946,18 @@ mod orders {
             );
             if let Some(m) = matched {
                 let id = m.id as usize;
+                // One story in two articles (`dedup.merge_articles`): as the writer.
+                let merges = idx.merges_for(&m, |a| texts.get(a as usize).map(sh));
+                for (from, _) in merges {
+                    let from = from as usize;
+                    self.alias[from] = id;
+                    self.merged += 1;
+                    self.idx.merged_into(from as i64, m.id);
+                    let moved = std::mem::take(&mut self.members[from]);
+                    let text = self.texts[from].clone();
+                    self.members[id].extend(moved);
+                    self.members[id].push(text);
+                }
                 self.via_member += usize::from(m.via_member);
                 let _ = self.idx.insert(m.id, fp);
                 if self.idx.is_fuller(&m.canonical) {
@@ -947,6 +976,7 @@ mod orders {
             self.by_sha.insert(fp.content_sha256.clone(), id);
             self.texts.push(fp.clone());
             self.members.push(Vec::new());
+            self.alias.push(id);
             let _ = self.cfg;
             Fate::New(id)
         }
@@ -1158,8 +1188,18 @@ mod orders {
             );
         }
         println!(
-            "{:<16} {:>9} {:>8} {:>10} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8}",
-            "order", "precision", "recall", "cand.rec", "FP", "FN", "to bkgd", "replaced", "split", "via mem"
+            "{:<16} {:>9} {:>8} {:>10} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>7}",
+            "order",
+            "precision",
+            "recall",
+            "cand.rec",
+            "FP",
+            "FN",
+            "to bkgd",
+            "replaced",
+            "split",
+            "via mem",
+            "merged"
         );
         let mut worst_members: HashMap<&str, usize> = HashMap::new();
         #[allow(clippy::needless_range_loop)] // k is the arrival rank across clusters
@@ -1205,7 +1245,12 @@ mod orders {
                     article[c][m] = article_of(&fate);
                 }
             }
-            // Pairwise scores over all cluster members.
+            // Pairwise scores over all cluster members (merged articles resolved).
+            for arts in article.iter_mut() {
+                for a in arts.iter_mut() {
+                    *a = sim.resolve(*a);
+                }
+            }
             let (mut tp, mut fp_, mut fn_) = (0usize, 0usize, 0usize);
             let mut owner: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
             let mut to_bg = 0;
@@ -1276,7 +1321,7 @@ mod orders {
             let precision = if tp + fp_ == 0 { 1.0 } else { tp as f64 / (tp + fp_) as f64 };
             let recall = tp as f64 / (tp + fn_).max(1) as f64;
             println!(
-                "{:<16} {:>9.4} {:>8.4} {:>10.4} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8}",
+                "{:<16} {:>9.4} {:>8.4} {:>10.4} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>7}",
                 oname,
                 precision,
                 recall,
@@ -1286,7 +1331,8 @@ mod orders {
                 to_bg,
                 sim.replaced,
                 split,
-                sim.via_member
+                sim.via_member,
+                sim.merged
             );
             let shown = std::env::var("DEDUP_EVAL_DEBUG").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
             for line in missed.iter().take(shown) {
@@ -1315,6 +1361,9 @@ mod orders {
             let mut art = vec![0usize; mds.len()];
             for &i in &ord {
                 art[i] = article_of(&sim.add(&mfps[i]));
+            }
+            for a in art.iter_mut() {
+                *a = sim.resolve(*a);
             }
             let mut cross = Vec::new();
             let mut within = Vec::new();

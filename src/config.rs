@@ -163,6 +163,10 @@ pub struct DedupConfig {
     pub member_confirm: f64,
     /// At most this many members of a candidate article are verified (newest first).
     pub max_members: usize,
+    /// A text that is a near copy of two articles whose texts share `member_confirm`
+    /// makes them one (one story that arrived as two, e.g. two copies edited apart
+    /// before the text that contains both).
+    pub merge_articles: bool,
 }
 
 /// `dedup.canonical`.

@@ -195,10 +195,13 @@ fn ledger_row_and_article_are_consistent() {
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM sources WHERE length(file_sha256) = 64"), 5);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM articles WHERE length(content_sha256) = 64"), 5);
-    // Each canonical article has its band keys, its MinHash signature (128 u32) and
-    // its full-text rows (all four indexes have a row per article).
+    // Each canonical article has its band keys, its MinHash signatures (128 u32, and
+    // 8 x 3 of its lead) and its full-text rows (all four indexes have a row per article).
     assert_eq!(count(&db, "SELECT COUNT(*) FROM fingerprints"), 5);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM signatures WHERE length(data) = 512 AND shingles > 0"), 5);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM signatures WHERE length(data) = 4 * (128 + 24) AND shingles > 0"),
+        5
+    );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM articles_fts_docsize"), 5);
     for t in ["articles_title_fts", "articles_acc_fts", "articles_title_acc_fts"] {
         assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM {t}_docsize")), 5, "{t}");

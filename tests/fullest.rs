@@ -291,3 +291,89 @@ fn a_database_built_with_the_old_banding_is_rebanded_at_open() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("re-band"));
 }
+
+/// Two copies cut apart (the first seven paragraphs; the last six with a paragraph of
+/// their own) fail against each other (J 0.44, C 0.66), so they become two
+/// articles; the whole text, arriving last, is a near copy of both, and their texts
+/// share more than `member_confirm`: one story, so the two articles become one
+/// (`dedup.merge_articles`), with every file, the text that contains both, and
+/// stats that still add up. With the rule off they stay two.
+#[test]
+fn one_story_that_arrived_as_two_articles_becomes_one() {
+    let p = paragraphs();
+    let own = "Theo kế hoạch, hai bên sẽ tiếp tục trao đổi đoàn cấp cao trong năm tới, tăng cường chia sẻ kinh nghiệm về đào tạo cán bộ và phối hợp chặt chẽ tại các diễn đàn đa phương về an ninh khu vực.";
+    let mut second = vec![p[0].clone(), own.to_string()];
+    second.extend(p[4..].iter().cloned());
+    for merge in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir_all(&input).unwrap();
+        std::fs::write(input.join("a_first.txt"), p[..7].join("\n\n")).unwrap();
+        std::fs::write(input.join("b_second.txt"), second.join("\n\n")).unwrap();
+        std::fs::write(input.join("c_whole.txt"), p.join("\n\n")).unwrap();
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(&cfg, format!("[dedup]\nmerge_articles = {merge}\n")).unwrap();
+        let db = dir.path().join("t.db");
+        let out = bin()
+            .arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["run", "--json"])
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let s = stats(&db);
+        assert_stats_add_up(&s);
+        if !merge {
+            assert_eq!((run["merged"].as_u64(), s["articles"].as_u64()), (Some(0), Some(2)), "{run} {s}");
+            continue;
+        }
+        assert_eq!((run["stored"].as_u64(), run["merged"].as_u64()), (Some(2), Some(1)), "{run}");
+        assert_eq!((s["articles"].as_u64(), s["near_duplicates"].as_u64()), (Some(1), Some(2)), "{s}");
+        let id = count(&db, "SELECT id FROM articles");
+        assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM sources WHERE article_id = {id}")), 3);
+        let a = json(&db, &["show", &id.to_string(), "--json"]);
+        assert!(
+            a["text_source"].as_str().unwrap().ends_with("c_whole.txt"),
+            "the text that contains both: {a}"
+        );
+        // Both earlier texts stay indexed under the article: a copy of either joins it.
+        assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM article_members WHERE article_id = {id}")), 2);
+        let later = dir.path().join("later");
+        std::fs::create_dir_all(&later).unwrap();
+        std::fs::write(later.join("d_copy.txt"), format!("Trang chủ\n\n{}\n\nTag", second.join("\n\n")))
+            .unwrap();
+        let again = run_json(&db, &[&later]);
+        assert_eq!(
+            (again["stored"].as_u64(), again["near_duplicates"].as_u64()),
+            (Some(0), Some(1)),
+            "{again}"
+        );
+        assert_eq!(stats(&db)["articles"].as_u64(), Some(1));
+    }
+}
+
+/// A text made of two different stories glued together is a near copy of both (each
+/// lies wholly inside it), but the two stories share nothing: it joins one of them and
+/// merges nothing.
+#[test]
+fn a_text_of_two_stories_glued_together_merges_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let one = paragraphs();
+    let other = std::fs::read_to_string(seeds().join("001_8f2e266a74151002.txt")).unwrap();
+    let other: Vec<&str> = other.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
+    std::fs::write(input.join("a_one.txt"), one[..9].join("\n\n")).unwrap();
+    std::fs::write(input.join("b_other.txt"), other.join("\n\n")).unwrap();
+    let mut glued: Vec<String> = one[..9].to_vec();
+    glued.extend(other.iter().map(|s| s.to_string()));
+    std::fs::write(input.join("c_glued.txt"), glued.join("\n\n")).unwrap();
+    let db = dir.path().join("t.db");
+    let run = run_json(&db, &[&input]);
+    assert_eq!(run["merged"].as_u64(), Some(0), "{run}");
+    assert_eq!(stats(&db)["articles"].as_u64(), Some(2));
+}

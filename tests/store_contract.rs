@@ -417,6 +417,62 @@ pub fn rebanding_rewrites_every_index_entry(f: Fresh) {
     }
 }
 
+/// `merge_articles`: the younger article's files, members and text move to the
+/// older one, its first file becomes a near duplicate, it is gone, the counts still
+/// add up, and every text stays indexed under the surviving article.
+pub fn merging_articles_moves_everything(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let a = t.store(w.as_mut(), "/in/a.txt", &doc("A", &[P1, P2])).article_id.unwrap();
+    let b = t.store(w.as_mut(), "/in/b.txt", &doc("B", &[P2, P3])).article_id.unwrap();
+    let part = vec![P3.to_string()];
+    let fp = t.near.fingerprint(&part);
+    let evidence = NearEvidence { jaccard: 0.6, containment: 1.0, shared_shingles: 30 };
+    w.record(
+        &key("/in/b-part.txt", 90),
+        Some(&"d".repeat(64)),
+        Fate::Member {
+            article_id: b,
+            evidence,
+            body: &part,
+            fingerprint: &t.near.persisted_form(&fp),
+            keys: &t.near.band_keys(&fp),
+        },
+    )
+    .unwrap();
+    let ev = NearEvidence { jaccard: 0.33, containment: 0.5, shared_shingles: 12 };
+    assert!(w.merge_articles(a, b, ev).unwrap());
+    assert!(!w.merge_articles(a, b, ev).unwrap(), "b is gone: nothing to merge");
+    assert!(!w.merge_articles(a, a, ev).unwrap());
+    let members = w.as_catalog().member_paragraphs(a, 10).unwrap();
+    assert_eq!(members.len(), 2, "b's member and b's own text: {members:?}");
+    assert!(members.contains(&vec![P2.to_string(), P3.to_string()]));
+    assert_eq!(w.as_catalog().article_paragraphs(b).unwrap(), None);
+    let mut entries = Vec::new();
+    w.for_each_index_entry(&mut |aid, _| entries.push(aid)).unwrap();
+    assert_eq!(entries, vec![a; 3], "a's text, b's text and b's member, all under a");
+    w.commit().unwrap();
+    drop(w);
+
+    let rd = reader(&f);
+    assert!(rd.article(b).unwrap().is_none());
+    let c = rd.counts().unwrap();
+    assert_eq!((c.files, c.articles, c.near_duplicates), (3, 1, 2));
+    let sources = rd.sources_of(a).unwrap();
+    assert_eq!(sources.len(), 3);
+    let was_b = sources.iter().find(|s| s.path == "/in/b.txt").expect("b's file");
+    assert_eq!(
+        (was_b.status, was_b.jaccard, was_b.containment),
+        (Status::NearDuplicate, Some(0.33), Some(0.5))
+    );
+    // A writer opened later loads every text under the surviving article.
+    let w = writer(&f);
+    let mut entries = Vec::new();
+    w.for_each_index_entry(&mut |aid, _| entries.push(aid)).unwrap();
+    assert_eq!(entries, vec![a; 3]);
+}
+
 /// Runs every contract test against one backend: `$fresh` returns a [`Fresh`]
 /// database, or `None` when the backend's server cannot be started at all (the
 /// reason is printed; CI sets `NEWS_INGEST_REQUIRE_PG=1`, which makes that a failure).
@@ -443,6 +499,7 @@ macro_rules! store_contract_suite {
             case!(ledger_lookups_and_corrections);
             case!(meta_and_search);
             case!(rebanding_rewrites_every_index_entry);
+            case!(merging_articles_moves_everything);
         }
     };
 }

@@ -21,7 +21,15 @@ pub enum Decision {
     Updated { article_id: i64, evidence: Similarity },
     /// A near copy of article `article_id`. `fuller`: this text contains the
     /// article's and is longer, so it becomes the article's text (`dedup.canonical`).
-    Near { article_id: i64, evidence: Similarity, fuller: bool, via_member: bool },
+    /// `merges`: other articles of the same story, to merge into this one
+    /// (`dedup.merge_articles`), with the similarity of their text and this one's.
+    Near {
+        article_id: i64,
+        evidence: Similarity,
+        fuller: bool,
+        via_member: bool,
+        merges: Vec<(i64, Similarity)>,
+    },
     /// A story not seen before.
     New,
 }
@@ -91,12 +99,19 @@ pub fn decide(
         },
     );
     Ok(match matched {
-        Some(m) => Decision::Near {
-            article_id: m.id,
-            evidence: m.evidence,
-            fuller: near.is_fuller(&m.canonical),
-            via_member: m.via_member,
-        },
+        Some(m) => {
+            let merges = near.merges_for(&m, |id| match catalog.article_paragraphs(id) {
+                Ok(Some(body)) => Some(near.shingled(&body)),
+                _ => None,
+            });
+            Decision::Near {
+                article_id: m.id,
+                evidence: m.evidence,
+                fuller: near.is_fuller(&m.canonical),
+                via_member: m.via_member,
+                merges,
+            }
+        }
         None => Decision::New,
     })
 }

@@ -141,7 +141,7 @@ impl From<&Fingerprint> for Shingled {
 }
 
 /// A verified near-duplicate match ([`NearDupIndex::best_match`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Match {
     /// The article.
     pub id: i64,
@@ -151,6 +151,9 @@ pub struct Match {
     /// Similarity with the article's current text (decides [`NearDupIndex::is_fuller`]).
     pub canonical: Similarity,
     pub via_member: bool,
+    /// Other candidate articles this text is a near copy of (verified against their
+    /// own text), with that similarity: what [`NearDupIndex::merges_for`] checks.
+    pub also: Vec<(i64, Similarity)>,
 }
 
 /// Why two texts were (or were not) merged: for `news-ingest why`.
@@ -169,6 +172,10 @@ pub struct NearDupIndex {
     cfg: DedupConfig,
     hasher: MinHasher,
     lsh: LshIndex,
+    /// Articles merged into others since the index was loaded: their entries stay
+    /// under the old id in memory, and candidates report the article they went to.
+    /// (A store loaded later has them under the new id.)
+    merged: std::collections::HashMap<i64, i64>,
 }
 
 impl NearDupIndex {
@@ -177,6 +184,7 @@ impl NearDupIndex {
             cfg: cfg.clone(),
             hasher: MinHasher::new(cfg.num_perm, cfg.seed),
             lsh: LshIndex::new(cfg.bands + cfg.lead_bands, cfg.rows),
+            merged: std::collections::HashMap::new(),
         }
     }
 
@@ -307,8 +315,56 @@ impl NearDupIndex {
     /// at most `max_candidates` of them. Not yet verified.
     pub fn candidates(&self, fp: &Fingerprint) -> Vec<i64> {
         let mut c = self.lsh.query_keys(&self.band_keys(fp));
+        if !self.merged.is_empty() {
+            // Most shared bands first still: the first place of each article counts.
+            let mut seen = std::collections::HashSet::new();
+            c = c.into_iter().map(|id| self.resolve(id)).filter(|id| seen.insert(*id)).collect();
+        }
         c.truncate(self.cfg.max_candidates.max(1));
         c
+    }
+
+    /// The article `id` is now part of (itself unless merged).
+    pub fn resolve(&self, mut id: i64) -> i64 {
+        // Chains are short (a merge target is a live article); the bound guards a cycle.
+        for _ in 0..64 {
+            match self.merged.get(&id) {
+                Some(&to) if to != id => id = to,
+                _ => break,
+            }
+        }
+        id
+    }
+
+    /// Records that article `from` was merged into `into` (see [`Self::merges_for`]).
+    pub fn merged_into(&mut self, from: i64, into: i64) {
+        if from != into {
+            self.merged.insert(from, into);
+        }
+    }
+
+    /// The articles to merge into `m.id` now that a text joined it: those of
+    /// [`Match::also`] whose own text (read by `text`) shares `member_confirm` of the
+    /// shorter text with `m.id`'s text. Two stories glued into one text share
+    /// nothing, so such a text merges nothing. Empty unless `merge_articles`.
+    pub fn merges_for(
+        &self,
+        m: &Match,
+        mut text: impl FnMut(i64) -> Option<Shingled>,
+    ) -> Vec<(i64, Similarity)> {
+        if !self.cfg.merge_articles || m.also.is_empty() {
+            return Vec::new();
+        }
+        let Some(target) = text(m.id) else { return Vec::new() };
+        m.also
+            .iter()
+            .filter_map(|&(id, _)| {
+                let other = text(id)?;
+                let (s, _) = self.judge(&other, &target);
+                (s.containment >= self.cfg.member_confirm && s.len_a.min(s.len_b) >= self.cfg.min_shingles)
+                    .then_some((id, s))
+            })
+            .collect()
     }
 
     /// Adds a text of article `id`: its own text, or a member (a copy merged into it,
@@ -483,9 +539,13 @@ impl NearDupIndex {
             return None;
         }
         let mut best: Option<Match> = None;
+        let mut direct: Vec<(i64, Similarity)> = Vec::new();
         for id in self.candidates(fp) {
             let Some(other) = canonical(id) else { continue };
             let (s, dup) = self.judge_fp(fp, &other);
+            if dup {
+                direct.push((id, s));
+            }
             let decisive = if dup {
                 Some(s)
             } else if s.containment >= self.cfg.member_confirm
@@ -509,8 +569,11 @@ impl NearDupIndex {
                 }
             };
             if better {
-                best = Some(Match { id, evidence: d, canonical: s, via_member: !dup });
+                best = Some(Match { id, evidence: d, canonical: s, via_member: !dup, also: Vec::new() });
             }
+        }
+        if let Some(b) = best.as_mut() {
+            b.also = direct.into_iter().filter(|(id, _)| *id != b.id).collect();
         }
         best
     }

@@ -18,6 +18,9 @@ pub struct Summary {
     pub rejected: u64,
     /// Articles whose text was replaced (by a fuller copy or a new version).
     pub replaced: u64,
+    /// Articles merged into another (one story that had arrived as two:
+    /// `dedup.merge_articles`); their first file now counts as a near duplicate.
+    pub merged: u64,
     /// Files already in the ledger with the same bytes: nothing to do.
     pub unchanged: u64,
     /// Files that disappeared between discovery and reading.

@@ -262,7 +262,7 @@ impl Writer {
                 debug!(path = %c.path.display(), article = article_id, "updated");
                 r
             }
-            Decision::Near { article_id, evidence, fuller, via_member } => {
+            Decision::Near { article_id, evidence, fuller, via_member, merges } => {
                 // The fullest text wins (dedup.canonical): later copies are compared
                 // with it, so the outcome does not hang on which copy came first.
                 // Otherwise the copy becomes a member, so copies of it find the
@@ -295,6 +295,15 @@ impl Writer {
                     r
                 };
                 debug!(path = %c.path.display(), article = article_id, jaccard = evidence.jaccard, containment = evidence.containment, via_member, "near duplicate");
+                if !r.recorded_elsewhere {
+                    for (from, s) in merges {
+                        if self.store.merge_articles(article_id, from, near_evidence(&s))? {
+                            info!(path = %c.path.display(), into = article_id, from, jaccard = s.jaccard, containment = s.containment, "one story in two articles: merged");
+                            self.near.merged_into(from, article_id);
+                            self.summary.merged += 1;
+                        }
+                    }
+                }
                 r
             }
             Decision::New => {

@@ -217,6 +217,14 @@ pub trait WriteStore: Catalog + Send {
     /// Replaces a member's band keys (as [`Self::set_fingerprint`] for a member).
     fn set_member_fingerprint(&self, member_id: i64, data: &[u8], keys: &[u32]) -> Result<()>;
 
+    /// Merges article `from` into `into`, in the open batch (`dedup.merge_articles`:
+    /// one story that arrived as two articles). `from`'s files, members and
+    /// revisions move to `into`; its text becomes a member of `into` (still indexed,
+    /// under the file it came from); its first file (`stored`) becomes a near duplicate
+    /// of `into` with `evidence`; then `from` is deleted (its search rows with it).
+    /// `Ok(false)` when either article is gone (nothing changed).
+    fn merge_articles(&mut self, into: i64, from: i64, evidence: NearEvidence) -> Result<bool>;
+
     // ---- corrections (`forget`, `delete`, `reindex`) ----
     /// Forgets the ledger rows of a path: (removed, kept because they hold an article).
     fn forget_path(&self, path: &str) -> Result<(u64, u64)>;

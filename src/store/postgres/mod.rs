@@ -701,6 +701,45 @@ impl WriteStore for PgStore {
             .collect())
     }
 
+    fn merge_articles(&mut self, into: i64, from: i64, ev: crate::store::NearEvidence) -> Result<bool> {
+        let live: i64 = self
+            .query_opt(
+                "SELECT count(*) FROM articles WHERE id = ANY($1) AND $2",
+                &[&vec![into, from], &(into != from)],
+            )?
+            .map_or(0, |r| r.get(0));
+        if live != 2 {
+            return Ok(false);
+        }
+        self.execute("UPDATE article_members SET article_id = $1 WHERE article_id = $2", &[&into, &from])?;
+        let member = self.query_opt(
+            "INSERT INTO article_members(article_id, source_id, body, fingerprint)
+             SELECT $1, a.text_source_id, a.body, f.data FROM articles a JOIN fingerprints f ON f.article_id = a.id
+             WHERE a.id = $2 RETURNING id",
+            &[&into, &from],
+        )?;
+        // The index entries move too; the one of `from`'s current text becomes its
+        // member's entry (re-banding rewrites entries per member).
+        if let Some(m) = member {
+            let mid: i64 = m.get(0);
+            self.execute(
+                "UPDATE index_entries SET member_id = $2 WHERE article_id = $1 AND member_id IS NULL",
+                &[&from, &mid],
+            )?;
+        }
+        self.execute("UPDATE index_entries SET article_id = $1 WHERE article_id = $2", &[&into, &from])?;
+        self.execute("UPDATE article_revisions SET article_id = $1 WHERE article_id = $2", &[&into, &from])?;
+        self.execute(
+            "UPDATE sources SET status = 'near_duplicate', similarity = $2, jaccard = $3, containment = $4,
+             shared_shingles = $5 WHERE article_id = $1 AND status = 'stored'",
+            &[&from, &ev.similarity(), &ev.jaccard, &ev.containment, &(ev.shared_shingles as i64)],
+        )?;
+        self.execute("UPDATE sources SET article_id = $1 WHERE article_id = $2", &[&into, &from])?;
+        self.execute("UPDATE articles SET text_source_id = NULL WHERE id = $1", &[&from])?;
+        self.execute("DELETE FROM articles WHERE id = $1", &[&from])?;
+        Ok(true)
+    }
+
     fn set_member_fingerprint(&self, member_id: i64, data: &[u8], keys: &[u32]) -> Result<()> {
         let Some(row) = self.query_opt(
             "UPDATE article_members SET fingerprint = $2 WHERE id = $1 RETURNING article_id",

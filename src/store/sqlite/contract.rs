@@ -182,6 +182,10 @@ impl WriteStore for SqliteStore {
             .collect())
     }
 
+    fn merge_articles(&mut self, into: i64, from: i64, evidence: crate::store::NearEvidence) -> Result<bool> {
+        SqliteStore::merge_articles(self, into, from, &evidence)
+    }
+
     fn set_member_fingerprint(&self, member_id: i64, data: &[u8], _keys: &[u32]) -> Result<()> {
         SqliteStore::set_member_fingerprint(self, member_id, data)
     }

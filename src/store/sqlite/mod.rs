@@ -864,6 +864,44 @@ impl SqliteStore {
     }
 
     /// Replaces a member's band keys.
+    /// See `WriteStore::merge_articles`.
+    pub fn merge_articles(&self, into: i64, from: i64, ev: &crate::store::NearEvidence) -> Result<bool> {
+        let live: i64 = self.conn.query_row(
+            "SELECT count(*) FROM articles WHERE id IN (?1, ?2) AND ?1 <> ?2",
+            params![into, from],
+            |r| r.get(0),
+        )?;
+        if live != 2 {
+            return Ok(false);
+        }
+        self.conn.execute(
+            "UPDATE article_members SET article_id = ?1 WHERE article_id = ?2",
+            params![into, from],
+        )?;
+        self.conn.execute(
+            "INSERT INTO article_members(article_id, source_id, body, fingerprint)
+             SELECT ?1, a.text_source_id, a.body, f.data FROM articles a JOIN fingerprints f ON f.article_id = a.id
+             WHERE a.id = ?2",
+            params![into, from],
+        )?;
+        self.conn.execute(
+            "UPDATE article_revisions SET article_id = ?1 WHERE article_id = ?2",
+            params![into, from],
+        )?;
+        self.conn.execute(
+            "UPDATE sources SET status = 'near_duplicate', similarity = ?2, jaccard = ?3, containment = ?4,
+             shared_shingles = ?5 WHERE article_id = ?1 AND status = 'stored'",
+            params![from, ev.similarity(), ev.jaccard, ev.containment, ev.shared_shingles as i64],
+        )?;
+        self.conn.execute("UPDATE sources SET article_id = ?1 WHERE article_id = ?2", params![into, from])?;
+        // The text-source link would point at a ledger row that now belongs to `into`.
+        self.conn.execute("UPDATE articles SET text_source_id = NULL WHERE id = ?1", [from])?;
+        // The delete trigger removes its search rows, fingerprint and signature (its
+        // files, members and revisions were moved above).
+        self.conn.execute("DELETE FROM articles WHERE id = ?1", [from])?;
+        Ok(true)
+    }
+
     pub fn set_member_fingerprint(&self, member_id: i64, data: &[u8]) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE article_members SET fingerprint = ?2 WHERE id = ?1")?
