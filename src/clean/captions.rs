@@ -120,6 +120,27 @@ pub fn starts_with_doubled_caption(line: &str) -> bool {
     doubled_caption(line).is_some()
 }
 
+/// Shortest run after the label of a prefixed headline, in words.
+const MIN_PREFIXED_HEADLINE_WORDS: usize = 4;
+
+/// Whether `line` is a headline with a credit-like prefix ("Clip: Fan T-ara nhảy Sexy
+/// love trước cổng Keangnam", "Video: ...", "Ảnh: ..."): sites put these labels in
+/// front of titles of video and photo stories. It is one when the label opens the
+/// line, the line reads as a headline (at most 30 words, no sentence end) and what
+/// follows the label is a phrase, not a name: at least four words, one of them
+/// lower-case. A credit line ("Ảnh: Phạm Kiên - TTXVN") has no lower-case word.
+pub fn is_prefixed_headline(line: &str, rules: &Rules) -> bool {
+    let Some(m) = rules.credit_re.find(line) else {
+        return false;
+    };
+    if m.start() != 0 || !m.as_str().trim_end().ends_with([':', '-']) || ends_sentence(line) {
+        return false;
+    }
+    let rest: Vec<&str> = line[m.end()..].split_whitespace().collect();
+    (MIN_PREFIXED_HEADLINE_WORDS..=30).contains(&rest.len())
+        && rest.iter().any(|w| is_lowercase_word(w) && !rules.name_words.contains(&w.to_lowercase()))
+}
+
 /// Takes the captions out of `line`.
 pub fn extract(line: &str, rules: &Rules) -> Split {
     let mut out = Split::default();
@@ -546,6 +567,19 @@ mod tests {
         // A starter that ends names keeps the run ("... ông Phan Văn Sáng cho biết").
         let line = "Chủ tịch UBND tỉnh Quảng Nam là người đứng đầu ông Phan Văn Sáng cho biết việc này. Hết.";
         assert!(extract_uncredited(line, &r).captions.is_empty());
+    }
+
+    #[test]
+    fn prefixed_headlines_are_not_credits() {
+        let r = rules();
+        assert!(is_prefixed_headline("Clip: Fan T-ara nhảy Sexy love trước cổng Keangnam", &r));
+        assert!(!is_prefixed_headline("Ảnh: Phạm Kiên - TTXVN", &r));
+        assert!(!is_prefixed_headline("Ảnh: TTXVN phát", &r));
+        assert!(!is_prefixed_headline("Clip: Fan T-ara nhảy trước cổng. Sau đó họ về.", &r));
+        let d = crate::clean::clean_default(
+            "Clip: Fan T-ara nhảy Sexy love trước cổng Keangnam\n\nHàng trăm người hâm mộ đã tập trung từ sáng.",
+        );
+        assert_eq!(d.title.as_deref(), Some("Clip: Fan T-ara nhảy Sexy love trước cổng Keangnam"));
     }
 
     #[test]
