@@ -18,7 +18,9 @@ struct Expected {
 // as a hold-out first: P 0.9852, R 0.9993) make 75: P 0.98804, R 0.99883, F1 0.99302
 // (`cargo run --example clean_eval`). Round s22: 15 more labelled blind (hold-out
 // before any fix: P 0.9285, R 0.9943, F1 0.9562) make 90: P 0.98741 at the start,
-// P 0.98770 R 0.99903 F1 0.99294 after the round's rules. This test guards what is
+// P 0.98770 R 0.99903 F1 0.99294 after the round's rules; 8 more labelled blind after
+// those rules (their hold-out: P 0.9822, R 0.9947, F1 0.9884) make 98: P 0.98706,
+// R 0.99911, F1 0.99261 (quoted runs kept out of the caption rule). This test guards what is
 // reached: a regression below it fails; recall must stay >= 0.995 (never drop real
 // content).
 #[test]
@@ -30,7 +32,7 @@ fn labelled_vnmds_bodies() {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     inputs.sort();
-    assert!(inputs.len() >= 90, "need at least 90 labelled bodies, have {}", inputs.len());
+    assert!(inputs.len() >= 98, "need at least 98 labelled bodies, have {}", inputs.len());
     let (mut sp, mut sr, mut sf) = (0.0, 0.0, 0.0);
     let mut report = String::new();
     for input in &inputs {
@@ -50,7 +52,7 @@ fn labelled_vnmds_bodies() {
     let (p, r, f) = (sp / n, sr / n, sf / n);
     // `cargo test --test clean_vnmds -- --nocapture` prints the figures.
     eprintln!("{} bodies: mean P {p:.5} R {r:.5} F1 {f:.5}\n{report}", inputs.len());
-    assert!(f >= 0.9925 && p >= 0.9872 && r >= 0.9985, "mean P {p:.4} R {r:.4} F1 {f:.4}\n{report}");
+    assert!(f >= 0.9925 && p >= 0.9865 && r >= 0.9985, "mean P {p:.4} R {r:.4} F1 {f:.4}\n{report}");
 }
 
 /// cluster_59/12242028 prints the whole article twice after its byline: its captions
