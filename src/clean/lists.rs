@@ -182,6 +182,46 @@ pub fn strip_markers(line: &str, rules: &Rules) -> String {
     join_kept(&ws, &keep)
 }
 
+/// Where a line that ends in a list closer ("... cùng kỳ năm trước Xem tiếp") stops
+/// being article text: after its last full stop, when the run from there to the closer
+/// (byline, source credit, the list's headlines) starts with a capital and has at most
+/// `lists.closing_list_max_words` words. Only a full stop bounds the run: headlines end
+/// in "?" or "!" ("... săm lốp niêm yết có cần 'run'? SRC hồ hởi ..."), the article's
+/// last sentence in a full stop. `None` when the line does not end in a closer; the
+/// closer's own start when the run is longer or has no capital start (only the closer
+/// goes then). Looks back over a bounded number of words: linear.
+pub fn closed_list_start(line: &str, rules: &Rules) -> Option<usize> {
+    let re = rules.closer_re.as_ref()?;
+    let max = rules.closing_list_max_words;
+    // Only the line's end can match: a bounded window keeps the search short.
+    let mut from = line.len().saturating_sub(64);
+    while !line.is_char_boundary(from) {
+        from += 1;
+    }
+    let m = re.find_at(line, from)?;
+    let closer = m.start();
+    if max == 0 {
+        return Some(closer);
+    }
+    let before = line[..closer].trim_end();
+    let mut words = 0;
+    let mut end = before.len();
+    loop {
+        let start = before[..end].rfind(' ').map_or(0, |i| i + 1);
+        let w = &before[start..end];
+        let core = w.trim_end_matches(['"', '”', '’', ')', '»']);
+        if words > 0 && core.ends_with('.') && !is_abbreviation(&before[..start + core.len()]) {
+            let rest = before[end..].trim_start();
+            return Some(if rest.starts_with(char::is_uppercase) { end } else { closer });
+        }
+        words += 1;
+        if words > max || start == 0 {
+            return Some(closer);
+        }
+        end = start - 1;
+    }
+}
+
 /// In a "/"-separated run (">> A / B / C"), the index of the "/" that ends the item
 /// starting at `start`, when one follows within a headline's length and before any
 /// sentence end or marker: the separator, not capitalisation, bounds such items.
@@ -394,6 +434,25 @@ mod tests {
         // "Tin mới" opening a sentence of the article (no seam before its end) stays.
         let s = "Hôm qua có mưa. Tin mới Nhất của đài cho biết trời sẽ nắng.";
         assert_eq!(strip_inline_headings(s, &r), vec![s.to_string()]);
+    }
+
+    /// A one-line page ending in a list closer: the byline, the source and the
+    /// unmarked headlines before it go (a headline ending in "?" does not stop the
+    /// run); a long unpunctuated run or a lower-case one is kept, only the closer goes.
+    #[test]
+    fn list_closed_by_a_link_at_the_line_end() {
+        let r = rules();
+        let line = "Hàng tồn kho cuối quý 3 còn 279 tỷ đồng. Phần lớn ở dạng nguyên vật liệu (55,6%). Minh Thư Theo Trí Thức Trẻ/HSX Cao su Sao vàng cán đích lợi nhuận sau 9 tháng Kumho Tires muốn đầu tư khủng, doanh nghiệp săm lốp có cần 'run'? SRC: Quyết định niêm yết bổ sung 2 triệu cổ phiếu Xem tiếp";
+        let cut = closed_list_start(line, &r).unwrap_or(line.len());
+        assert_eq!(
+            &line[..cut],
+            "Hàng tồn kho cuối quý 3 còn 279 tỷ đồng. Phần lớn ở dạng nguyên vật liệu (55,6%)."
+        );
+        assert!(closed_list_start("Giá vàng tăng. Theo DOJI, giá bán ra đạt 37 triệu đồng.", &r).is_none());
+        let long = format!("Câu đầu tiên. {}Xem tiếp", "Một dòng dài không có dấu chấm câu nào ".repeat(20));
+        assert_eq!(closed_list_start(&long, &r), long.rfind(" Xem tiếp"));
+        let lower = "Câu đầu tiên. và rồi tất cả đều kết thúc Xem tiếp";
+        assert_eq!(closed_list_start(lower, &r), lower.rfind(" Xem tiếp"));
     }
 
     #[test]

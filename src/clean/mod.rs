@@ -174,6 +174,18 @@ impl Cleaner {
                 line = truncate_cow(line, p);
                 last = true;
             }
+            // A headline with a credit-like prefix ("Clip: Fan T-ara nhảy ...") as the
+            // page's first line is the title, not a caption.
+            if first && first_round && !header_line && captions::is_prefixed_headline(&line, rules) {
+                first = false;
+                if flow.pass1.keep(rules, &line) {
+                    flow.piece(line);
+                }
+                if last {
+                    break;
+                }
+                continue;
+            }
             // A caption right after the date header (the lead photo's).
             if std::mem::take(&mut first) && header_line {
                 let split = captions::extract(&line, rules);
@@ -335,6 +347,20 @@ impl Cleaner {
                     if m.end() == last.len() && m.start() < m.end() {
                         last.truncate(m.start());
                         *last = last.trim_end().to_string();
+                    }
+                }
+            }
+            // A source credit glued after the last sentence ("... thông tấn. Theo TTXVN").
+            if let Some(re) = rules.glued_source_re.as_ref() {
+                let mut start = last.len().saturating_sub(200);
+                while !last.is_char_boundary(start) {
+                    start += 1;
+                }
+                if let Some(m) = re.find_at(last, start) {
+                    let before = last[..m.start()].trim_end();
+                    if !before.is_empty() && ends_sentence(before) {
+                        let cut = before.len();
+                        last.truncate(cut);
                     }
                 }
             }
@@ -527,6 +553,14 @@ impl Flow<'_> {
 
     fn piece(&mut self, piece: Cow<'_, str>) {
         let rules = self.rules;
+        // A related list closed by a link at the line's end ("... Xem tiếp").
+        let piece = match lists::closed_list_start(&piece, rules) {
+            Some(cut) => {
+                self.dirty = true;
+                truncate_cow(piece, cut)
+            }
+            None => piece,
+        };
         let stripped = if rules.markers.iter().any(|m| piece.contains(m.as_str())) {
             let s = lists::strip_markers(&piece, rules);
             if s != *piece {
@@ -971,9 +1005,20 @@ mod tests {
         }
         let d = clean_default("Câu một của bài.\n\nĐây là logo mới. Nguồn: Yahoo");
         assert_eq!(d.body.last().map(String::as_str), Some("Đây là logo mới."));
-        // A name ending a sentence of the article is not a byline.
+        // A name ending a sentence of the article is not a byline; the source credit
+        // glued after it goes, a sentence opening with "Theo" stays.
         let d = clean_default("Câu một của bài.\n\nHọ đã gặp ông Vinh. Theo BBC");
-        assert!(d.body.last().is_some_and(|p| p.contains("ông Vinh.")), "{:?}", d.body);
+        assert_eq!(d.body.last().map(String::as_str), Some("Họ đã gặp ông Vinh."));
+        let d = clean_default("Câu một của bài.\n\nKết thúc của bài, hai hãng thông tấn. Theo Xinhua, BBC");
+        assert_eq!(d.body.last().map(String::as_str), Some("Kết thúc của bài, hai hãng thông tấn."));
+        for kept in ["Họ đã gặp nhau. Theo ông Vinh", "Số liệu đã có Theo Walcott"] {
+            let d = clean_default(&format!("Câu một của bài.\n\n{kept}"));
+            assert!(
+                d.body.iter().any(|p| p.ends_with(kept.rsplit(' ').next().unwrap_or("#"))),
+                "{:?}",
+                d.body
+            );
+        }
     }
 
     #[test]

@@ -75,6 +75,9 @@ struct ListsFile {
     proper_noun_cues: Vec<String>,
     #[serde(default)]
     sentence_starters: Vec<String>,
+    #[serde(default)]
+    closers: Vec<String>,
+    closing_list_max_words: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +113,8 @@ struct TailFile {
     agencies: Vec<String>,
     #[serde(default)]
     short_bylines: Vec<String>,
+    #[serde(default)]
+    glued_sources: Vec<String>,
 }
 
 impl RulesFile {
@@ -122,6 +127,9 @@ impl RulesFile {
         self.lists.markers.extend(o.lists.markers);
         self.lists.proper_noun_cues.extend(o.lists.proper_noun_cues);
         self.lists.sentence_starters.extend(o.lists.sentence_starters);
+        self.lists.closers.extend(o.lists.closers);
+        self.lists.closing_list_max_words =
+            o.lists.closing_list_max_words.or(self.lists.closing_list_max_words);
         self.credits.complete.extend(o.credits.complete);
         self.credits.labels.extend(o.credits.labels);
         self.credits.label_patterns.extend(o.credits.label_patterns);
@@ -132,6 +140,7 @@ impl RulesFile {
         self.tail.trailing_patterns.extend(o.tail.trailing_patterns);
         self.tail.agencies.extend(o.tail.agencies);
         self.tail.short_bylines.extend(o.tail.short_bylines);
+        self.tail.glued_sources.extend(o.tail.glued_sources);
         self.captions.uncredited_min_words =
             o.captions.uncredited_min_words.or(self.captions.uncredited_min_words);
         self.captions.uncredited_max_words =
@@ -169,6 +178,11 @@ pub struct Rules {
     pub sentence_starters: HashSet<String>,
     /// The starters followed by a space ("Trước "), to find them fast.
     pub starter_ac: Option<AhoCorasick>,
+    /// A list closer ("Xem tiếp") ending a line (`lists.closers`), with the space before it.
+    pub closer_re: Option<Regex>,
+    /// Longest unpunctuated run before a closer that is taken as the list
+    /// (`lists.closing_list_max_words`; 0: no such rule).
+    pub closing_list_max_words: usize,
     /// Complete credits and credit labels, in one regex; group `label` marks a label.
     /// (No `\b` in any generated regex: a Unicode word boundary forces the slow regex
     /// engine; callers check word boundaries with [`at_word_start`].)
@@ -211,6 +225,9 @@ pub struct Rules {
     /// Short bylines (initials, "PV") after the last sentence, anchored at the end of
     /// the paragraph, an optional "(tag)" allowed (`tail.short_bylines`).
     pub short_byline_re: Option<Regex>,
+    /// Source credits glued after the article's last sentence (`tail.glued_sources`),
+    /// anchored at the end, with the space before them.
+    pub glued_source_re: Option<Regex>,
     /// Longest furniture line key, in bytes (longer lines are not compared).
     pub max_furniture_key: usize,
     /// Longest furniture prefix / list heading, in chars (only that much of a line is
@@ -455,6 +472,17 @@ impl Rules {
                 )
             },
             sentence_starters: f.lists.sentence_starters.iter().map(|s| s.trim().to_string()).collect(),
+            closer_re: if f.lists.closers.is_empty() {
+                None
+            } else {
+                let alts: Vec<String> =
+                    f.lists.closers.iter().map(|c| regex::escape(c.trim()).replace(' ', r"\s+")).collect();
+                Some(
+                    Regex::new(&format!(r"(?:^|\s)(?:{})\s*(?:»|>>|\.\.\.|…)?$", alts.join("|")))
+                        .with_context(|| format!("bad lists.closers in {origin}"))?,
+                )
+            },
+            closing_list_max_words: f.lists.closing_list_max_words.unwrap_or(0),
             credit_re,
             credit_complete_re,
             name_words: f.credits.name_words.iter().map(|s| s.to_lowercase()).collect(),
@@ -470,6 +498,15 @@ impl Rules {
                 Some(
                     Regex::new(&format!(r"(?:^|\s)(?P<name>{})(?:\s*\([^()]{{1,30}}\))?$", alts.join("|")))
                         .with_context(|| format!("bad tail.short_bylines in {origin}"))?,
+                )
+            },
+            glued_source_re: if f.tail.glued_sources.is_empty() {
+                None
+            } else {
+                let alts: Vec<String> = f.tail.glued_sources.iter().map(|p| format!("(?:{p})")).collect();
+                Some(
+                    Regex::new(&format!(r"(?:^|\s)(?:{})\s*$", alts.join("|")))
+                        .with_context(|| format!("bad tail.glued_sources in {origin}"))?,
                 )
             },
             uncredited_words,

@@ -313,6 +313,14 @@ pub fn sentence_spans(s: &str) -> Vec<(usize, usize)> {
 }
 
 /// "TP." / "U." / "ThS." style abbreviations end with a dot but do not end a sentence.
+///
+/// A capitalised word of two or three letters with a vowel is a word or an acronym
+/// that ends a sentence ("... của Thủ tướng Nga. Thủ tướng ...", "... sang Mỹ.",
+/// "... theo AFP."), not an abbreviation: every Vietnamese syllable has a vowel, and
+/// the dotted abbreviations of Vietnamese and English news have none ("TP.", "TS.",
+/// "GS.", "PGS.", "ThS.", "BS.", "NXB.", "Tp.", "Mr.", "Dr.", "St."). One letter
+/// ("Q.", "P.", an initial) is always an abbreviation. (Reading "Nga." as one glued
+/// a caption to the lead sentence before it: vn-mds 12234366.)
 pub fn is_abbreviation(before: &str) -> bool {
     if !before.ends_with('.') {
         return false;
@@ -320,10 +328,19 @@ pub fn is_abbreviation(before: &str) -> bool {
     let last = before.rsplit(' ').next().unwrap_or("");
     let core = last.trim_end_matches('.');
     let letters: Vec<char> = core.chars().collect();
-    !letters.is_empty()
+    let shaped = !letters.is_empty()
         && letters.len() <= 3
         && letters.iter().all(|c| c.is_alphabetic() || *c == '.')
-        && letters.first().is_some_and(|c| c.is_uppercase())
+        && letters.first().is_some_and(|c| c.is_uppercase());
+    shaped && (letters.len() == 1 || !letters.iter().any(|&c| is_vowel(c)))
+}
+
+/// A Latin vowel, with or without Vietnamese marks ("ư", "ơ", "ậ", "Ỹ").
+fn is_vowel(c: char) -> bool {
+    std::iter::once(c)
+        .nfd()
+        .next()
+        .is_some_and(|b| matches!(b.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u' | 'y'))
 }
 
 /// True when no word of `ws` ends a sentence (terminal punctuation that is not an
@@ -452,6 +469,21 @@ pub fn in_url(s: &str, pos: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Short capitalised words with a vowel end sentences; dotted abbreviations (no
+    /// vowel) and initials do not.
+    #[test]
+    fn short_words_with_a_vowel_end_sentences() {
+        for ended in ["Thủ tướng Nga.", "sang Mỹ.", "theo AFP.", "tại Úc."] {
+            assert!(!is_abbreviation(ended), "{ended}");
+        }
+        for abbr in ["tại TP.", "GS.", "PGS.", "ThS.", "Tp.", "ông Q.", "Mr."] {
+            assert!(is_abbreviation(abbr), "{abbr}");
+        }
+        let s = "Đây là chuyến thăm của Thủ tướng Nga. Thủ tướng Nga và Thủ tướng Lý Khắc Cường.";
+        assert_eq!(sentence_spans(s).len(), 2);
+        assert_eq!(sentence_start_before(s, s.len(), 0), s.find("Thủ tướng Nga và").unwrap_or(0));
+    }
 
     #[test]
     fn nfd_becomes_nfc_and_spaces_are_plain() {
