@@ -390,6 +390,9 @@ impl Walk<'_> {
             }
             self.attr_buf.make_ascii_lowercase();
             let mut k = self.rules.hint_kinds(&self.attr_buf);
+            if k & kind::RIGHT != 0 {
+                f.right = true;
+            }
             if k & (kind::BYLINE | kind::BOILERPLATE) != 0 {
                 if self.exempt.contains(&id) {
                     k &= !(kind::BYLINE | kind::BOILERPLATE);

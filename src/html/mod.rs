@@ -178,6 +178,35 @@ mod tests {
         assert!(p.blocks[0].starts_with("Đoạn mở đầu"));
     }
 
+    /// A right-alignment class is as good as the style attribute for the signature rule
+    /// (hints.right); a sidebar named "col-right" is no alignment.
+    #[test]
+    fn right_alignment_by_class() {
+        let body = |sig: &str| {
+            format!(
+                r#"<html lang="vi"><body><h1>Tiêu đề bài viết ở đây</h1><div class="noi-dung">
+                <p>Đoạn thứ nhất của bài viết có khá nhiều chữ để được tính là nội dung chính.</p>
+                <p>Đoạn thứ hai của bài viết cũng có khá nhiều chữ để được tính là nội dung.</p>
+                {sig}</div></body></html>"#
+            )
+        };
+        let signed = body(r#"<p class="text-right"><strong>Hà An</strong></p>"#);
+        let p = page(&signed);
+        assert_eq!(p.author.as_deref(), Some("Hà An"));
+        assert_eq!(p.blocks.len(), 2, "{:?}", p.blocks);
+        let p = page(&body(r#"<p class="col-right"><strong>Hà An</strong></p>"#));
+        assert_eq!(p.author, None);
+        // The rule off (an empty `right` list): no byline (the short last line is then
+        // trimmed from the body's edge as furniture).
+        let base = rules::DEFAULT_HTML_RULES;
+        let at = base.find("\nright = [").unwrap() + 1;
+        let end = at + base[at..].find('\n').unwrap();
+        let off_text = format!("{}right = []{}", &base[..at], &base[end..]);
+        let off = HtmlRules::build_on(&off_text, None).unwrap();
+        let p = read(&signed, &off);
+        assert_eq!(p.author, None);
+    }
+
     #[test]
     fn jsonld_person_not_organization() {
         let p = page(
