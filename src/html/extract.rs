@@ -151,6 +151,9 @@ pub struct Extracted {
     pub datelines: Vec<String>,
     /// The first `h1` outside chrome.
     pub h1: Option<String>,
+    /// The first few `h1`s outside chrome, in page order (a site's logo or a "Menu" can
+    /// come before the headline: the title rule picks among them).
+    pub h1s: Vec<String>,
     /// Words in the largest block of the page outside chrome (for the rejection reason).
     pub largest_block_words: u32,
 }
@@ -587,6 +590,7 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
     let mut out = Extracted {
         largest_block_words: blocks.iter().filter(|b| !b.skip).map(|b| b.words).max().unwrap_or(0),
         h1: blocks.iter().find(|b| b.heading == 1 && !b.skip).map(|b| b.text.clone()),
+        h1s: blocks.iter().filter(|b| b.heading == 1 && !b.skip).take(4).map(|b| b.text.clone()).collect(),
         bylines: blocks
             .iter()
             .filter(|b| b.byline && b.words <= 12)

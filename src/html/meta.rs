@@ -940,24 +940,55 @@ fn strip_pipe_suffix(t: &str) -> String {
     }
 }
 
-/// The title: the structured one (JSON-LD `headline`, then `og:title`, its site suffix
-/// stripped), unless the page's visible `h1` is that title without a decoration: a
-/// structured title that is the `h1` plus a suffix (" | Tarkett", " - Top 10 Picks")
-/// or a cut-off `h1`, gives the `h1` (what readers see, and what annotators take).
-/// Without a structured title: the `h1`, then `<title>` minus its site suffix.
+/// Lower-cased words (runs of letters and digits) of a title.
+fn title_words(s: &str) -> std::collections::HashSet<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// The title: what readers see as the headline, the page's `h1`, when it is the
+/// article's and not a logo or a menu, else the structured one (JSON-LD `headline`, then
+/// `og:title`, its site suffix stripped), else `<title>` minus its site suffix.
+///
+/// Sites write `og:title` and `<title>` for search engines and sharing ("Best Apps to
+/// Learn a Language in 2025 – Top 10 Picks") and the `h1` for readers ("Top 10: Best
+/// Language Learning App"); annotators, like readers, take the `h1`. On the 711 WCXB
+/// pages the first `h1` is the annotated title on 546, `og:title` on 345, JSON-LD on 194
+/// (README, HTML input). An `h1` is the headline when at least `overlap` of its words are
+/// words of the structured title or of `<title>` (its site part cut): a logo ("Houstonia
+/// Magazine"), a "Menu" or a blog's name shares none. Without such an `h1`: the
+/// structured title, unless the first `h1` is it without a decoration (" | Tarkett", a
+/// cut-off `h1`): then the `h1`. Without a structured title: the first `h1`, then `<title>`.
 pub fn title(
     structured: Option<String>,
-    h1: Option<&str>,
+    h1s: &[String],
     title_tag: Option<&str>,
     site: Option<&str>,
+    overlap: f64,
 ) -> Option<String> {
     let k = |s: &str| -> String {
         s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
     };
-    let h1 = h1.map(str::trim).filter(|h| h.split_whitespace().count() >= 2);
+    let site_key = site.map(k).filter(|s| !s.is_empty());
+    let h1s: Vec<&str> = h1s
+        .iter()
+        .map(|h| h.trim())
+        .filter(|h| h.split_whitespace().count() >= 2 && site_key.as_deref() != Some(k(h).as_str()))
+        .collect();
     let structured = structured.map(|s| strip_pipe_suffix(&s));
-    let t = match (structured, h1) {
-        (Some(s), Some(h)) => {
+    let tag = title_tag.map(|t| strip_site(t, site, true));
+    let mut reference = std::collections::HashSet::new();
+    for t in [structured.as_deref(), tag.as_deref()].into_iter().flatten() {
+        reference.extend(title_words(t));
+    }
+    let headline = h1s.iter().find(|h| {
+        let w = title_words(h);
+        !w.is_empty()
+            && w.iter().filter(|x| reference.contains(*x)).count() as f64 >= overlap * w.len() as f64
+    });
+    let h1 = h1s.first().copied();
+    let t = match (structured, headline, h1) {
+        (_, Some(h), _) if !reference.is_empty() => Some(h.to_string()),
+        (Some(s), _, Some(h)) => {
             let (ks, kh) = (k(&s), k(h));
             if ks != kh
                 && !kh.is_empty()
@@ -968,9 +999,9 @@ pub fn title(
                 Some(s)
             }
         }
-        (Some(s), None) => Some(s),
-        (None, Some(h)) => Some(h.to_string()),
-        (None, None) => title_tag.map(|t| strip_site(t, site, true)),
+        (Some(s), _, None) => Some(s),
+        (None, _, Some(h)) => Some(h.to_string()),
+        (None, _, None) => tag,
     };
     t.filter(|t| !t.is_empty())
 }
@@ -1119,7 +1150,10 @@ mod tests {
 
     #[test]
     fn titles() {
-        let t = |s: Option<&str>, h: Option<&str>| title(s.map(str::to_string), h, Some("Tag | Site"), None);
+        let t = |s: Option<&str>, h: Option<&str>| {
+            let h1s: Vec<String> = h.into_iter().map(str::to_string).collect();
+            title(s.map(str::to_string), &h1s, Some("Tag | Site"), None, 0.3)
+        };
         assert_eq!(t(Some("Big story | Tarkett"), Some("Big story")).as_deref(), Some("Big story"));
         assert_eq!(
             t(Some("How meditation rewires brains | Opinion"), None).as_deref(),
@@ -1137,6 +1171,36 @@ mod tests {
         assert_eq!(t(Some("Giá xăng giảm"), Some("Một tiêu đề khác hẳn")).as_deref(), Some("Giá xăng giảm"));
         assert_eq!(t(None, Some("Tiêu đề h1")).as_deref(), Some("Tiêu đề h1"));
         assert_eq!(t(None, None).as_deref(), Some("Tag | Site"));
+    }
+
+    /// The readers' headline wins over the one written for search engines, when it is
+    /// the article's (shares words with the structured title or `<title>`); a logo `h1`
+    /// before it is skipped. At overlap 1.0 (the rule off for a partial match) the
+    /// structured title stays.
+    #[test]
+    fn h1_headline_over_structured_title() {
+        let h1s = vec!["Houstonia Magazine".to_string(), "Top 10: Best Language Learning App".to_string()];
+        let og = || Some("Best Apps to Learn a Language in 2025 – Top 10 Picks".to_string());
+        let tag = Some("Best Apps to Learn a Language in 2025 | Houstonia Magazine");
+        assert_eq!(
+            title(og(), &h1s, tag, Some("Houstonia Magazine"), 0.3).as_deref(),
+            Some("Top 10: Best Language Learning App")
+        );
+        assert_eq!(
+            title(og(), &h1s, tag, Some("Houstonia Magazine"), 1.0).as_deref(),
+            Some("Best Apps to Learn a Language in 2025 – Top 10 Picks")
+        );
+        // An h1 sharing nothing with the titles (a blog's name) is no headline.
+        let blog = vec!["Playful Tones".to_string()];
+        assert_eq!(
+            title(None, &blog, Some("Reflections on a UI Pipeline"), None, 0.3).as_deref(),
+            Some("Playful Tones"),
+            "without a structured title the first h1 still wins (unchanged)"
+        );
+        assert_eq!(
+            title(Some("Reflections on a UI Pipeline".into()), &blog, None, None, 0.3).as_deref(),
+            Some("Reflections on a UI Pipeline")
+        );
     }
 
     #[test]

@@ -64,7 +64,13 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
         .map(|t| meta::strip_site(&t, site.as_deref(), false));
     let ex = extract::extract(&doc, rules, forced, pre_title.as_deref());
     let title_weak = pre_title.is_none() && ex.h1.is_none();
-    let title = meta::title(pre_title, ex.h1.as_deref(), m.title_tag.as_deref(), site.as_deref());
+    let title = meta::title(
+        pre_title,
+        &ex.h1s,
+        m.title_tag.as_deref(),
+        site.as_deref(),
+        rules.scoring.h1_title_overlap,
+    );
     let published = meta::published(&m, &ex.datelines);
     let (author, meta_author) =
         meta::author(&m, &ex.bylines, ex.signature.as_deref(), || meta::byline_elements(&doc, rules));

@@ -75,6 +75,10 @@ pub struct Scoring {
     /// dateline ("status-publish" on a WordPress post, "timeline"): its blocks stay body.
     #[serde(default = "builtin_dateline_max_chars")]
     pub dateline_max_chars: usize,
+    /// An `h1` is the headline (the title) when at least this share of its words are in
+    /// the structured title or `<title>`: a logo or a menu `h1` shares none.
+    #[serde(default = "builtin_h1_title_overlap")]
+    pub h1_title_overlap: f64,
 }
 
 /// One value of the built-in `[scoring]` table (config/html.toml), for user tables
@@ -91,6 +95,10 @@ fn builtin_chrome_weight() -> f64 {
 
 fn builtin_dateline_max_chars() -> usize {
     builtin_scoring("dateline_max_chars").map_or(300, |v| v.max(0.0) as usize)
+}
+
+fn builtin_h1_title_overlap() -> f64 {
+    builtin_scoring("h1_title_overlap").unwrap_or(0.3)
 }
 
 fn builtin_wrapper_ratio() -> f64 {
@@ -207,11 +215,12 @@ impl HtmlRules {
         if !(0.0..=1.0).contains(&scoring.max_link_density)
             || !(0.0..=1.0).contains(&scoring.short_weight)
             || !(0.0..=1.0).contains(&scoring.chrome_weight)
+            || !(0.0..=1.0).contains(&scoring.h1_title_overlap)
             || scoring.wrapper_ratio.is_nan()
             || scoring.wrapper_ratio < 1.0
         {
             bail!(
-                "{origin}: scoring.max_link_density, scoring.short_weight and scoring.chrome_weight must be between 0 and 1, scoring.wrapper_ratio at least 1"
+                "{origin}: scoring.max_link_density, scoring.short_weight, scoring.chrome_weight and scoring.h1_title_overlap must be between 0 and 1, scoring.wrapper_ratio at least 1"
             );
         }
         let mut sites = Vec::new();
