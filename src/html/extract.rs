@@ -190,6 +190,10 @@ struct Frame {
     heading: u8,
     right: bool,
     item: bool,
+    /// A collapsible panel (accordion, tab, "read more" fold: `hints.collapsible`, or
+    /// `role="region"`/`"tabpanel"`): text it hides with `display:none` is the page's,
+    /// shown by a click.
+    collapsible: bool,
     first_block: usize,
     good: f64,
     bad: f64,
@@ -214,6 +218,8 @@ struct Walk<'r> {
     link: u32,
     bold: u32,
     item: u32,
+    /// Open collapsible panels (see `Frame::collapsible`).
+    collapsible: u32,
     /// Stack depths of the open date-hinted elements.
     date_depths: Vec<u32>,
     attr_buf: String,
@@ -346,6 +352,7 @@ impl Walk<'_> {
         if let Some(style) = e.attr("style") {
             let st = style.to_ascii_lowercase().replace(' ', "");
             if st.contains("display:none") || st.contains("visibility:hidden") {
+                // Decided below, once the class hints say whether it is a folded panel.
                 f.skip = true;
             }
             if st.contains("text-align:right") {
@@ -396,6 +403,9 @@ impl Walk<'_> {
             if k & kind::RIGHT != 0 {
                 f.right = true;
             }
+            if k & kind::COLLAPSIBLE != 0 {
+                f.collapsible = true;
+            }
             if k & (kind::BYLINE | kind::BOILERPLATE) != 0 {
                 if self.exempt.contains(&id) {
                     k &= !(kind::BYLINE | kind::BOILERPLATE);
@@ -425,6 +435,16 @@ impl Walk<'_> {
                 f.date = true;
             }
         }
+        if e.attr("role")
+            .is_some_and(|r| r.eq_ignore_ascii_case("region") || r.eq_ignore_ascii_case("tabpanel"))
+        {
+            f.collapsible = true;
+        }
+        if f.skip && (f.collapsible || self.collapsible > 0) && self.rules.scoring.keep_folded_panels {
+            // A folded accordion or tab panel: hidden until clicked, the article's text.
+            f.skip = false;
+        }
+        self.collapsible += u32::from(f.collapsible);
         self.drop += u32::from(f.drop);
         self.skip += u32::from(f.skip);
         self.caption += u32::from(f.caption);
@@ -455,6 +475,7 @@ impl Walk<'_> {
         self.link -= u32::from(f.link);
         self.bold -= u32::from(f.bold);
         self.item -= u32::from(f.item);
+        self.collapsible -= u32::from(f.collapsible);
         if f.date {
             self.date_depths.pop();
             if f.total > self.rules.scoring.dateline_max_chars as f64 {
@@ -541,6 +562,7 @@ fn walk_once(
         link: 0,
         bold: 0,
         item: 0,
+        collapsible: 0,
         date_depths: Vec::new(),
         attr_buf: String::new(),
         exempt,

@@ -44,6 +44,8 @@ struct HintsFile {
     date: Vec<String>,
     #[serde(default)]
     right: Vec<String>,
+    #[serde(default)]
+    collapsible: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +81,10 @@ pub struct Scoring {
     /// the structured title or `<title>`: a logo or a menu `h1` shares none.
     #[serde(default = "builtin_h1_title_overlap")]
     pub h1_title_overlap: f64,
+    /// Text hidden with `display:none` inside a folded panel (`hints.collapsible`,
+    /// `role="region"`) is kept: accordions and tabs hide the article's sections.
+    #[serde(default = "builtin_keep_folded_panels")]
+    pub keep_folded_panels: bool,
 }
 
 /// One value of the built-in `[scoring]` table (config/html.toml), for user tables
@@ -95,6 +101,13 @@ fn builtin_chrome_weight() -> f64 {
 
 fn builtin_dateline_max_chars() -> usize {
     builtin_scoring("dateline_max_chars").map_or(300, |v| v.max(0.0) as usize)
+}
+
+fn builtin_keep_folded_panels() -> bool {
+    toml::from_str::<toml::Value>(DEFAULT_HTML_RULES)
+        .ok()
+        .and_then(|v| v.get("scoring")?.get("keep_folded_panels")?.as_bool())
+        .unwrap_or(true)
 }
 
 fn builtin_h1_title_overlap() -> f64 {
@@ -127,6 +140,8 @@ pub mod kind {
     /// A class saying "right-aligned" ("text-right", "has-text-align-right"): the same
     /// as `style="text-align:right"` for the signature rule.
     pub const RIGHT: u16 = 256;
+    /// An accordion, tab or fold: its `display:none` text is shown by a click.
+    pub const COLLAPSIBLE: u16 = 512;
 }
 
 /// Compiled HTML rules (`Send + Sync`, shared by every worker).
@@ -145,6 +160,8 @@ pub struct HtmlRules {
     pub date: Vec<String>,
     /// Class names that right-align their element (the Vietnamese byline's place).
     pub right: Vec<String>,
+    /// Class names of folded panels (accordions, tabs): hidden text in them is content.
+    pub collapsible: Vec<String>,
     pub scoring: Scoring,
     pub sites: Vec<SiteRule>,
     /// Every hint of every list in one automaton (one pass over a class/id string
@@ -203,6 +220,7 @@ impl HtmlRules {
             f.hints.byline.extend(u.hints.byline);
             f.hints.date.extend(u.hints.date);
             f.hints.right.extend(u.hints.right);
+            f.hints.collapsible.extend(u.hints.collapsible);
             if u.scoring.is_some() {
                 f.scoring = u.scoring;
             }
@@ -239,6 +257,7 @@ impl HtmlRules {
         let (caption, lead, byline, date) =
             (lower(f.hints.caption), lower(f.hints.lead), lower(f.hints.byline), lower(f.hints.date));
         let right = lower(f.hints.right);
+        let collapsible = lower(f.hints.collapsible);
         let mut bits: BTreeMap<String, u16> = BTreeMap::new();
         for (list, bit) in [
             (&caption, kind::CAPTION),
@@ -249,6 +268,7 @@ impl HtmlRules {
             (&lead, kind::LEAD),
             (&date, kind::DATE),
             (&right, kind::RIGHT),
+            (&collapsible, kind::COLLAPSIBLE),
         ] {
             for h in list {
                 *bits.entry(h.clone()).or_insert(0) |= bit;
@@ -267,6 +287,7 @@ impl HtmlRules {
             byline,
             date,
             right,
+            collapsible,
             scoring,
             sites,
             hints_ac,
