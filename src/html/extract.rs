@@ -194,6 +194,8 @@ struct Frame {
     /// `role="region"`/`"tabpanel"`): text it hides with `display:none` is the page's,
     /// shown by a click.
     collapsible: bool,
+    /// A table cell (`td`, `th`).
+    cell: bool,
     first_block: usize,
     good: f64,
     bad: f64,
@@ -220,6 +222,8 @@ struct Walk<'r> {
     item: u32,
     /// Open collapsible panels (see `Frame::collapsible`).
     collapsible: u32,
+    /// Open table cells.
+    cell: u32,
     /// Stack depths of the open date-hinted elements.
     date_depths: Vec<u32>,
     attr_buf: String,
@@ -294,6 +298,10 @@ impl Walk<'_> {
             (0.0, 0.0)
         } else if b.link_density() > s.max_link_density {
             (0.0, chars)
+        } else if (b.words as usize) < s.short_words && self.cell > 0 {
+            // A data table's cells are short by nature ("3.6", "$175,000"): weighed at
+            // short_cell_weight, so a table inside the article does not cut it in two.
+            (0.0, link + (chars - link) * s.short_cell_weight)
         } else if (b.words as usize) < s.short_words {
             (0.0, link + (chars - link) * s.short_weight)
         } else {
@@ -374,6 +382,7 @@ impl Walk<'_> {
         if matches!(name, "li" | "dt" | "dd" | "td" | "th") {
             f.item = true;
         }
+        f.cell = matches!(name, "td" | "th");
         if let Some(h) =
             name.strip_prefix('h').and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=6).contains(d))
         {
@@ -445,6 +454,7 @@ impl Walk<'_> {
             f.skip = false;
         }
         self.collapsible += u32::from(f.collapsible);
+        self.cell += u32::from(f.cell);
         self.drop += u32::from(f.drop);
         self.skip += u32::from(f.skip);
         self.caption += u32::from(f.caption);
@@ -476,6 +486,7 @@ impl Walk<'_> {
         self.bold -= u32::from(f.bold);
         self.item -= u32::from(f.item);
         self.collapsible -= u32::from(f.collapsible);
+        self.cell -= u32::from(f.cell);
         if f.date {
             self.date_depths.pop();
             if f.total > self.rules.scoring.dateline_max_chars as f64 {
@@ -563,6 +574,7 @@ fn walk_once(
         bold: 0,
         item: 0,
         collapsible: 0,
+        cell: 0,
         date_depths: Vec::new(),
         attr_buf: String::new(),
         exempt,

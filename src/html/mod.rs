@@ -213,6 +213,39 @@ mod tests {
         assert_eq!(p.author, None);
     }
 
+    /// A data table of short cells inside the article does not cut the body in two
+    /// (scoring.short_cell_weight); at short_weight (0.25) the table's cells outweigh the
+    /// paragraphs and only the intro is kept.
+    #[test]
+    fn data_table_inside_the_article() {
+        let mut rows = String::new();
+        let schools = ["Booth", "Kellogg", "Wharton", "Sloan", "Stanford", "Harvard"];
+        for (i, school) in schools.iter().cycle().take(40).enumerate() {
+            rows.push_str(&format!(
+                "<tr><td>{i}</td><td>{school}</td><td>3.{i}</td><td>72{i}</td><td>${i}75,000</td><td>4{i}%</td></tr>"
+            ));
+        }
+        let html = format!(
+            r#"<html><body><nav><a href="/">Home</a><a href="/a">About us</a></nav><article><h1>Business school rankings this year</h1>
+            <p>Ranking reports in aggregate help an applicant see trends around each program and its brand.</p>
+            <table><tr><th>Rank</th><th>School</th><th>GPA</th><th>GMAT</th><th>Salary</th><th>Yield</th></tr>{rows}</table>
+            <p>The schools at the top have changed little in ten years, though their acceptance rates have fallen.</p>
+            <p>Applicants should weigh fit and cost at least as much as a place in any one list of schools.</p>
+            </article></body></html>"#
+        );
+        let p = page(&html);
+        let body = p.blocks.join("\n");
+        assert!(body.contains("Ranking reports") && body.contains("weigh fit"), "{body}");
+        assert!(body.contains("Kellogg"), "{body}");
+        let base = rules::DEFAULT_HTML_RULES;
+        let off =
+            HtmlRules::build_on(&base.replace("short_cell_weight = 0.0", "short_cell_weight = 0.25"), None)
+                .unwrap();
+        assert_eq!(off.scoring.short_cell_weight, 0.25);
+        let body = read(&html, &off).blocks.join("\n");
+        assert!(!(body.contains("Ranking reports") && body.contains("weigh fit")), "{body}");
+    }
+
     #[test]
     fn jsonld_person_not_organization() {
         let p = page(

@@ -85,6 +85,9 @@ pub struct Scoring {
     /// `role="region"`) is kept: accordions and tabs hide the article's sections.
     #[serde(default = "builtin_keep_folded_panels")]
     pub keep_folded_panels: bool,
+    /// `short_weight` for short blocks in table cells (data tables: "3.6", "$175,000").
+    #[serde(default = "builtin_short_cell_weight")]
+    pub short_cell_weight: f64,
 }
 
 /// One value of the built-in `[scoring]` table (config/html.toml), for user tables
@@ -108,6 +111,10 @@ fn builtin_keep_folded_panels() -> bool {
         .ok()
         .and_then(|v| v.get("scoring")?.get("keep_folded_panels")?.as_bool())
         .unwrap_or(true)
+}
+
+fn builtin_short_cell_weight() -> f64 {
+    builtin_scoring("short_cell_weight").unwrap_or(0.0)
 }
 
 fn builtin_h1_title_overlap() -> f64 {
@@ -234,11 +241,12 @@ impl HtmlRules {
             || !(0.0..=1.0).contains(&scoring.short_weight)
             || !(0.0..=1.0).contains(&scoring.chrome_weight)
             || !(0.0..=1.0).contains(&scoring.h1_title_overlap)
+            || !(0.0..=1.0).contains(&scoring.short_cell_weight)
             || scoring.wrapper_ratio.is_nan()
             || scoring.wrapper_ratio < 1.0
         {
             bail!(
-                "{origin}: scoring.max_link_density, scoring.short_weight, scoring.chrome_weight and scoring.h1_title_overlap must be between 0 and 1, scoring.wrapper_ratio at least 1"
+                "{origin}: scoring.max_link_density, scoring.short_weight, scoring.chrome_weight, scoring.h1_title_overlap and scoring.short_cell_weight must be between 0 and 1, scoring.wrapper_ratio at least 1"
             );
         }
         let mut sites = Vec::new();
