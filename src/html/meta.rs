@@ -898,6 +898,36 @@ pub fn byline_elements(doc: &Html, rules: &super::HtmlRules) -> Vec<String> {
     out
 }
 
+/// A byline without the job title after the name: after ", ", " - ", " – " or " | " when
+/// that part holds a role word (`hints.byline_roles`: "editor", "columnist", …), or from
+/// the first role word after at least two words of name and before more words ("Rasmus
+/// Barslund Founder & Lead Reviewer"); a byline that is a role ("The Currency editors",
+/// "AAA Travel Editor, SMT") stays. Readers (and annotators) call the person by name; the role is furniture.
+pub fn strip_role(name: &str, roles: &[String]) -> String {
+    let is_role = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        roles.contains(&w)
+    };
+    for sep in [", ", " - ", " – ", " | "] {
+        if let Some((head, tail)) = name.split_once(sep) {
+            // A head that is itself a role ("AAA Travel Editor, SMT") is the byline.
+            if head.split_whitespace().any(is_role) {
+                return name.to_string();
+            }
+            if !head.trim().is_empty() && tail.split_whitespace().any(is_role) {
+                return head.trim().to_string();
+            }
+        }
+    }
+    // A role word that ends the byline names the writer ("The Currency editors",
+    // "Paycom Blog Contributor"); one followed by more words starts a title.
+    let words: Vec<&str> = name.split_whitespace().collect();
+    match words.iter().enumerate().skip(2).find(|(i, w)| is_role(w) && i + 1 < words.len()) {
+        Some((i, _)) => words[..i].join(" "),
+        None => name.to_string(),
+    }
+}
+
 /// The byline, in this order: the JSON-LD Person authors (an Organization, or a
 /// Person named like the outlet, is the publisher: see [`is_outlet`]); the first
 /// visible byline block (`bylines`, from the extractor) that reads as a name; the
@@ -905,20 +935,25 @@ pub fn byline_elements(doc: &Html, rules: &super::HtmlRules) -> Vec<String> {
 /// in a `span` sharing its line with a date or a source). Returns it with the
 /// `<meta name="author">` name when that is a person (used only when the text
 /// cleaner finds no byline either).
+///
+/// A visible byline loses a trailing job title ("Charles Patterson, WCI Columnist",
+/// "Will Judd Former Deputy Tech Editor"): see [`strip_role`].
 pub fn author(
     m: &Meta,
     bylines: &[String],
     signature: Option<&str>,
     elements: impl FnOnce() -> Vec<String>,
+    roles: &[String],
 ) -> (Option<String>, Option<String>) {
     let (site, url) = (m.site_name.as_deref(), m.url.as_deref());
     let authors: Vec<&str> =
         m.jsonld_authors.iter().map(String::as_str).filter(|a| !is_outlet(a, site, url)).collect();
+    let visible = |b: &str| person(b, site, url).map(|n| strip_role(&n, roles));
     let author = (!authors.is_empty())
         .then(|| authors.join(", "))
-        .or_else(|| bylines.iter().find_map(|b| person(b, site, url)))
-        .or_else(|| signature.and_then(|s| person(s, site, url)))
-        .or_else(|| elements().iter().find_map(|b| person(b, site, url)));
+        .or_else(|| bylines.iter().find_map(|b| visible(b)))
+        .or_else(|| signature.and_then(visible))
+        .or_else(|| elements().iter().find_map(|b| visible(b)));
     let meta_author = m.meta_author.as_deref().and_then(|a| person(a, site, url));
     (author, meta_author)
 }
@@ -1201,6 +1236,27 @@ mod tests {
             title(Some("Reflections on a UI Pipeline".into()), &blog, None, None, 0.3).as_deref(),
             Some("Reflections on a UI Pipeline")
         );
+    }
+
+    #[test]
+    fn job_titles_after_bylines() {
+        let roles: Vec<String> =
+            ["editor", "columnist", "founder", "former"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(strip_role("Charles Patterson, WCI Columnist", &roles), "Charles Patterson");
+        assert_eq!(strip_role("Will Judd Former Deputy Tech Editor", &roles), "Will Judd");
+        assert_eq!(
+            strip_role("David Jackson - FullStack Editorial Team", &roles),
+            "David Jackson - FullStack Editorial Team"
+        );
+        assert_eq!(strip_role("Hoàng Mạnh", &roles), "Hoàng Mạnh");
+        assert_eq!(strip_role("The Currency editors", &roles), "The Currency editors");
+        assert_eq!(strip_role("AAA Travel Editor, SMT", &roles), "AAA Travel Editor, SMT");
+        assert_eq!(
+            strip_role("Manoj Jain and Jagpreet Chhatwal", &roles),
+            "Manoj Jain and Jagpreet Chhatwal"
+        );
+        // The rule off (no role words): the byline as written.
+        assert_eq!(strip_role("Charles Patterson, WCI Columnist", &[]), "Charles Patterson, WCI Columnist");
     }
 
     #[test]

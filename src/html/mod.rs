@@ -72,8 +72,13 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
         rules.scoring.h1_title_overlap,
     );
     let published = meta::published(&m, &ex.datelines);
-    let (author, meta_author) =
-        meta::author(&m, &ex.bylines, ex.signature.as_deref(), || meta::byline_elements(&doc, rules));
+    let (author, meta_author) = meta::author(
+        &m,
+        &ex.bylines,
+        ex.signature.as_deref(),
+        || meta::byline_elements(&doc, rules),
+        &rules.byline_roles,
+    );
     Page {
         blocks: ex.body,
         captions: ex.captions,

@@ -46,6 +46,8 @@ struct HintsFile {
     right: Vec<String>,
     #[serde(default)]
     collapsible: Vec<String>,
+    #[serde(default)]
+    byline_roles: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +171,8 @@ pub struct HtmlRules {
     pub right: Vec<String>,
     /// Class names of folded panels (accordions, tabs): hidden text in them is content.
     pub collapsible: Vec<String>,
+    /// Job-title words cut from the end of a visible byline (not class hints: words).
+    pub byline_roles: Vec<String>,
     pub scoring: Scoring,
     pub sites: Vec<SiteRule>,
     /// Every hint of every list in one automaton (one pass over a class/id string
@@ -228,6 +232,7 @@ impl HtmlRules {
             f.hints.date.extend(u.hints.date);
             f.hints.right.extend(u.hints.right);
             f.hints.collapsible.extend(u.hints.collapsible);
+            f.hints.byline_roles.extend(u.hints.byline_roles);
             if u.scoring.is_some() {
                 f.scoring = u.scoring;
             }
@@ -266,6 +271,8 @@ impl HtmlRules {
             (lower(f.hints.caption), lower(f.hints.lead), lower(f.hints.byline), lower(f.hints.date));
         let right = lower(f.hints.right);
         let collapsible = lower(f.hints.collapsible);
+        let byline_roles: Vec<String> =
+            f.hints.byline_roles.iter().map(|w| w.trim().to_lowercase()).filter(|w| !w.is_empty()).collect();
         let mut bits: BTreeMap<String, u16> = BTreeMap::new();
         for (list, bit) in [
             (&caption, kind::CAPTION),
@@ -296,6 +303,7 @@ impl HtmlRules {
             date,
             right,
             collapsible,
+            byline_roles,
             scoring,
             sites,
             hints_ac,
