@@ -15,7 +15,8 @@
 //! WCXB metadata: title (same letters and digits), author (same names in any order)
 //! and published day, over the pages whose ground truth has the field.
 //! `HTML_EVAL_VERBOSE=1` prints every miss and leak; `HTML_EVAL_DUMP=DIR` writes the
-//! extracted bodies to `DIR/ID.txt`.
+//! extracted bodies to `DIR/ID.txt` and the metadata, extracted and expected, to
+//! `DIR/ID.meta.json` (for sorting the metadata misses by cause).
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -134,6 +135,14 @@ fn main() -> anyhow::Result<()> {
                 score_field(&mut half.date, g["publish_date"].as_str(), doc.published.as_deref(), |a, b| {
                     b.starts_with(a) || a.starts_with(b)
                 });
+                if let Some(d) = &dump {
+                    let m = serde_json::json!({
+                        "title": [doc.title, g["title"]],
+                        "author": [doc.author, g["author"]],
+                        "published": [doc.published, g["publish_date"]],
+                    });
+                    std::fs::write(d.join(format!("{id}.meta.json")), m.to_string())?;
+                }
                 if verbose {
                     println!(
                         "{id}: title {:?} / {:?}; author {:?} / {:?}; date {:?} / {:?}",

@@ -449,3 +449,27 @@ proptest! {
         }
     }
 }
+
+/// WCXB failure class: an article whose steps sit in a folded accordion (`display:none`
+/// panels with `role="region"`, shown by a click) lost all but its intro. The folded
+/// panels are body; other `display:none` text (a mobile menu, a newsletter modal) stays
+/// out. With `keep_folded_panels = false` the steps are lost again.
+#[test]
+fn folded_accordion_is_body() {
+    let p = page("wcxb-like-accordion.html");
+    let body = strs(&clean_json(&p)["body"]).join("\n");
+    for want in [
+        "A hedge takes a weekend",
+        "hawthorn and field maple",
+        "twice as wide",
+        "staggered rows",
+        "every week",
+    ] {
+        assert!(body.contains(want), "{want:?} missing from {body}");
+    }
+    for leak in ["weekly letter", "every single Friday", "Copyright"] {
+        assert!(!body.contains(leak), "{leak:?} leaked into {body}");
+    }
+    let off = clean_json_with_scoring(&p, "keep_folded_panels", "false");
+    assert!(!strs(&off["body"]).join("\n").contains("staggered rows"), "{off}");
+}

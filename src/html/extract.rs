@@ -151,6 +151,9 @@ pub struct Extracted {
     pub datelines: Vec<String>,
     /// The first `h1` outside chrome.
     pub h1: Option<String>,
+    /// The first few `h1`s outside chrome, in page order (a site's logo or a "Menu" can
+    /// come before the headline: the title rule picks among them).
+    pub h1s: Vec<String>,
     /// Words in the largest block of the page outside chrome (for the rejection reason).
     pub largest_block_words: u32,
 }
@@ -187,6 +190,12 @@ struct Frame {
     heading: u8,
     right: bool,
     item: bool,
+    /// A collapsible panel (accordion, tab, "read more" fold: `hints.collapsible`, or
+    /// `role="region"`/`"tabpanel"`): text it hides with `display:none` is the page's,
+    /// shown by a click.
+    collapsible: bool,
+    /// A table cell (`td`, `th`).
+    cell: bool,
     first_block: usize,
     good: f64,
     bad: f64,
@@ -211,6 +220,10 @@ struct Walk<'r> {
     link: u32,
     bold: u32,
     item: u32,
+    /// Open collapsible panels (see `Frame::collapsible`).
+    collapsible: u32,
+    /// Open table cells.
+    cell: u32,
     /// Stack depths of the open date-hinted elements.
     date_depths: Vec<u32>,
     attr_buf: String,
@@ -285,6 +298,10 @@ impl Walk<'_> {
             (0.0, 0.0)
         } else if b.link_density() > s.max_link_density {
             (0.0, chars)
+        } else if (b.words as usize) < s.short_words && self.cell > 0 {
+            // A data table's cells are short by nature ("3.6", "$175,000"): weighed at
+            // short_cell_weight, so a table inside the article does not cut it in two.
+            (0.0, link + (chars - link) * s.short_cell_weight)
         } else if (b.words as usize) < s.short_words {
             (0.0, link + (chars - link) * s.short_weight)
         } else {
@@ -343,6 +360,7 @@ impl Walk<'_> {
         if let Some(style) = e.attr("style") {
             let st = style.to_ascii_lowercase().replace(' ', "");
             if st.contains("display:none") || st.contains("visibility:hidden") {
+                // Decided below, once the class hints say whether it is a folded panel.
                 f.skip = true;
             }
             if st.contains("text-align:right") {
@@ -364,6 +382,7 @@ impl Walk<'_> {
         if matches!(name, "li" | "dt" | "dd" | "td" | "th") {
             f.item = true;
         }
+        f.cell = matches!(name, "td" | "th");
         if let Some(h) =
             name.strip_prefix('h').and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=6).contains(d))
         {
@@ -390,6 +409,12 @@ impl Walk<'_> {
             }
             self.attr_buf.make_ascii_lowercase();
             let mut k = self.rules.hint_kinds(&self.attr_buf);
+            if k & kind::RIGHT != 0 {
+                f.right = true;
+            }
+            if k & kind::COLLAPSIBLE != 0 {
+                f.collapsible = true;
+            }
             if k & (kind::BYLINE | kind::BOILERPLATE) != 0 {
                 if self.exempt.contains(&id) {
                     k &= !(kind::BYLINE | kind::BOILERPLATE);
@@ -419,6 +444,17 @@ impl Walk<'_> {
                 f.date = true;
             }
         }
+        if e.attr("role")
+            .is_some_and(|r| r.eq_ignore_ascii_case("region") || r.eq_ignore_ascii_case("tabpanel"))
+        {
+            f.collapsible = true;
+        }
+        if f.skip && (f.collapsible || self.collapsible > 0) && self.rules.scoring.keep_folded_panels {
+            // A folded accordion or tab panel: hidden until clicked, the article's text.
+            f.skip = false;
+        }
+        self.collapsible += u32::from(f.collapsible);
+        self.cell += u32::from(f.cell);
         self.drop += u32::from(f.drop);
         self.skip += u32::from(f.skip);
         self.caption += u32::from(f.caption);
@@ -449,6 +485,8 @@ impl Walk<'_> {
         self.link -= u32::from(f.link);
         self.bold -= u32::from(f.bold);
         self.item -= u32::from(f.item);
+        self.collapsible -= u32::from(f.collapsible);
+        self.cell -= u32::from(f.cell);
         if f.date {
             self.date_depths.pop();
             if f.total > self.rules.scoring.dateline_max_chars as f64 {
@@ -535,6 +573,8 @@ fn walk_once(
         link: 0,
         bold: 0,
         item: 0,
+        collapsible: 0,
+        cell: 0,
         date_depths: Vec::new(),
         attr_buf: String::new(),
         exempt,
@@ -584,6 +624,7 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
     let mut out = Extracted {
         largest_block_words: blocks.iter().filter(|b| !b.skip).map(|b| b.words).max().unwrap_or(0),
         h1: blocks.iter().find(|b| b.heading == 1 && !b.skip).map(|b| b.text.clone()),
+        h1s: blocks.iter().filter(|b| b.heading == 1 && !b.skip).take(4).map(|b| b.text.clone()).collect(),
         bylines: blocks
             .iter()
             .filter(|b| b.byline && b.words <= 12)

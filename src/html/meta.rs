@@ -898,6 +898,36 @@ pub fn byline_elements(doc: &Html, rules: &super::HtmlRules) -> Vec<String> {
     out
 }
 
+/// A byline without the job title after the name: after ", ", " - ", " – " or " | " when
+/// that part holds a role word (`hints.byline_roles`: "editor", "columnist", …), or from
+/// the first role word after at least two words of name and before more words ("Rasmus
+/// Barslund Founder & Lead Reviewer"); a byline that is a role ("The Currency editors",
+/// "AAA Travel Editor, SMT") stays. Readers (and annotators) call the person by name; the role is furniture.
+pub fn strip_role(name: &str, roles: &[String]) -> String {
+    let is_role = |w: &str| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        roles.contains(&w)
+    };
+    for sep in [", ", " - ", " – ", " | "] {
+        if let Some((head, tail)) = name.split_once(sep) {
+            // A head that is itself a role ("AAA Travel Editor, SMT") is the byline.
+            if head.split_whitespace().any(is_role) {
+                return name.to_string();
+            }
+            if !head.trim().is_empty() && tail.split_whitespace().any(is_role) {
+                return head.trim().to_string();
+            }
+        }
+    }
+    // A role word that ends the byline names the writer ("The Currency editors",
+    // "Paycom Blog Contributor"); one followed by more words starts a title.
+    let words: Vec<&str> = name.split_whitespace().collect();
+    match words.iter().enumerate().skip(2).find(|(i, w)| is_role(w) && i + 1 < words.len()) {
+        Some((i, _)) => words[..i].join(" "),
+        None => name.to_string(),
+    }
+}
+
 /// The byline, in this order: the JSON-LD Person authors (an Organization, or a
 /// Person named like the outlet, is the publisher: see [`is_outlet`]); the first
 /// visible byline block (`bylines`, from the extractor) that reads as a name; the
@@ -905,20 +935,25 @@ pub fn byline_elements(doc: &Html, rules: &super::HtmlRules) -> Vec<String> {
 /// in a `span` sharing its line with a date or a source). Returns it with the
 /// `<meta name="author">` name when that is a person (used only when the text
 /// cleaner finds no byline either).
+///
+/// A visible byline loses a trailing job title ("Charles Patterson, WCI Columnist",
+/// "Will Judd Former Deputy Tech Editor"): see [`strip_role`].
 pub fn author(
     m: &Meta,
     bylines: &[String],
     signature: Option<&str>,
     elements: impl FnOnce() -> Vec<String>,
+    roles: &[String],
 ) -> (Option<String>, Option<String>) {
     let (site, url) = (m.site_name.as_deref(), m.url.as_deref());
     let authors: Vec<&str> =
         m.jsonld_authors.iter().map(String::as_str).filter(|a| !is_outlet(a, site, url)).collect();
+    let visible = |b: &str| person(b, site, url).map(|n| strip_role(&n, roles));
     let author = (!authors.is_empty())
         .then(|| authors.join(", "))
-        .or_else(|| bylines.iter().find_map(|b| person(b, site, url)))
-        .or_else(|| signature.and_then(|s| person(s, site, url)))
-        .or_else(|| elements().iter().find_map(|b| person(b, site, url)));
+        .or_else(|| bylines.iter().find_map(|b| visible(b)))
+        .or_else(|| signature.and_then(visible))
+        .or_else(|| elements().iter().find_map(|b| visible(b)));
     let meta_author = m.meta_author.as_deref().and_then(|a| person(a, site, url));
     (author, meta_author)
 }
@@ -940,24 +975,55 @@ fn strip_pipe_suffix(t: &str) -> String {
     }
 }
 
-/// The title: the structured one (JSON-LD `headline`, then `og:title`, its site suffix
-/// stripped), unless the page's visible `h1` is that title without a decoration: a
-/// structured title that is the `h1` plus a suffix (" | Tarkett", " - Top 10 Picks")
-/// or a cut-off `h1`, gives the `h1` (what readers see, and what annotators take).
-/// Without a structured title: the `h1`, then `<title>` minus its site suffix.
+/// Lower-cased words (runs of letters and digits) of a title.
+fn title_words(s: &str) -> std::collections::HashSet<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// The title: what readers see as the headline, the page's `h1`, when it is the
+/// article's and not a logo or a menu, else the structured one (JSON-LD `headline`, then
+/// `og:title`, its site suffix stripped), else `<title>` minus its site suffix.
+///
+/// Sites write `og:title` and `<title>` for search engines and sharing ("Best Apps to
+/// Learn a Language in 2025 – Top 10 Picks") and the `h1` for readers ("Top 10: Best
+/// Language Learning App"); annotators, like readers, take the `h1`. On the 711 WCXB
+/// pages the first `h1` is the annotated title on 546, `og:title` on 345, JSON-LD on 194
+/// (README, HTML input). An `h1` is the headline when at least `overlap` of its words are
+/// words of the structured title or of `<title>` (its site part cut): a logo ("Houstonia
+/// Magazine"), a "Menu" or a blog's name shares none. Without such an `h1`: the
+/// structured title, unless the first `h1` is it without a decoration (" | Tarkett", a
+/// cut-off `h1`): then the `h1`. Without a structured title: the first `h1`, then `<title>`.
 pub fn title(
     structured: Option<String>,
-    h1: Option<&str>,
+    h1s: &[String],
     title_tag: Option<&str>,
     site: Option<&str>,
+    overlap: f64,
 ) -> Option<String> {
     let k = |s: &str| -> String {
         s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
     };
-    let h1 = h1.map(str::trim).filter(|h| h.split_whitespace().count() >= 2);
+    let site_key = site.map(k).filter(|s| !s.is_empty());
+    let h1s: Vec<&str> = h1s
+        .iter()
+        .map(|h| h.trim())
+        .filter(|h| h.split_whitespace().count() >= 2 && site_key.as_deref() != Some(k(h).as_str()))
+        .collect();
     let structured = structured.map(|s| strip_pipe_suffix(&s));
-    let t = match (structured, h1) {
-        (Some(s), Some(h)) => {
+    let tag = title_tag.map(|t| strip_site(t, site, true));
+    let mut reference = std::collections::HashSet::new();
+    for t in [structured.as_deref(), tag.as_deref()].into_iter().flatten() {
+        reference.extend(title_words(t));
+    }
+    let headline = h1s.iter().find(|h| {
+        let w = title_words(h);
+        !w.is_empty()
+            && w.iter().filter(|x| reference.contains(*x)).count() as f64 >= overlap * w.len() as f64
+    });
+    let h1 = h1s.first().copied();
+    let t = match (structured, headline, h1) {
+        (_, Some(h), _) if !reference.is_empty() => Some(h.to_string()),
+        (Some(s), _, Some(h)) => {
             let (ks, kh) = (k(&s), k(h));
             if ks != kh
                 && !kh.is_empty()
@@ -968,9 +1034,9 @@ pub fn title(
                 Some(s)
             }
         }
-        (Some(s), None) => Some(s),
-        (None, Some(h)) => Some(h.to_string()),
-        (None, None) => title_tag.map(|t| strip_site(t, site, true)),
+        (Some(s), _, None) => Some(s),
+        (None, _, Some(h)) => Some(h.to_string()),
+        (None, _, None) => tag,
     };
     t.filter(|t| !t.is_empty())
 }
@@ -1119,7 +1185,10 @@ mod tests {
 
     #[test]
     fn titles() {
-        let t = |s: Option<&str>, h: Option<&str>| title(s.map(str::to_string), h, Some("Tag | Site"), None);
+        let t = |s: Option<&str>, h: Option<&str>| {
+            let h1s: Vec<String> = h.into_iter().map(str::to_string).collect();
+            title(s.map(str::to_string), &h1s, Some("Tag | Site"), None, 0.3)
+        };
         assert_eq!(t(Some("Big story | Tarkett"), Some("Big story")).as_deref(), Some("Big story"));
         assert_eq!(
             t(Some("How meditation rewires brains | Opinion"), None).as_deref(),
@@ -1137,6 +1206,57 @@ mod tests {
         assert_eq!(t(Some("Giá xăng giảm"), Some("Một tiêu đề khác hẳn")).as_deref(), Some("Giá xăng giảm"));
         assert_eq!(t(None, Some("Tiêu đề h1")).as_deref(), Some("Tiêu đề h1"));
         assert_eq!(t(None, None).as_deref(), Some("Tag | Site"));
+    }
+
+    /// The readers' headline wins over the one written for search engines, when it is
+    /// the article's (shares words with the structured title or `<title>`); a logo `h1`
+    /// before it is skipped. At overlap 1.0 (the rule off for a partial match) the
+    /// structured title stays.
+    #[test]
+    fn h1_headline_over_structured_title() {
+        let h1s = vec!["Houstonia Magazine".to_string(), "Top 10: Best Language Learning App".to_string()];
+        let og = || Some("Best Apps to Learn a Language in 2025 – Top 10 Picks".to_string());
+        let tag = Some("Best Apps to Learn a Language in 2025 | Houstonia Magazine");
+        assert_eq!(
+            title(og(), &h1s, tag, Some("Houstonia Magazine"), 0.3).as_deref(),
+            Some("Top 10: Best Language Learning App")
+        );
+        assert_eq!(
+            title(og(), &h1s, tag, Some("Houstonia Magazine"), 1.0).as_deref(),
+            Some("Best Apps to Learn a Language in 2025 – Top 10 Picks")
+        );
+        // An h1 sharing nothing with the titles (a blog's name) is no headline.
+        let blog = vec!["Playful Tones".to_string()];
+        assert_eq!(
+            title(None, &blog, Some("Reflections on a UI Pipeline"), None, 0.3).as_deref(),
+            Some("Playful Tones"),
+            "without a structured title the first h1 still wins (unchanged)"
+        );
+        assert_eq!(
+            title(Some("Reflections on a UI Pipeline".into()), &blog, None, None, 0.3).as_deref(),
+            Some("Reflections on a UI Pipeline")
+        );
+    }
+
+    #[test]
+    fn job_titles_after_bylines() {
+        let roles: Vec<String> =
+            ["editor", "columnist", "founder", "former"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(strip_role("Charles Patterson, WCI Columnist", &roles), "Charles Patterson");
+        assert_eq!(strip_role("Will Judd Former Deputy Tech Editor", &roles), "Will Judd");
+        assert_eq!(
+            strip_role("David Jackson - FullStack Editorial Team", &roles),
+            "David Jackson - FullStack Editorial Team"
+        );
+        assert_eq!(strip_role("Hoàng Mạnh", &roles), "Hoàng Mạnh");
+        assert_eq!(strip_role("The Currency editors", &roles), "The Currency editors");
+        assert_eq!(strip_role("AAA Travel Editor, SMT", &roles), "AAA Travel Editor, SMT");
+        assert_eq!(
+            strip_role("Manoj Jain and Jagpreet Chhatwal", &roles),
+            "Manoj Jain and Jagpreet Chhatwal"
+        );
+        // The rule off (no role words): the byline as written.
+        assert_eq!(strip_role("Charles Patterson, WCI Columnist", &[]), "Charles Patterson, WCI Columnist");
     }
 
     #[test]

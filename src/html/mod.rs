@@ -64,10 +64,21 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
         .map(|t| meta::strip_site(&t, site.as_deref(), false));
     let ex = extract::extract(&doc, rules, forced, pre_title.as_deref());
     let title_weak = pre_title.is_none() && ex.h1.is_none();
-    let title = meta::title(pre_title, ex.h1.as_deref(), m.title_tag.as_deref(), site.as_deref());
+    let title = meta::title(
+        pre_title,
+        &ex.h1s,
+        m.title_tag.as_deref(),
+        site.as_deref(),
+        rules.scoring.h1_title_overlap,
+    );
     let published = meta::published(&m, &ex.datelines);
-    let (author, meta_author) =
-        meta::author(&m, &ex.bylines, ex.signature.as_deref(), || meta::byline_elements(&doc, rules));
+    let (author, meta_author) = meta::author(
+        &m,
+        &ex.bylines,
+        ex.signature.as_deref(),
+        || meta::byline_elements(&doc, rules),
+        &rules.byline_roles,
+    );
     Page {
         blocks: ex.body,
         captions: ex.captions,
@@ -176,6 +187,68 @@ mod tests {
         assert_eq!(p.captions, vec!["Ảnh minh họa cho bài. Ảnh: A"]);
         assert_eq!(p.blocks.len(), 3, "{:?}", p.blocks);
         assert!(p.blocks[0].starts_with("Đoạn mở đầu"));
+    }
+
+    /// A right-alignment class is as good as the style attribute for the signature rule
+    /// (hints.right); a sidebar named "col-right" is no alignment.
+    #[test]
+    fn right_alignment_by_class() {
+        let body = |sig: &str| {
+            format!(
+                r#"<html lang="vi"><body><h1>Tiêu đề bài viết ở đây</h1><div class="noi-dung">
+                <p>Đoạn thứ nhất của bài viết có khá nhiều chữ để được tính là nội dung chính.</p>
+                <p>Đoạn thứ hai của bài viết cũng có khá nhiều chữ để được tính là nội dung.</p>
+                {sig}</div></body></html>"#
+            )
+        };
+        let signed = body(r#"<p class="text-right"><strong>Hà An</strong></p>"#);
+        let p = page(&signed);
+        assert_eq!(p.author.as_deref(), Some("Hà An"));
+        assert_eq!(p.blocks.len(), 2, "{:?}", p.blocks);
+        let p = page(&body(r#"<p class="col-right"><strong>Hà An</strong></p>"#));
+        assert_eq!(p.author, None);
+        // The rule off (an empty `right` list): no byline (the short last line is then
+        // trimmed from the body's edge as furniture).
+        let base = rules::DEFAULT_HTML_RULES;
+        let at = base.find("\nright = [").unwrap() + 1;
+        let end = at + base[at..].find('\n').unwrap();
+        let off_text = format!("{}right = []{}", &base[..at], &base[end..]);
+        let off = HtmlRules::build_on(&off_text, None).unwrap();
+        let p = read(&signed, &off);
+        assert_eq!(p.author, None);
+    }
+
+    /// A data table of short cells inside the article does not cut the body in two
+    /// (scoring.short_cell_weight); at short_weight (0.25) the table's cells outweigh the
+    /// paragraphs and only the intro is kept.
+    #[test]
+    fn data_table_inside_the_article() {
+        let mut rows = String::new();
+        let schools = ["Booth", "Kellogg", "Wharton", "Sloan", "Stanford", "Harvard"];
+        for (i, school) in schools.iter().cycle().take(40).enumerate() {
+            rows.push_str(&format!(
+                "<tr><td>{i}</td><td>{school}</td><td>3.{i}</td><td>72{i}</td><td>${i}75,000</td><td>4{i}%</td></tr>"
+            ));
+        }
+        let html = format!(
+            r#"<html><body><nav><a href="/">Home</a><a href="/a">About us</a></nav><article><h1>Business school rankings this year</h1>
+            <p>Ranking reports in aggregate help an applicant see trends around each program and its brand.</p>
+            <table><tr><th>Rank</th><th>School</th><th>GPA</th><th>GMAT</th><th>Salary</th><th>Yield</th></tr>{rows}</table>
+            <p>The schools at the top have changed little in ten years, though their acceptance rates have fallen.</p>
+            <p>Applicants should weigh fit and cost at least as much as a place in any one list of schools.</p>
+            </article></body></html>"#
+        );
+        let p = page(&html);
+        let body = p.blocks.join("\n");
+        assert!(body.contains("Ranking reports") && body.contains("weigh fit"), "{body}");
+        assert!(body.contains("Kellogg"), "{body}");
+        let base = rules::DEFAULT_HTML_RULES;
+        let off =
+            HtmlRules::build_on(&base.replace("short_cell_weight = 0.0", "short_cell_weight = 0.25"), None)
+                .unwrap();
+        assert_eq!(off.scoring.short_cell_weight, 0.25);
+        let body = read(&html, &off).blocks.join("\n");
+        assert!(!(body.contains("Ranking reports") && body.contains("weigh fit")), "{body}");
     }
 
     #[test]

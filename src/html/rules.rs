@@ -42,6 +42,12 @@ struct HintsFile {
     byline: Vec<String>,
     #[serde(default)]
     date: Vec<String>,
+    #[serde(default)]
+    right: Vec<String>,
+    #[serde(default)]
+    collapsible: Vec<String>,
+    #[serde(default)]
+    byline_roles: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +79,17 @@ pub struct Scoring {
     /// dateline ("status-publish" on a WordPress post, "timeline"): its blocks stay body.
     #[serde(default = "builtin_dateline_max_chars")]
     pub dateline_max_chars: usize,
+    /// An `h1` is the headline (the title) when at least this share of its words are in
+    /// the structured title or `<title>`: a logo or a menu `h1` shares none.
+    #[serde(default = "builtin_h1_title_overlap")]
+    pub h1_title_overlap: f64,
+    /// Text hidden with `display:none` inside a folded panel (`hints.collapsible`,
+    /// `role="region"`) is kept: accordions and tabs hide the article's sections.
+    #[serde(default = "builtin_keep_folded_panels")]
+    pub keep_folded_panels: bool,
+    /// `short_weight` for short blocks in table cells (data tables: "3.6", "$175,000").
+    #[serde(default = "builtin_short_cell_weight")]
+    pub short_cell_weight: f64,
 }
 
 /// One value of the built-in `[scoring]` table (config/html.toml), for user tables
@@ -91,6 +108,21 @@ fn builtin_dateline_max_chars() -> usize {
     builtin_scoring("dateline_max_chars").map_or(300, |v| v.max(0.0) as usize)
 }
 
+fn builtin_keep_folded_panels() -> bool {
+    toml::from_str::<toml::Value>(DEFAULT_HTML_RULES)
+        .ok()
+        .and_then(|v| v.get("scoring")?.get("keep_folded_panels")?.as_bool())
+        .unwrap_or(true)
+}
+
+fn builtin_short_cell_weight() -> f64 {
+    builtin_scoring("short_cell_weight").unwrap_or(0.0)
+}
+
+fn builtin_h1_title_overlap() -> f64 {
+    builtin_scoring("h1_title_overlap").unwrap_or(0.3)
+}
+
 fn builtin_wrapper_ratio() -> f64 {
     builtin_scoring("wrapper_ratio").unwrap_or(2.0)
 }
@@ -105,15 +137,20 @@ pub struct SiteRule {
 
 /// Bits of [`HtmlRules::hint_kinds`]: which hint lists match a class/id.
 pub mod kind {
-    pub const CAPTION: u8 = 1;
-    pub const BYLINE: u8 = 2;
-    pub const COMMENTS: u8 = 4;
-    pub const BOILERPLATE: u8 = 8;
-    pub const SOFT: u8 = 16;
-    pub const LEAD: u8 = 32;
-    pub const DATE: u8 = 64;
+    pub const CAPTION: u16 = 1;
+    pub const BYLINE: u16 = 2;
+    pub const COMMENTS: u16 = 4;
+    pub const BOILERPLATE: u16 = 8;
+    pub const SOFT: u16 = 16;
+    pub const LEAD: u16 = 32;
+    pub const DATE: u16 = 64;
     /// "author-bio": a byline hint that is a boilerplate box.
-    pub const AUTHOR_BIO: u8 = 128;
+    pub const AUTHOR_BIO: u16 = 128;
+    /// A class saying "right-aligned" ("text-right", "has-text-align-right"): the same
+    /// as `style="text-align:right"` for the signature rule.
+    pub const RIGHT: u16 = 256;
+    /// An accordion, tab or fold: its `display:none` text is shown by a click.
+    pub const COLLAPSIBLE: u16 = 512;
 }
 
 /// Compiled HTML rules (`Send + Sync`, shared by every worker).
@@ -130,12 +167,18 @@ pub struct HtmlRules {
     pub lead: Vec<String>,
     pub byline: Vec<String>,
     pub date: Vec<String>,
+    /// Class names that right-align their element (the Vietnamese byline's place).
+    pub right: Vec<String>,
+    /// Class names of folded panels (accordions, tabs): hidden text in them is content.
+    pub collapsible: Vec<String>,
+    /// Job-title words cut from the end of a visible byline (not class hints: words).
+    pub byline_roles: Vec<String>,
     pub scoring: Scoring,
     pub sites: Vec<SiteRule>,
     /// Every hint of every list in one automaton (one pass over a class/id string
     /// instead of a search per hint), with the lists each pattern belongs to.
     hints_ac: aho_corasick::AhoCorasick,
-    hint_bits: Vec<u8>,
+    hint_bits: Vec<u16>,
 }
 
 fn parse(text: &str, origin: &str) -> Result<RulesFile> {
@@ -170,7 +213,13 @@ impl HtmlRules {
 
     /// Builds from the defaults plus an optional `(origin, text)` user layer.
     pub fn build(user: Option<(&str, &str)>) -> Result<HtmlRules> {
-        let mut f = parse(DEFAULT_HTML_RULES, "config/html.toml (built in)")?;
+        Self::build_on(DEFAULT_HTML_RULES, user)
+    }
+
+    /// Builds from `base` in place of the built-in file (tests turn one rule off this
+    /// way, to show what it changes), plus an optional user layer.
+    pub fn build_on(base: &str, user: Option<(&str, &str)>) -> Result<HtmlRules> {
+        let mut f = parse(base, "config/html.toml (built in)")?;
         let mut origin = "config/html.toml (built in)".to_string();
         if let Some((o, text)) = user {
             let u = parse(text, o)?;
@@ -181,6 +230,9 @@ impl HtmlRules {
             f.hints.lead.extend(u.hints.lead);
             f.hints.byline.extend(u.hints.byline);
             f.hints.date.extend(u.hints.date);
+            f.hints.right.extend(u.hints.right);
+            f.hints.collapsible.extend(u.hints.collapsible);
+            f.hints.byline_roles.extend(u.hints.byline_roles);
             if u.scoring.is_some() {
                 f.scoring = u.scoring;
             }
@@ -193,11 +245,13 @@ impl HtmlRules {
         if !(0.0..=1.0).contains(&scoring.max_link_density)
             || !(0.0..=1.0).contains(&scoring.short_weight)
             || !(0.0..=1.0).contains(&scoring.chrome_weight)
+            || !(0.0..=1.0).contains(&scoring.h1_title_overlap)
+            || !(0.0..=1.0).contains(&scoring.short_cell_weight)
             || scoring.wrapper_ratio.is_nan()
             || scoring.wrapper_ratio < 1.0
         {
             bail!(
-                "{origin}: scoring.max_link_density, scoring.short_weight and scoring.chrome_weight must be between 0 and 1, scoring.wrapper_ratio at least 1"
+                "{origin}: scoring.max_link_density, scoring.short_weight, scoring.chrome_weight, scoring.h1_title_overlap and scoring.short_cell_weight must be between 0 and 1, scoring.wrapper_ratio at least 1"
             );
         }
         let mut sites = Vec::new();
@@ -215,7 +269,11 @@ impl HtmlRules {
             (lower(f.hints.boilerplate), lower(f.hints.soft_boilerplate), lower(f.hints.comments));
         let (caption, lead, byline, date) =
             (lower(f.hints.caption), lower(f.hints.lead), lower(f.hints.byline), lower(f.hints.date));
-        let mut bits: BTreeMap<String, u8> = BTreeMap::new();
+        let right = lower(f.hints.right);
+        let collapsible = lower(f.hints.collapsible);
+        let byline_roles: Vec<String> =
+            f.hints.byline_roles.iter().map(|w| w.trim().to_lowercase()).filter(|w| !w.is_empty()).collect();
+        let mut bits: BTreeMap<String, u16> = BTreeMap::new();
         for (list, bit) in [
             (&caption, kind::CAPTION),
             (&byline, kind::BYLINE),
@@ -224,13 +282,15 @@ impl HtmlRules {
             (&soft_boilerplate, kind::SOFT),
             (&lead, kind::LEAD),
             (&date, kind::DATE),
+            (&right, kind::RIGHT),
+            (&collapsible, kind::COLLAPSIBLE),
         ] {
             for h in list {
                 *bits.entry(h.clone()).or_insert(0) |= bit;
             }
         }
         *bits.entry("author-bio".to_string()).or_insert(0) |= kind::AUTHOR_BIO;
-        let (patterns, hint_bits): (Vec<String>, Vec<u8>) = bits.into_iter().unzip();
+        let (patterns, hint_bits): (Vec<String>, Vec<u16>) = bits.into_iter().unzip();
         let hints_ac = aho_corasick::AhoCorasick::new(&patterns)
             .with_context(|| format!("{origin}: cannot compile the class/id hints"))?;
         Ok(HtmlRules {
@@ -241,6 +301,9 @@ impl HtmlRules {
             lead,
             byline,
             date,
+            right,
+            collapsible,
+            byline_roles,
             scoring,
             sites,
             hints_ac,
@@ -250,7 +313,7 @@ impl HtmlRules {
 
     /// Which hint lists match `attr` (lower-cased class and id), as [`kind`] bits: a
     /// hint matches at the start of a word, as [`has_hint`] says.
-    pub fn hint_kinds(&self, attr: &str) -> u8 {
+    pub fn hint_kinds(&self, attr: &str) -> u16 {
         let b = attr.as_bytes();
         let mut out = 0;
         for m in self.hints_ac.find_overlapping_iter(attr) {
