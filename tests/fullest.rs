@@ -37,6 +37,14 @@ fn json(db: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `run --json DIR` with a config file: the run's summary.
+fn run_with_config(db: &Path, cfg: &Path, dir: &Path) -> serde_json::Value {
+    let out =
+        bin().arg("--db").arg(db).arg("--config").arg(cfg).args(["run", "--json"]).arg(dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn hits(db: &Path, q: &str) -> usize {
     json(db, &["search", q, "--json"]).as_array().map_or(0, Vec::len)
 }
@@ -217,17 +225,7 @@ fn a_database_built_with_the_old_banding_is_rebanded_at_open() {
     // re-fingerprints those texts from their stored bodies.
     std::fs::write(&old, "[dedup]\nbands = 32\nrows = 4\nlead_bands = 0\n").unwrap();
     let db = dir.path().join("t.db");
-    let out = bin()
-        .arg("--db")
-        .arg(&db)
-        .arg("--config")
-        .arg(&old)
-        .args(["run", "--json"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let first: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = run_with_config(&db, &old, &input);
     assert_eq!((first["stored"].as_u64(), first["near_duplicates"].as_u64()), (Some(2), Some(1)), "{first}");
     let old_len = 3 + 4 * 32;
     assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM fingerprints WHERE length(data) = {old_len}")), 2);
@@ -314,17 +312,7 @@ fn one_story_that_arrived_as_two_articles_becomes_one() {
         let cfg = dir.path().join("c.toml");
         std::fs::write(&cfg, format!("[dedup]\nmerge_articles = {merge}\n")).unwrap();
         let db = dir.path().join("t.db");
-        let out = bin()
-            .arg("--db")
-            .arg(&db)
-            .arg("--config")
-            .arg(&cfg)
-            .args(["run", "--json"])
-            .arg(&input)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let run = run_with_config(&db, &cfg, &input);
         let s = stats(&db);
         assert_stats_add_up(&s);
         if !merge {

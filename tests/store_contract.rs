@@ -74,6 +74,23 @@ impl Texts {
     }
 }
 
+impl Texts {
+    /// Records `part` from `path` as a near copy (a member) of article `id`.
+    fn member(&self, w: &mut dyn WriteStore, path: &str, id: i64, part: &[String]) -> store::Recorded {
+        let fp = self.near.fingerprint(part);
+        let evidence = NearEvidence { jaccard: 0.6, containment: 1.0, shared_shingles: 30 };
+        let fate = Fate::Member {
+            article_id: id,
+            evidence,
+            body: part,
+            fingerprint: &self.near.persisted_form(&fp),
+            keys: &self.near.band_keys(&fp),
+        };
+        let sha = format!("{:064x}", path.len() * 104729 + path.bytes().map(u64::from).sum::<u64>() as usize);
+        w.record(&key(path, 90), Some(&sha), fate).expect("record member")
+    }
+}
+
 fn writer(f: &Fresh) -> Box<dyn WriteStore> {
     store::open_writer(&f.target, &Config::embedded().database).expect("open writer")
 }
@@ -347,21 +364,7 @@ pub fn rebanding_rewrites_every_index_entry(f: Fresh) {
     let mut w = writer(&f);
     w.begin().unwrap();
     let id = t.store(w.as_mut(), "/in/a.txt", &doc("A", &[P1, P2, P3])).article_id.unwrap();
-    let part = vec![P1.to_string(), P2.to_string()];
-    let fp = t.near.fingerprint(&part);
-    let evidence = NearEvidence { jaccard: 0.6, containment: 1.0, shared_shingles: 30 };
-    w.record(
-        &key("/in/near.txt", 90),
-        Some(&"d".repeat(64)),
-        Fate::Member {
-            article_id: id,
-            evidence,
-            body: &part,
-            fingerprint: &t.near.persisted_form(&fp),
-            keys: &t.near.band_keys(&fp),
-        },
-    )
-    .unwrap();
+    t.member(w.as_mut(), "/in/near.txt", id, &[P1.to_string(), P2.to_string()]);
     w.commit().unwrap();
     drop(w);
 
@@ -426,21 +429,7 @@ pub fn merging_articles_moves_everything(f: Fresh) {
     w.begin().unwrap();
     let a = t.store(w.as_mut(), "/in/a.txt", &doc("A", &[P1, P2])).article_id.unwrap();
     let b = t.store(w.as_mut(), "/in/b.txt", &doc("B", &[P2, P3])).article_id.unwrap();
-    let part = vec![P3.to_string()];
-    let fp = t.near.fingerprint(&part);
-    let evidence = NearEvidence { jaccard: 0.6, containment: 1.0, shared_shingles: 30 };
-    w.record(
-        &key("/in/b-part.txt", 90),
-        Some(&"d".repeat(64)),
-        Fate::Member {
-            article_id: b,
-            evidence,
-            body: &part,
-            fingerprint: &t.near.persisted_form(&fp),
-            keys: &t.near.band_keys(&fp),
-        },
-    )
-    .unwrap();
+    t.member(w.as_mut(), "/in/b-part.txt", b, &[P3.to_string()]);
     let ev = NearEvidence { jaccard: 0.33, containment: 0.5, shared_shingles: 12 };
     assert!(w.merge_articles(a, b, ev).unwrap());
     assert!(!w.merge_articles(a, b, ev).unwrap(), "b is gone: nothing to merge");
