@@ -286,6 +286,23 @@ pub fn line_key(line: &str) -> String {
     out
 }
 
+/// A regex of `patterns` as one alternation put in `template` at `ALTS` (each pattern
+/// grouped), or `None` for no patterns; the error names the key and the file.
+fn line_end_alternation(
+    key: &str,
+    origin: &str,
+    patterns: &[String],
+    template: &str,
+) -> Result<Option<Regex>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let alts: Vec<String> = patterns.iter().map(|p| format!("(?:{p})")).collect();
+    let re = Regex::new(&template.replace("ALTS", &alts.join("|")))
+        .with_context(|| format!("bad {key} in {origin}"))?;
+    Ok(Some(re))
+}
+
 fn compile_alternation(what: &str, origin: &str, pats: &[String]) -> Result<Option<Regex>> {
     if pats.is_empty() {
         return Ok(None);
@@ -491,24 +508,18 @@ impl Rules {
             source_re: compile_alternation("tail.source_patterns", &origin, &f.tail.source_patterns)?,
             trailing_re: compile_alternation("tail.trailing_patterns", &origin, &f.tail.trailing_patterns)?,
             agencies: f.tail.agencies.iter().map(|s| s.to_uppercase()).collect(),
-            short_byline_re: if f.tail.short_bylines.is_empty() {
-                None
-            } else {
-                let alts: Vec<String> = f.tail.short_bylines.iter().map(|p| format!("(?:{p})")).collect();
-                Some(
-                    Regex::new(&format!(r"(?:^|\s)(?P<name>{})(?:\s*\([^()]{{1,30}}\))?$", alts.join("|")))
-                        .with_context(|| format!("bad tail.short_bylines in {origin}"))?,
-                )
-            },
-            glued_source_re: if f.tail.glued_sources.is_empty() {
-                None
-            } else {
-                let alts: Vec<String> = f.tail.glued_sources.iter().map(|p| format!("(?:{p})")).collect();
-                Some(
-                    Regex::new(&format!(r"(?:^|\s)(?:{})\s*$", alts.join("|")))
-                        .with_context(|| format!("bad tail.glued_sources in {origin}"))?,
-                )
-            },
+            short_byline_re: line_end_alternation(
+                "tail.short_bylines",
+                &origin,
+                &f.tail.short_bylines,
+                r"(?:^|\s)(?P<name>ALTS)(?:\s*\([^()]{1,30}\))?$",
+            )?,
+            glued_source_re: line_end_alternation(
+                "tail.glued_sources",
+                &origin,
+                &f.tail.glued_sources,
+                r"(?:^|\s)(?:ALTS)\s*$",
+            )?,
             uncredited_words,
             name_starters: f.captions.name_starters.iter().map(|s| s.trim().to_string()).collect(),
             gallery_max_words: f.captions.gallery_max_words.unwrap_or(0),
