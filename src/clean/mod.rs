@@ -225,7 +225,12 @@ impl Cleaner {
         // A headline may end in "!" or "?" ("Y đức đang bị suy giảm ở mức không thể chấp
         // nhận được!"): taken only from the input's own first line (a later round's
         // first paragraph is body text, and a short question there stays).
-        let headline = |p: &str| is_title_like(p) || (first_round && is_exclaimed_title(p));
+        // An exclaimed headline also needs a paragraph of text after it
+        // (`lead.exclaimed_title_next_words`): a short question a caption cut out of a
+        // body line and left first must stay body when that body is cleaned again.
+        let next_words = self.rules.exclaimed_title_next_words;
+        let next_is_text = paragraphs.get(1).is_some_and(|p| p.split_whitespace().count() >= next_words);
+        let headline = |p: &str| is_title_like(p) || (first_round && next_is_text && is_exclaimed_title(p));
         if paragraphs.len() >= 2 && headline(&paragraphs[0]) && !is_title_like(&paragraphs[1]) {
             title = Some(paragraphs.remove(0));
         }

@@ -98,6 +98,7 @@ struct CreditsFile {
 struct LeadFile {
     #[serde(default)]
     prefixes: Vec<String>,
+    exclaimed_title_next_words: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +136,8 @@ impl RulesFile {
         self.credits.label_patterns.extend(o.credits.label_patterns);
         self.credits.name_words.extend(o.credits.name_words);
         self.lead.prefixes.extend(o.lead.prefixes);
+        self.lead.exclaimed_title_next_words =
+            o.lead.exclaimed_title_next_words.or(self.lead.exclaimed_title_next_words);
         self.tail.end_marks.extend(o.tail.end_marks);
         self.tail.source_patterns.extend(o.tail.source_patterns);
         self.tail.trailing_patterns.extend(o.tail.trailing_patterns);
@@ -214,6 +217,9 @@ pub struct Rules {
     pub lead_opener_re: Option<Regex>,
     /// Lead prefixes, alternated.
     pub lead_re: Option<Regex>,
+    /// Words the paragraph after a headline ending in "!" or "?" must have
+    /// (`lead.exclaimed_title_next_words`; 0: none).
+    pub exclaimed_title_next_words: usize,
     /// End marks, e.g. "/.".
     pub end_marks: Vec<String>,
     /// Source lines dropped at the end.
@@ -504,6 +510,7 @@ impl Rules {
             credit_complete_re,
             name_words: f.credits.name_words.iter().map(|s| s.to_lowercase()).collect(),
             lead_re: compile_alternation("lead.prefixes", &origin, &f.lead.prefixes)?,
+            exclaimed_title_next_words: f.lead.exclaimed_title_next_words.unwrap_or(0),
             end_marks: f.tail.end_marks,
             source_re: compile_alternation("tail.source_patterns", &origin, &f.tail.source_patterns)?,
             trailing_re: compile_alternation("tail.trailing_patterns", &origin, &f.tail.trailing_patterns)?,
