@@ -152,8 +152,8 @@ pub struct Match {
     pub canonical: Similarity,
     pub via_member: bool,
     /// Other candidate articles this text is a near copy of (verified against their
-    /// own text), with that similarity: what [`NearDupIndex::merges_for`] checks.
-    pub also: Vec<(i64, Similarity)>,
+    /// own text): what [`NearDupIndex::merges_for`] checks.
+    pub also: Vec<i64>,
 }
 
 /// Why two texts were (or were not) merged: for `news-ingest why`.
@@ -358,7 +358,7 @@ impl NearDupIndex {
         let Some(target) = text(m.id) else { return Vec::new() };
         m.also
             .iter()
-            .filter_map(|&(id, _)| {
+            .filter_map(|&id| {
                 let other = text(id)?;
                 let (s, _) = self.judge(&other, &target);
                 (s.containment >= self.cfg.member_confirm && s.len_a.min(s.len_b) >= self.cfg.min_shingles)
@@ -539,12 +539,12 @@ impl NearDupIndex {
             return None;
         }
         let mut best: Option<Match> = None;
-        let mut direct: Vec<(i64, Similarity)> = Vec::new();
+        let mut direct: Vec<i64> = Vec::new();
         for id in self.candidates(fp) {
             let Some(other) = canonical(id) else { continue };
             let (s, dup) = self.judge_fp(fp, &other);
             if dup {
-                direct.push((id, s));
+                direct.push(id);
             }
             let decisive = if dup {
                 Some(s)
@@ -573,7 +573,7 @@ impl NearDupIndex {
             }
         }
         if let Some(b) = best.as_mut() {
-            b.also = direct.into_iter().filter(|(id, _)| *id != b.id).collect();
+            b.also = direct.into_iter().filter(|id| *id != b.id).collect();
         }
         best
     }

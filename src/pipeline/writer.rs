@@ -227,7 +227,8 @@ impl Writer {
         let decision =
             decide(self.store.as_catalog(), &self.near, &c.key.path_bytes, file_sha256, fp, &mut self.stats)?;
         self.near_time += near_started.elapsed();
-        let persisted = self.near.persisted_form(fp);
+        // The keys were computed above: not hashed again for the stored form.
+        let persisted = self.near.persisted_from_keys(&keys);
         let signature = self.near.signature_bytes(fp);
         let text = NewText {
             keys: &keys,
