@@ -7,7 +7,8 @@
 use news_ingest::config::Config;
 use news_ingest::dedup::NearDupIndex;
 use news_ingest::store::{
-    self, DateRange, Fate, FileKey, NearEvidence, NewText, ParsedQuery, ReadStore, Status, Target, WriteStore,
+    self, DateRange, Fate, FileKey, KeyLocks, NearEvidence, NewText, ParsedQuery, ReadStore, Status, Target,
+    WriteStore,
 };
 use news_ingest::Document;
 
@@ -97,6 +98,14 @@ fn writer(f: &Fresh) -> Box<dyn WriteStore> {
 
 fn reader(f: &Fresh) -> Box<dyn ReadStore> {
     store::open_reader(&f.target, &Config::embedded().database).expect("open reader")
+}
+
+/// The entries of keys that were locked (a lone writer never has to commit first).
+fn held(locks: KeyLocks) -> Vec<(i64, Vec<u8>)> {
+    match locks {
+        KeyLocks::Held(entries) => entries,
+        KeyLocks::CommitFirst => panic!("a lone writer was asked to commit first"),
+    }
 }
 
 pub fn stored_article_reads_back(f: Fresh) {
@@ -402,7 +411,7 @@ pub fn rebanding_rewrites_every_index_entry(f: Fresh) {
     want.sort();
     assert_eq!(entries, want, "only the new forms are loaded");
     w.begin().unwrap();
-    let stale = w.lock_keys(&old_keys).unwrap();
+    let stale = held(w.lock_keys(&old_keys).unwrap());
     assert!(
         stale.is_empty(),
         "entries still under the old keys: {:?}",
@@ -413,7 +422,7 @@ pub fn rebanding_rewrites_every_index_entry(f: Fresh) {
     // one keeps no band table and answers nothing (its writer loaded everything).
     let mut w = writer(&f);
     w.begin().unwrap();
-    let found = w.lock_keys(&new_keys).unwrap();
+    let found = held(w.lock_keys(&new_keys).unwrap());
     assert!(found.iter().all(|(aid, _)| *aid == id));
     if matches!(f.target, Target::Postgres(_)) {
         assert!(!found.is_empty(), "the new keys find the article in the shared band table");
@@ -462,6 +471,28 @@ pub fn merging_articles_moves_everything(f: Fresh) {
     assert_eq!(entries, vec![a; 3]);
 }
 
+/// Claims: a shared store refuses a claim on a file recorded with the same size and
+/// mtime, settles a claim with the file's ledger row, and gives every claim of this
+/// process back at once; a store with one writer always grants and holds none.
+pub fn claims_settle_and_release(f: Fresh) {
+    let t = Texts::new();
+    let shared = matches!(f.target, Target::Postgres(_));
+    let mut w = writer(&f);
+    let r = reader(&f);
+    let lease = std::time::Duration::from_secs(600);
+    let (a, b) = (key("/in/a.txt", 100), key("/in/b.txt", 100));
+    assert!(r.claim(&a, lease).unwrap(), "an unknown file is granted");
+    assert!(r.claim(&a, lease).unwrap(), "a worker may renew its own claim");
+    w.begin().unwrap();
+    t.store(w.as_mut(), "/in/a.txt", &doc("Một", &[P1, P2]));
+    w.commit().unwrap();
+    assert_eq!(r.claim(&a, lease).unwrap(), !shared, "a recorded file is not claimed again");
+    assert_eq!(r.release_claims().unwrap(), 0, "the claim was settled with the ledger row");
+    assert!(r.claim(&b, lease).unwrap());
+    assert_eq!(r.release_claims().unwrap(), u64::from(shared), "the open claim is released");
+    assert_eq!(r.release_claims().unwrap(), 0, "and only once");
+}
+
 /// Runs every contract test against one backend: `$fresh` returns a [`Fresh`]
 /// database, or `None` when the backend's server cannot be started at all (the
 /// reason is printed; CI sets `NEWS_INGEST_REQUIRE_PG=1`, which makes that a failure).
@@ -489,6 +520,7 @@ macro_rules! store_contract_suite {
             case!(meta_and_search);
             case!(rebanding_rewrites_every_index_entry);
             case!(merging_articles_moves_everything);
+            case!(claims_settle_and_release);
         }
     };
 }
@@ -505,3 +537,43 @@ fn fresh_postgres() -> Option<Fresh> {
 
 store_contract_suite!(sqlite, fresh_sqlite());
 store_contract_suite!(postgres, fresh_postgres());
+
+/// Two writers of one PostgreSQL store lock band keys batch by batch. A batch holds
+/// the keys of several texts, so sorting each text's keys is not enough: a writer
+/// that waited for a key below one it holds could close a cycle with another writer
+/// (PostgreSQL then aborts one batch: "deadlock detected"). Such a key is only
+/// tried; when another writer has it, the answer is to commit first.
+#[test]
+fn postgres_writers_never_wait_below_their_own_keys() {
+    let Some(f) = fresh_postgres() else { return };
+    let mut w1 = writer(&f);
+    let mut w2 = writer(&f);
+    w1.begin().unwrap();
+    w2.begin().unwrap();
+    held(w1.lock_keys(&[100]).unwrap());
+    held(w2.lock_keys(&[50]).unwrap());
+    // Below w1's 100 and free: taken without waiting, with a key above.
+    held(w1.lock_keys(&[40, 150]).unwrap());
+    // Below w1's keys and held by w2: w1 must not wait (w2 may be about to wait for
+    // 100). Run on a thread, so a wait shows as a failure, not a hung test.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let t = std::thread::spawn(move || {
+        let answer = w1.lock_keys(&[50]).map(|l| matches!(l, KeyLocks::CommitFirst));
+        let _ = tx.send(answer.map_err(|e| format!("{e:#}")));
+        w1
+    });
+    let answer = rx.recv_timeout(std::time::Duration::from_secs(10));
+    if answer.is_err() {
+        // Let w1's wait end so the thread can be joined, then fail.
+        w2.commit().unwrap();
+    }
+    let mut w1 = t.join().unwrap();
+    assert_eq!(answer.expect("w1 waited for a key below its own"), Ok(true), "w1 is told to commit first");
+    w1.commit().unwrap();
+    // Its locks gone, w2 takes 100 at once, and w1 starts a new batch with 50 in order.
+    held(w2.lock_keys(&[100]).unwrap());
+    w2.commit().unwrap();
+    w1.begin().unwrap();
+    held(w1.lock_keys(&[50, 100]).unwrap());
+    w1.commit().unwrap();
+}

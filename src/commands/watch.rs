@@ -390,6 +390,7 @@ impl Daemon<'_> {
                                 while let Ok(c) = commit_rx.try_recv() {
                                     self.on_commit(&shared, c);
                                 }
+                                self.release_claims();
                                 return match res {
                                     Ok(_) => {
                                         self.log_summary(&shared, "stopped cleanly");
@@ -431,6 +432,7 @@ impl Daemon<'_> {
                     while let Ok(c) = commit_rx.try_recv() {
                         self.on_commit(&shared, c);
                     }
+                    self.release_claims();
                     if let Err(e) = result {
                         warn!(error = %format!("{e:#}"), "the batch before the reload could not be committed; its files are found again");
                     }
@@ -461,6 +463,9 @@ impl Daemon<'_> {
                     while let Ok(c) = commit_rx.try_recv() {
                         self.on_commit(&shared, c);
                     }
+                    // The rolled-back batch's files are no longer in flight: the next
+                    // scan claims them again (here or on another worker).
+                    self.release_claims();
                     let reason = match (&end, result) {
                         (_, Err(e)) => format!("{e:#}"),
                         (Ok(End::PipelineGone), Ok(_)) => "the pipeline stopped accepting files".to_string(),
@@ -517,6 +522,19 @@ impl Daemon<'_> {
 
     /// Sleeps, unless a signal comes first (then returns true: nothing is in
     /// flight, so the daemon can exit at once).
+    /// Gives up this process's claims on files of a shared store once its pipeline
+    /// has drained: nothing is in flight, and another worker should not wait out
+    /// the lease for a file this one will not read (a batch rolled back, a stop).
+    /// Best effort: a claim left behind only delays its file until the lease ends.
+    fn release_claims(&self) {
+        let released = tokio::task::block_in_place(|| self.ctx.open_reader()?.release_claims());
+        match released {
+            Ok(0) => {}
+            Ok(n) => debug!(claims = n, "released this worker's claims"),
+            Err(e) => debug!(error = %format!("{e:#}"), "cannot release claims; they end with their lease"),
+        }
+    }
+
     async fn pause(&self, d: Duration, signals: &mut Signals) -> bool {
         tokio::select! {
             _ = tokio::time::sleep(d) => false,

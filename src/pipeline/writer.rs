@@ -16,7 +16,7 @@ use super::summary::Summary;
 use crate::dedup::decide::{decide, DecideStats, Decision};
 use crate::dedup::{NearDupIndex, Similarity};
 use crate::source::Candidate;
-use crate::store::{Fate, NearEvidence, NewText, Status, WriteStore};
+use crate::store::{Fate, KeyLocks, NearEvidence, NewText, Status, WriteStore};
 
 /// What the transform stage hands the writer for one file.
 #[derive(Debug)]
@@ -158,10 +158,12 @@ impl Writer {
             Prepared::Article { candidate, file_sha256, cleaned } => {
                 self.store.begin()?;
                 if self.store.seen_same_bytes(&candidate.key, &file_sha256)? {
+                    debug!(path = %candidate.path.display(), "same bytes already recorded; unchanged");
                     self.summary.unchanged += 1;
                     return Ok(());
                 }
                 let Some(status) = self.decide(&candidate, &file_sha256, &cleaned)? else {
+                    debug!(path = %candidate.path.display(), "recorded by another writer first; unchanged");
                     self.summary.unchanged += 1;
                     return Ok(());
                 };
@@ -219,7 +221,21 @@ impl Writer {
         let fp = &cleaned.fingerprint;
         let near_started = std::time::Instant::now();
         let keys = self.near.band_keys(fp);
-        for (id, entry) in self.store.lock_keys(&keys)? {
+        let entries = match self.store.lock_keys(&keys)? {
+            KeyLocks::Held(entries) => entries,
+            KeyLocks::CommitFirst => {
+                // Nothing of this file is written yet: commit the batch, so its locks
+                // go, and take this text's keys in order.
+                debug!(path = %c.path.display(), "committing early: another writer holds keys below this batch's");
+                self.commit()?;
+                self.store.begin()?;
+                match self.store.lock_keys(&keys)? {
+                    KeyLocks::Held(entries) => entries,
+                    KeyLocks::CommitFirst => anyhow::bail!("store asked to commit first with no keys held"),
+                }
+            }
+        };
+        for (id, entry) in entries {
             self.near
                 .insert_persisted(id, &entry)
                 .map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))?;

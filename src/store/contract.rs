@@ -241,8 +241,10 @@ pub trait WriteStore: Catalog + Send {
     /// overlapping texts at once, so neither misses the other's article) and returns
     /// the index entries other writers added under them since this writer last
     /// looked, `(article id, persisted fingerprint)`, for the in-memory index.
-    fn lock_keys(&mut self, _keys: &[u32]) -> Result<Vec<(i64, Vec<u8>)>> {
-        Ok(Vec::new())
+    /// [`KeyLocks::CommitFirst`]: the keys cannot be taken without risking a
+    /// deadlock with another writer; commit the batch and call again.
+    fn lock_keys(&mut self, _keys: &[u32]) -> Result<KeyLocks> {
+        Ok(KeyLocks::Held(Vec::new()))
     }
 
     /// Whether the open batch should be committed before the next file (a shared
@@ -255,6 +257,18 @@ pub trait WriteStore: Catalog + Send {
     fn background_checkpoints(&self) -> Option<u64> {
         None
     }
+}
+
+/// What [`WriteStore::lock_keys`] did.
+#[derive(Debug)]
+pub enum KeyLocks {
+    /// The keys are locked until the batch ends; the index entries other writers
+    /// added under them, `(article id, persisted fingerprint)`.
+    Held(Vec<(i64, Vec<u8>)>),
+    /// Some keys sort below keys the batch already holds and another writer has
+    /// them: waiting could close a cycle, so the batch must commit first (its locks
+    /// go), then the keys are taken in order.
+    CommitFirst,
 }
 
 /// The reading side of a store.
@@ -274,6 +288,14 @@ pub trait ReadStore: Send {
     /// died is taken over once its lease ends.
     fn claim(&self, _key: &FileKey, _lease: std::time::Duration) -> Result<bool> {
         Ok(true)
+    }
+
+    /// Gives up every claim this process holds: called once its pipeline has
+    /// drained (shutdown, restart, reload), when none of its files is in flight, so
+    /// other workers take those files at once instead of after the lease. Returns
+    /// how many claims were released.
+    fn release_claims(&self) -> Result<u64> {
+        Ok(0)
     }
 
     /// The newest ledger row id (0 for none).

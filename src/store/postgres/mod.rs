@@ -3,14 +3,19 @@
 //! Same contract as the SQLite store (`store::contract`), with what sharing needs:
 //! - **Several writers.** No single-writer lock. Before deciding a text, a writer
 //!   takes `pg_advisory_xact_lock` on the text's LSH band keys, de-duplicated and
-//!   sorted (random order deadlocks), then reads the shared band table (`bands`,
+//!   sorted, waiting only for keys above every key its batch holds (keys below are
+//!   tried; when another writer has one, the batch commits first: no wait cycle, so
+//!   no "deadlock detected"), then reads the shared band table (`bands`,
 //!   the truth) for entries other writers added, verifies in Rust and writes; READ
 //!   COMMITTED, so each statement after the lock wait sees what the holder
 //!   committed. Exact duplicates by `INSERT … ON CONFLICT (content_sha256)`.
 //!   A batch holds at most `max_batch_locks` keys (PostgreSQL's lock table is
 //!   `max_locks_per_transaction` × `max_connections`).
 //! - **Claims.** Workers reading one directory claim each file before reading it
-//!   (`claims`, a lease per file); the claim is settled with the file's ledger row.
+//!   (`claims`, a lease per file); the claim is settled with the file's ledger row,
+//!   re-checked against the ledger after it is taken (its statement may have waited
+//!   for the worker that just recorded the file), and a worker gives all of its
+//!   claims back when its pipeline has drained (stop, restart, reload).
 //! - **Search.** Stored `tsvector`s (folded with `unaccent`, and accented) with GIN
 //!   indexes, ranked by `ts_rank_cd`; the same query language as SQLite (`query.rs`).
 //!
@@ -31,7 +36,8 @@ use postgres::{Client, NoTls, Row};
 use crate::config::DatabaseConfig;
 use crate::store::paragraphs;
 use crate::store::{
-    ArticleRow, Catalog, Counts, Fate, FileKey, NewText, Recorded, Revision, SourceRow, Status, WriteStore,
+    ArticleRow, Catalog, Counts, Fate, FileKey, KeyLocks, NewText, Recorded, Revision, SourceRow, Status,
+    WriteStore,
 };
 use crate::Document;
 
@@ -614,20 +620,39 @@ impl WriteStore for PgStore {
         Ok(())
     }
 
-    fn lock_keys(&mut self, keys: &[u32]) -> Result<Vec<(i64, Vec<u8>)>> {
+    fn lock_keys(&mut self, keys: &[u32]) -> Result<KeyLocks> {
         let mut new: Vec<u32> = keys.iter().copied().filter(|k| !self.locked.contains(k)).collect();
         new.sort_unstable();
         new.dedup();
-        if !new.is_empty() {
-            // Sorted, so two writers wanting overlapping keys never wait on each other
-            // in a cycle.
-            let lock_keys: Vec<i64> = new.iter().map(|&k| KEY_LOCK_SPACE | i64::from(k)).collect();
+        // A writer only ever waits for keys above every key it holds, so no two
+        // writers wait on each other in a cycle (one text's keys are sorted; a batch
+        // of texts is not). Keys below are tried without waiting; when another writer
+        // has one, the batch commits first and the keys are taken again in order.
+        let highest = self.locked.iter().max().copied();
+        let split = highest.map_or(0, |h| new.partition_point(|&k| k < h));
+        let (below, above) = new.split_at(split);
+        if !below.is_empty() {
+            let tried: Vec<i64> = below.iter().map(|&k| KEY_LOCK_SPACE | i64::from(k)).collect();
+            let got: i64 = self
+                .c()
+                .query_one(
+                    "SELECT count(*) FILTER (WHERE pg_try_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k",
+                    &[&tried],
+                )?
+                .get(0);
+            if got < tried.len() as i64 {
+                // Those taken are held until the commit, which the writer now does.
+                return Ok(KeyLocks::CommitFirst);
+            }
+        }
+        if !above.is_empty() {
+            let lock_keys: Vec<i64> = above.iter().map(|&k| KEY_LOCK_SPACE | i64::from(k)).collect();
             self.execute(
                 "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) AS s",
                 &[&lock_keys],
             )?;
-            self.locked.extend(new);
         }
+        self.locked.extend(new);
         let all: Vec<i64> = keys.iter().map(|&k| i64::from(k)).collect();
         let rows = self.query(
             "SELECT DISTINCT e.id, e.article_id, e.data FROM bands b JOIN index_entries e ON e.id = b.entry_id
@@ -635,11 +660,12 @@ impl WriteStore for PgStore {
             &[&all],
         )?;
         let mut known = self.known_entries.borrow_mut();
-        Ok(rows
-            .iter()
-            .filter(|r| known.insert(r.get::<_, i64>(0)))
-            .map(|r| (r.get::<_, i64>(1), r.get::<_, Vec<u8>>(2)))
-            .collect())
+        Ok(KeyLocks::Held(
+            rows.iter()
+                .filter(|r| known.insert(r.get::<_, i64>(0)))
+                .map(|r| (r.get::<_, i64>(1), r.get::<_, Vec<u8>>(2)))
+                .collect(),
+        ))
     }
 
     fn batch_full(&self) -> bool {
@@ -863,6 +889,29 @@ impl PgStore {
              RETURNING worker",
             &[&key.path_bytes, &self.worker, &secs, &(key.size as i64), &key.mtime_ns],
         )?;
-        Ok(row.is_some())
+        if row.is_none() {
+            return Ok(false);
+        }
+        // The statement's snapshot predates a commit it may have waited for: the
+        // worker whose claim it replaced may have just recorded the file. A new
+        // statement sees that commit; give the claim back rather than read the file
+        // a second time.
+        let recorded = self
+            .query_opt(
+                "SELECT 1 FROM sources WHERE path_bytes = $1 AND size = $2 AND mtime_ns = $3 LIMIT 1",
+                &[&key.path_bytes, &(key.size as i64), &key.mtime_ns],
+            )?
+            .is_some();
+        if recorded {
+            self.execute(
+                "DELETE FROM claims WHERE path_bytes = $1 AND worker = $2",
+                &[&key.path_bytes, &self.worker],
+            )?;
+        }
+        Ok(!recorded)
+    }
+
+    fn release_claims_impl(&self) -> Result<u64> {
+        self.execute("DELETE FROM claims WHERE worker = $1", &[&self.worker])
     }
 }

@@ -173,6 +173,10 @@ impl ReadStore for PgStore {
         self.claim_impl(key, lease)
     }
 
+    fn release_claims(&self) -> Result<u64> {
+        self.release_claims_impl()
+    }
+
     fn max_source_id(&self) -> Result<i64> {
         Ok(self.query_opt("SELECT COALESCE(max(id), 0) FROM sources", &[])?.map(|r| r.get(0)).unwrap_or(0))
     }
