@@ -577,3 +577,34 @@ fn postgres_writers_never_wait_below_their_own_keys() {
     held(w1.lock_keys(&[50, 100]).unwrap());
     w1.commit().unwrap();
 }
+
+/// A merge and another writer adding a member to the merged article at once: the
+/// merge waits for that writer's commit and moves its file and member too (before,
+/// the article's delete cascaded over them: the file's ledger row was lost).
+#[test]
+fn postgres_merge_keeps_a_concurrent_writers_member() {
+    let Some(f) = fresh_postgres() else { return };
+    let t = Texts::new();
+    let mut w1 = writer(&f);
+    w1.begin().unwrap();
+    let a = t.store(w1.as_mut(), "/in/a.txt", &doc("A", &[P1, P2])).article_id.unwrap();
+    let b = t.store(w1.as_mut(), "/in/b.txt", &doc("B", &[P2, P3])).article_id.unwrap();
+    w1.commit().unwrap();
+    let mut w2 = writer(&f);
+    w2.begin().unwrap();
+    t.member(w2.as_mut(), "/in/b-late.txt", b, &[P3.to_string()]);
+    let merge = std::thread::spawn(move || {
+        w1.begin().unwrap();
+        let ev = NearEvidence { jaccard: 0.33, containment: 0.5, shared_shingles: 12 };
+        let merged = w1.merge_articles(a, b, ev).unwrap();
+        w1.commit().unwrap();
+        merged
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    w2.commit().unwrap();
+    assert!(merge.join().unwrap(), "the merge went through");
+    let rd = reader(&f);
+    let paths: Vec<String> = rd.sources_of(a).unwrap().into_iter().map(|s| s.path).collect();
+    assert!(paths.contains(&"/in/b-late.txt".to_string()), "the late member's file moved: {paths:?}");
+    assert_eq!(rd.counts().unwrap().files, 3, "no ledger row lost");
+}

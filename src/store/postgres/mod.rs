@@ -728,9 +728,15 @@ impl WriteStore for PgStore {
     }
 
     fn merge_articles(&mut self, into: i64, from: i64, ev: crate::store::NearEvidence) -> Result<bool> {
+        // Both rows locked first (in id order): a writer that is adding a file or a
+        // member to `from` holds a key-share lock on it until it commits, so this
+        // waits for it and then moves its rows too (the statements below see its
+        // commit), instead of the delete cascading over them. A writer that comes
+        // after waits here and then finds `from` gone (a foreign-key error: its
+        // batch is rolled back and read again).
         let live: i64 = self
             .query_opt(
-                "SELECT count(*) FROM articles WHERE id = ANY($1) AND $2",
+                "SELECT count(*) FROM (SELECT id FROM articles WHERE id = ANY($1) AND $2 ORDER BY id FOR UPDATE) AS a",
                 &[&vec![into, from], &(into != from)],
             )?
             .map_or(0, |r| r.get(0));
