@@ -954,7 +954,8 @@ mod orders {
                 let id = m.id as usize;
                 // One story in two articles (`dedup.merge_articles`): as the writer.
                 let merges = idx.merges_for(&m, |a| texts.get(a as usize).map(sh));
-                for (from, _) in merges {
+                let replaces = idx.replaces_text(&m, &merges);
+                for &(from, _) in &merges {
                     let from = from as usize;
                     self.alias[from] = id;
                     self.merged += 1;
@@ -966,7 +967,7 @@ mod orders {
                 }
                 self.via_member += usize::from(m.via_member);
                 let _ = self.idx.insert(m.id, fp);
-                if self.idx.is_fuller(&m.canonical) {
+                if replaces {
                     self.by_sha.remove(&self.texts[id].content_sha256);
                     self.by_sha.insert(fp.content_sha256.clone(), id);
                     let old = std::mem::replace(&mut self.texts[id], fp.clone());

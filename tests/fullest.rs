@@ -364,4 +364,18 @@ fn a_text_of_two_stories_glued_together_merges_nothing() {
     let run = run_json(&db, &[&input]);
     assert_eq!(run["merged"].as_u64(), Some(0), "{run}");
     assert_eq!(stats(&db)["articles"].as_u64(), Some(2));
+    // Though longer than either and containing both, the glued text becomes neither
+    // article's text: each keeps its own file's text.
+    let export = bin().arg("--db").arg(&db).arg("export").output().unwrap();
+    let lines: Vec<serde_json::Value> = export
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for line in &lines {
+        let from = line["text_source"].as_str().unwrap();
+        assert!(!from.ends_with("c_glued.txt"), "an article took the glued text: {line}");
+    }
 }

@@ -107,7 +107,7 @@ pub fn decide(
             Decision::Near {
                 article_id: m.id,
                 evidence: m.evidence,
-                fuller: near.is_fuller(&m.canonical),
+                fuller: near.replaces_text(&m, &merges),
                 via_member: m.via_member,
                 merges,
             }

@@ -388,6 +388,15 @@ impl NearDupIndex {
                 || (s.gap_filled >= c.gap_filled && s.containment_b_in_a >= c.gap_min_containment))
     }
 
+    /// Whether the matched text becomes the article's text: it is fuller
+    /// ([`Self::is_fuller`]), and it is not also a near copy of another article it
+    /// does not merge with (`merges`, from [`Self::merges_for`]). A text that contains
+    /// two articles that are not one story holds two stories (a page with the next
+    /// article glued on): the first story's article must not take the second's text.
+    pub fn replaces_text(&self, m: &Match, merges: &[(i64, Similarity)]) -> bool {
+        self.is_fuller(&m.canonical) && m.also.iter().all(|id| merges.iter().any(|(merged, _)| merged == id))
+    }
+
     /// The MinHash signature as bytes (one u32 LE per permutation), then the lead
     /// signature: stored with a canonical article for [`Self::plausible`] (which reads
     /// the first `num_perm` values) and for re-banding without reading the body.
