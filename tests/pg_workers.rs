@@ -357,3 +357,45 @@ fn two_watch_workers_one_killed_and_restarted_record_every_file_once() {
     let one = one_sqlite_run(tmp.path(), &dir).iter().filter(|f| f.2 == "stored").count() as i64;
     assert_eq!(count(&db.url, "SELECT count(*) FROM articles"), one, "no story stored twice");
 }
+
+/// A `run` whose batch the database refuses leaves no claim behind: the next run (a
+/// new process, another worker) takes those files at once, not after the lease.
+#[test]
+fn a_failed_run_gives_its_claims_back() {
+    let Some(db) = pg::database() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    let total = corpus(&dir).min(20);
+    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for extra in &names[total..] {
+        std::fs::remove_file(extra).unwrap();
+    }
+    // The schema first, then a trigger that refuses one file: its batch rolls back.
+    let out = Command::new(bin())
+        .args(["--db", &db.url, "-q", "run", "--include", "none"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    c.batch_execute(
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN
+             IF NEW.path LIKE '%001-a.txt' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW;
+         END $$ LANGUAGE plpgsql;
+         CREATE TRIGGER refuse BEFORE INSERT ON sources FOR EACH ROW EXECUTE FUNCTION refuse();",
+    )
+    .unwrap();
+    let out = Command::new(bin()).args(["--db", &db.url, "-q", "run", "--json"]).arg(&dir).output().unwrap();
+    assert!(!out.status.success(), "the run fails on the refused file");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused by the test"));
+    assert_eq!(count(&db.url, "SELECT count(*) FROM claims"), 0, "no claim left by the failed run");
+    c.batch_execute("DROP TRIGGER refuse ON sources").unwrap();
+    let out = Command::new(bin()).args(["--db", &db.url, "-q", "run", "--json"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        count(&db.url, "SELECT count(*) FROM sources"),
+        total as i64,
+        "every file recorded by the next run"
+    );
+}

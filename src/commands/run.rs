@@ -94,7 +94,18 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         summary.unchanged += skipped.load(Ordering::Relaxed);
         summary.unlisted = unlisted;
         anyhow::Ok(summary)
-    })?;
+    });
+    // Claims this run did not settle (a file that vanished, or a batch rolled back
+    // by a database error) go now, so another worker or the next run takes those
+    // files at once instead of after the lease.
+    match reader.release_claims() {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(claims = n, "released this run's claims"),
+        Err(e) => {
+            tracing::debug!(error = %format!("{e:#}"), "cannot release claims; they end with their lease")
+        }
+    }
+    let summary = summary?;
 
     let mut out = super::stdout();
     if args.json {
