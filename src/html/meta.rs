@@ -928,6 +928,33 @@ pub fn strip_role(name: &str, roles: &[String]) -> String {
     }
 }
 
+/// A visible byline without the source credit after the name: "Thu Hà Theo Sức khỏe &
+/// Đời sống", "Thu HàTheo …" (two inline spans with no space between), "Lan Anh | Nguồn:
+/// VTC" → the name (`hints.byline_sources`: "Theo", "Nguồn"). The word must follow a name
+/// (not start the byline: "Theo Walcott" is one) and come before a capitalised word; a
+/// name list ("Anna Smith and Theo Jones", "Anna Smith & Theo Jones") is left as it is.
+pub fn strip_source<'a>(s: &'a str, sources: &[String]) -> &'a str {
+    for w in sources {
+        for (i, _) in s.match_indices(w.as_str()) {
+            let (head, rest) = (&s[..i], &s[i + w.len()..]);
+            let after = rest.trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+            if after.len() == rest.len() || !after.chars().next().is_some_and(char::is_uppercase) {
+                continue;
+            }
+            let glued = head.chars().next_back().is_some_and(char::is_lowercase);
+            let spaced = head.ends_with(char::is_whitespace);
+            let name = head
+                .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '|' | '-' | '–' | '·' | ','));
+            let listed = name.ends_with('&')
+                || name.rsplit(char::is_whitespace).next().is_some_and(|l| matches!(l, "and" | "và" | "với"));
+            if (glued || spaced) && name.chars().any(char::is_alphabetic) && !listed {
+                return name;
+            }
+        }
+    }
+    s
+}
+
 /// The byline, in this order: the JSON-LD Person authors (an Organization, or a
 /// Person named like the outlet, is the publisher: see [`is_outlet`]); the first
 /// visible byline block (`bylines`, from the extractor) that reads as a name; the
@@ -937,18 +964,20 @@ pub fn strip_role(name: &str, roles: &[String]) -> String {
 /// cleaner finds no byline either).
 ///
 /// A visible byline loses a trailing job title ("Charles Patterson, WCI Columnist",
-/// "Will Judd Former Deputy Tech Editor"): see [`strip_role`].
+/// "Will Judd Former Deputy Tech Editor"): see [`strip_role`]; and a source credit after
+/// the name ("Thu Hà Theo Sức khỏe & Đời sống"): see [`strip_source`].
 pub fn author(
     m: &Meta,
     bylines: &[String],
     signature: Option<&str>,
     elements: impl FnOnce() -> Vec<String>,
     roles: &[String],
+    sources: &[String],
 ) -> (Option<String>, Option<String>) {
     let (site, url) = (m.site_name.as_deref(), m.url.as_deref());
     let authors: Vec<&str> =
         m.jsonld_authors.iter().map(String::as_str).filter(|a| !is_outlet(a, site, url)).collect();
-    let visible = |b: &str| person(b, site, url).map(|n| strip_role(&n, roles));
+    let visible = |b: &str| person(strip_source(b, sources), site, url).map(|n| strip_role(&n, roles));
     let author = (!authors.is_empty())
         .then(|| authors.join(", "))
         .or_else(|| bylines.iter().find_map(|b| visible(b)))
@@ -1257,6 +1286,22 @@ mod tests {
         );
         // The rule off (no role words): the byline as written.
         assert_eq!(strip_role("Charles Patterson, WCI Columnist", &[]), "Charles Patterson, WCI Columnist");
+    }
+
+    #[test]
+    fn source_credits_after_bylines() {
+        let src: Vec<String> = ["Theo", "Nguồn"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(strip_source("Thu Hà Theo Sức khỏe & Đời sống", &src), "Thu Hà");
+        assert_eq!(strip_source("Thu HàTheo Sức khỏe & Đời sống", &src), "Thu Hà");
+        assert_eq!(strip_source("Lan Anh | Nguồn: VTC", &src), "Lan Anh");
+        assert_eq!(strip_source("Lan Anh, Theo Trí Thức Trẻ", &src), "Lan Anh");
+        assert_eq!(strip_source("Theo Walcott", &src), "Theo Walcott");
+        assert_eq!(strip_source("Theodore Smith", &src), "Theodore Smith");
+        assert_eq!(strip_source("Anna Smith and Theo Jones", &src), "Anna Smith and Theo Jones");
+        assert_eq!(strip_source("Anna Smith & Theo Jones", &src), "Anna Smith & Theo Jones");
+        assert_eq!(strip_source("Minh Anh theo dõi", &src), "Minh Anh theo dõi");
+        // The rule off (no source words): the byline as written.
+        assert_eq!(strip_source("Thu Hà Theo Sức khỏe & Đời sống", &[]), "Thu Hà Theo Sức khỏe & Đời sống");
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub fn read(text: &str, rules: &HtmlRules) -> Page {
         ex.signature.as_deref(),
         || meta::byline_elements(&doc, rules),
         &rules.byline_roles,
+        &rules.byline_sources,
     );
     Page {
         blocks: ex.body,

@@ -48,6 +48,8 @@ struct HintsFile {
     collapsible: Vec<String>,
     #[serde(default)]
     byline_roles: Vec<String>,
+    #[serde(default)]
+    byline_sources: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +175,8 @@ pub struct HtmlRules {
     pub collapsible: Vec<String>,
     /// Job-title words cut from the end of a visible byline (not class hints: words).
     pub byline_roles: Vec<String>,
+    /// Source-credit words ("Theo", "Nguồn") that end the name in a visible byline.
+    pub byline_sources: Vec<String>,
     pub scoring: Scoring,
     pub sites: Vec<SiteRule>,
     /// Every hint of every list in one automaton (one pass over a class/id string
@@ -233,6 +237,7 @@ impl HtmlRules {
             f.hints.right.extend(u.hints.right);
             f.hints.collapsible.extend(u.hints.collapsible);
             f.hints.byline_roles.extend(u.hints.byline_roles);
+            f.hints.byline_sources.extend(u.hints.byline_sources);
             if u.scoring.is_some() {
                 f.scoring = u.scoring;
             }
@@ -273,6 +278,8 @@ impl HtmlRules {
         let collapsible = lower(f.hints.collapsible);
         let byline_roles: Vec<String> =
             f.hints.byline_roles.iter().map(|w| w.trim().to_lowercase()).filter(|w| !w.is_empty()).collect();
+        let byline_sources: Vec<String> =
+            f.hints.byline_sources.iter().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()).collect();
         let mut bits: BTreeMap<String, u16> = BTreeMap::new();
         for (list, bit) in [
             (&caption, kind::CAPTION),
@@ -304,6 +311,7 @@ impl HtmlRules {
             right,
             collapsible,
             byline_roles,
+            byline_sources,
             scoring,
             sites,
             hints_ac,
