@@ -46,7 +46,10 @@ fn name_end(line: &str, from: usize, rules: &Rules) -> Option<usize> {
         }
         // A word that only opens sentences ends the name: the article goes on there
         // ("Ảnh: Tennis World | Việc Sharapova và Dimitrov yêu nhau ...").
-        if !accepted.is_empty() && rules.sentence_starters.contains(w) && !rules.name_starters.contains(w) {
+        if !accepted.is_empty()
+            && ((rules.sentence_starters.contains(w) && !rules.name_starters.contains(w))
+                || rules.name_stops.contains(w))
+        {
             next_idx = k;
             break;
         }
@@ -290,6 +293,12 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
         }
         // The word before it ends in a letter or digit (no punctuation: lost boundary).
         if !line[..i].chars().next_back().is_some_and(char::is_alphanumeric) || i <= cursor {
+            continue;
+        }
+        // ... and is not a word that goes on into the next one (`captions.continuing_words`:
+        // "các thính giả của | Đêm nhạc sẽ ..."): no caption ends in "của", "tại", "và".
+        let prev = line[..i].rsplit(' ').next().unwrap_or_default();
+        if rules.continuing_words.contains(&prev.to_lowercase()) {
             continue;
         }
         // Back to the previous sentence end, or the start of the line: a lead photo's
@@ -590,6 +599,31 @@ mod tests {
             "Clip: Fan T-ara nhảy Sexy love trước cổng Keangnam\n\nHàng trăm người hâm mộ đã tập trung từ sáng.",
         );
         assert_eq!(d.title.as_deref(), Some("Clip: Fan T-ara nhảy Sexy love trước cổng Keangnam"));
+    }
+
+    /// vn-mds 12279855: a quote cut at a sentence starter ("của | Đêm nhạc") after an
+    /// ellipsis is one sentence, not a credit-less caption (it left the body).
+    #[test]
+    fn a_run_ending_in_a_continuing_word_is_not_a_caption() {
+        let r = rules();
+        let line = "Ông chia sẻ: “Tôi nóng lòng được nghe bản concerto nổi tiếng của Haydn… Tôi biết đây là cảm xúc cá nhân, nhưng tôi rất mong rằng các thính giả của Đêm nhạc sẽ phần nào chia sẻ với tôi điều này.”";
+        let s = extract_uncredited(line, &r);
+        assert!(s.captions.is_empty(), "{s:?}");
+        // Ended by a noun instead, the same run reads as a caption.
+        let s = extract_uncredited(&line.replace("thính giả của Đêm", "thính giả Đêm"), &r);
+        assert_eq!(s.captions.len(), 1, "{s:?}");
+    }
+
+    /// vn-mds 12313414: a credit's name stops before a title that opens the next
+    /// sentence ("Ảnh: Văn Kỳ | Bà Lê Đình Thái Hằng, ...").
+    #[test]
+    fn a_credit_name_stops_before_a_title() {
+        let s = extract(
+            "Cấp dưỡng chia thức ăn cho học sinh - Ảnh: Văn Kỳ Bà Lê Đình Thái Hằng, đại diện Ban thanh tra cho biết rất bức xúc.",
+            &rules(),
+        );
+        assert_eq!(s.captions, vec!["Cấp dưỡng chia thức ăn cho học sinh - Ảnh: Văn Kỳ"], "{s:?}");
+        assert!(s.pieces.iter().any(|p| p.starts_with("Bà Lê Đình Thái Hằng,")), "{s:?}");
     }
 
     #[test]
