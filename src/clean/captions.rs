@@ -614,6 +614,30 @@ mod tests {
         assert_eq!(s.captions.len(), 1, "{s:?}");
     }
 
+    /// vn-mds 12309263: "Nguồn: domain" with the text going on after it is the photo's
+    /// credit; ending the line it is the article's source, and no sentence is taken.
+    #[test]
+    fn a_domain_after_nguon_mid_line_is_a_photo_credit() {
+        let r = rules();
+        let s = extract(
+            "Hình ảnh hiện trường vụ tấn công. Nguồn: scmp.com Ông Mạnh Kiến Trụ đã đưa ra cáo buộc trên.",
+            &r,
+        );
+        assert_eq!(s.captions, vec!["Hình ảnh hiện trường vụ tấn công. Nguồn: scmp.com"], "{s:?}");
+        assert_eq!(s.pieces, vec!["Ông Mạnh Kiến Trụ đã đưa ra cáo buộc trên."], "{s:?}");
+        let s = extract("Ông Mạnh Kiến Trụ đã đưa ra cáo buộc trên. Nguồn: scmp.com", &r);
+        assert!(s.captions.is_empty(), "{s:?}");
+    }
+
+    /// vn-mds 9842561: "Thậm chí" only opens sentences, so the lost boundary before it
+    /// ends a credit-less caption (`lists.sentence_starters`).
+    #[test]
+    fn tham_chi_opens_a_sentence_after_a_caption() {
+        let line = "Thông tin này khiến không ít các fan buồn. Giá vẻ Kpop Festival sẽ không giảm mà hủy toàn bố vé thừa Thậm chí, an ninh cũng được thắt chặt hết mức.";
+        let s = extract_uncredited(line, &rules());
+        assert_eq!(s.captions, vec!["Giá vẻ Kpop Festival sẽ không giảm mà hủy toàn bố vé thừa"], "{s:?}");
+    }
+
     /// vn-mds 12313414: a credit's name stops before a title that opens the next
     /// sentence ("Ảnh: Văn Kỳ | Bà Lê Đình Thái Hằng, ...").
     #[test]
