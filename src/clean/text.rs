@@ -454,8 +454,24 @@ pub fn split_glued_each(s: &str, mut emit: impl FnMut(&str)) -> usize {
 /// of a byline glued to the name ("Nh.Thạch", "Th.Hà"): a capitalised word of at most
 /// three letters with no vowel is an abbreviation ([`is_abbreviation`]), not the end
 /// of a sentence, so the name is not cut in two there.
+/// Only the last four chars before the stop are read (a long token without spaces
+/// stays linear).
 fn glued_initial(s: &str, pos: usize, end: usize) -> bool {
-    end == pos + 1 && s[pos..].starts_with('.') && is_abbreviation(&s[..end])
+    if end != pos + 1 || !s[pos..].starts_with('.') {
+        return false;
+    }
+    // The word before the stop: at most three chars, after a space or the start.
+    let mut start = pos;
+    for (k, (i, c)) in s[..pos].char_indices().rev().enumerate() {
+        if c == ' ' {
+            break;
+        }
+        if k == 3 {
+            return false;
+        }
+        start = i;
+    }
+    start < pos && is_abbreviation(&s[start..end])
 }
 
 /// Byte range of the space-delimited token containing byte `pos`.
