@@ -20,7 +20,12 @@ struct Expected {
 // before any fix: P 0.9285, R 0.9943, F1 0.9562) make 90: P 0.98741 at the start,
 // P 0.98770 R 0.99903 F1 0.99294 after the round's rules; 8 more labelled blind after
 // those rules (their hold-out: P 0.9822, R 0.9947, F1 0.9884) make 98: P 0.98706,
-// R 0.99911, F1 0.99261 (quoted runs kept out of the caption rule). This test guards what is
+// R 0.99911, F1 0.99261 (quoted runs kept out of the caption rule). Round s23: 14 more
+// labelled blind (random.Random(23), LABELS.py; hold-out before any fix: P 0.9676,
+// R 0.9981, F1 0.9819; after the round's rules P 0.9712 R 1.0000 F1 0.9848) make 112:
+// P 0.9846 R 0.9990 F1 0.9913 at the start, P 0.9867 R 0.9994 F1 0.9926 after
+// (continuing words, credit name stops, dotless and glued initials, "Nguồn: domain").
+// This test guards what is
 // reached: a regression below it fails; recall must stay >= 0.995 (never drop real
 // content).
 #[test]
@@ -32,7 +37,7 @@ fn labelled_vnmds_bodies() {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     inputs.sort();
-    assert!(inputs.len() >= 98, "need at least 98 labelled bodies, have {}", inputs.len());
+    assert!(inputs.len() >= 112, "need at least 112 labelled bodies, have {}", inputs.len());
     let (mut sp, mut sr, mut sf) = (0.0, 0.0, 0.0);
     let mut report = String::new();
     for input in &inputs {
@@ -52,7 +57,7 @@ fn labelled_vnmds_bodies() {
     let (p, r, f) = (sp / n, sr / n, sf / n);
     // `cargo test --test clean_vnmds -- --nocapture` prints the figures.
     eprintln!("{} bodies: mean P {p:.5} R {r:.5} F1 {f:.5}\n{report}", inputs.len());
-    assert!(f >= 0.9925 && p >= 0.9865 && r >= 0.9985, "mean P {p:.4} R {r:.4} F1 {f:.4}\n{report}");
+    assert!(f >= 0.9924 && p >= 0.9865 && r >= 0.9990, "mean P {p:.4} R {r:.4} F1 {f:.4}\n{report}");
 }
 
 /// cluster_59/12242028 prints the whole article twice after its byline: its captions

@@ -46,7 +46,10 @@ fn name_end(line: &str, from: usize, rules: &Rules) -> Option<usize> {
         }
         // A word that only opens sentences ends the name: the article goes on there
         // ("Ảnh: Tennis World | Việc Sharapova và Dimitrov yêu nhau ...").
-        if !accepted.is_empty() && rules.sentence_starters.contains(w) && !rules.name_starters.contains(w) {
+        if !accepted.is_empty()
+            && ((rules.sentence_starters.contains(w) && !rules.name_starters.contains(w))
+                || rules.name_stops.contains(w))
+        {
             next_idx = k;
             break;
         }
@@ -290,6 +293,12 @@ pub fn extract_uncredited(line: &str, rules: &Rules) -> Split {
         }
         // The word before it ends in a letter or digit (no punctuation: lost boundary).
         if !line[..i].chars().next_back().is_some_and(char::is_alphanumeric) || i <= cursor {
+            continue;
+        }
+        // ... and is not a word that goes on into the next one (`captions.continuing_words`:
+        // "các thính giả của | Đêm nhạc sẽ ..."): no caption ends in "của", "tại", "và".
+        let prev = line[..i].rsplit(' ').next().unwrap_or_default();
+        if rules.continuing_words.contains(&prev.to_lowercase()) {
             continue;
         }
         // Back to the previous sentence end, or the start of the line: a lead photo's
@@ -590,6 +599,55 @@ mod tests {
             "Clip: Fan T-ara nhảy Sexy love trước cổng Keangnam\n\nHàng trăm người hâm mộ đã tập trung từ sáng.",
         );
         assert_eq!(d.title.as_deref(), Some("Clip: Fan T-ara nhảy Sexy love trước cổng Keangnam"));
+    }
+
+    /// vn-mds 12279855: a quote cut at a sentence starter ("của | Đêm nhạc") after an
+    /// ellipsis is one sentence, not a credit-less caption (it left the body).
+    #[test]
+    fn a_run_ending_in_a_continuing_word_is_not_a_caption() {
+        let r = rules();
+        let line = "Ông chia sẻ: “Tôi nóng lòng được nghe bản concerto nổi tiếng của Haydn… Tôi biết đây là cảm xúc cá nhân, nhưng tôi rất mong rằng các thính giả của Đêm nhạc sẽ phần nào chia sẻ với tôi điều này.”";
+        let s = extract_uncredited(line, &r);
+        assert!(s.captions.is_empty(), "{s:?}");
+        // Ended by a noun instead, the same run reads as a caption.
+        let s = extract_uncredited(&line.replace("thính giả của Đêm", "thính giả Đêm"), &r);
+        assert_eq!(s.captions.len(), 1, "{s:?}");
+    }
+
+    /// vn-mds 12309263: "Nguồn: domain" with the text going on after it is the photo's
+    /// credit; ending the line it is the article's source, and no sentence is taken.
+    #[test]
+    fn a_domain_after_nguon_mid_line_is_a_photo_credit() {
+        let r = rules();
+        let s = extract(
+            "Hình ảnh hiện trường vụ tấn công. Nguồn: scmp.com Ông Mạnh Kiến Trụ đã đưa ra cáo buộc trên.",
+            &r,
+        );
+        assert_eq!(s.captions, vec!["Hình ảnh hiện trường vụ tấn công. Nguồn: scmp.com"], "{s:?}");
+        assert_eq!(s.pieces, vec!["Ông Mạnh Kiến Trụ đã đưa ra cáo buộc trên."], "{s:?}");
+        let s = extract("Ông Mạnh Kiến Trụ đã đưa ra cáo buộc trên. Nguồn: scmp.com", &r);
+        assert!(s.captions.is_empty(), "{s:?}");
+    }
+
+    /// vn-mds 9842561: "Thậm chí" only opens sentences, so the lost boundary before it
+    /// ends a credit-less caption (`lists.sentence_starters`).
+    #[test]
+    fn tham_chi_opens_a_sentence_after_a_caption() {
+        let line = "Thông tin này khiến không ít các fan buồn. Giá vẻ Kpop Festival sẽ không giảm mà hủy toàn bố vé thừa Thậm chí, an ninh cũng được thắt chặt hết mức.";
+        let s = extract_uncredited(line, &rules());
+        assert_eq!(s.captions, vec!["Giá vẻ Kpop Festival sẽ không giảm mà hủy toàn bố vé thừa"], "{s:?}");
+    }
+
+    /// vn-mds 12313414: a credit's name stops before a title that opens the next
+    /// sentence ("Ảnh: Văn Kỳ | Bà Lê Đình Thái Hằng, ...").
+    #[test]
+    fn a_credit_name_stops_before_a_title() {
+        let s = extract(
+            "Cấp dưỡng chia thức ăn cho học sinh - Ảnh: Văn Kỳ Bà Lê Đình Thái Hằng, đại diện Ban thanh tra cho biết rất bức xúc.",
+            &rules(),
+        );
+        assert_eq!(s.captions, vec!["Cấp dưỡng chia thức ăn cho học sinh - Ảnh: Văn Kỳ"], "{s:?}");
+        assert!(s.pieces.iter().any(|p| p.starts_with("Bà Lê Đình Thái Hằng,")), "{s:?}");
     }
 
     #[test]

@@ -999,6 +999,8 @@ mod tests {
             ("Câu một của bài.\n\nĐại sứ quán hiện không bình luận về vụ việc. B.Ngân", Some("B.Ngân")),
             ("Câu một của bài.\n\nLịch thi đấu sẽ diễn ra vào cuối tháng này. PV", Some("PV")),
             ("Câu một của bài.\n\nHọ về quê ăn Tết bằng máy bay. L.N.", Some("L.N.")),
+            // Initials without the last dot (vn-mds 12236880).
+            ("Câu một của bài.\n\nMột người khác bị thương. T.N", Some("T.N")),
         ] {
             let d = clean_default(text);
             assert_eq!(d.author.as_deref(), author, "{text}");

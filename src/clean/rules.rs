@@ -43,6 +43,8 @@ struct CaptionsFile {
     uncredited_max_words: Option<usize>,
     #[serde(default)]
     name_starters: Vec<String>,
+    #[serde(default)]
+    continuing_words: Vec<String>,
     gallery_max_words: Option<usize>,
     lead_caption_max_words: Option<usize>,
     echo_max_words: Option<usize>,
@@ -91,6 +93,8 @@ struct CreditsFile {
     label_patterns: Vec<String>,
     #[serde(default)]
     name_words: Vec<String>,
+    #[serde(default)]
+    name_stops: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +139,7 @@ impl RulesFile {
         self.credits.labels.extend(o.credits.labels);
         self.credits.label_patterns.extend(o.credits.label_patterns);
         self.credits.name_words.extend(o.credits.name_words);
+        self.credits.name_stops.extend(o.credits.name_stops);
         self.lead.prefixes.extend(o.lead.prefixes);
         self.lead.exclaimed_title_next_words =
             o.lead.exclaimed_title_next_words.or(self.lead.exclaimed_title_next_words);
@@ -149,6 +154,7 @@ impl RulesFile {
         self.captions.uncredited_max_words =
             o.captions.uncredited_max_words.or(self.captions.uncredited_max_words);
         self.captions.name_starters.extend(o.captions.name_starters);
+        self.captions.continuing_words.extend(o.captions.continuing_words);
         self.captions.gallery_max_words = o.captions.gallery_max_words.or(self.captions.gallery_max_words);
         self.captions.lead_caption_max_words =
             o.captions.lead_caption_max_words.or(self.captions.lead_caption_max_words);
@@ -194,6 +200,9 @@ pub struct Rules {
     pub credit_complete_re: Option<Regex>,
     /// Lower-case words allowed inside a credit name.
     pub name_words: HashSet<String>,
+    /// Titles that open the sentence after a credit's name, never inside it
+    /// (`credits.name_stops`: "Ảnh: Văn Kỳ | Bà Lê Đình Thái Hằng, ...").
+    pub name_stops: HashSet<String>,
     /// Shortest and longest credit-less caption between two sentences, in words
     /// (`captions.uncredited_min_words`, `captions.uncredited_max_words`).
     pub uncredited_words: std::ops::RangeInclusive<usize>,
@@ -201,6 +210,9 @@ pub struct Rules {
     /// after a capitalised word they do not end a credit-less caption
     /// (`captions.name_starters`).
     pub name_starters: HashSet<String>,
+    /// Lower-case words no caption ends in: a sentence starter after one goes on the
+    /// phrase (`captions.continuing_words`: "của | Đêm nhạc").
+    pub continuing_words: HashSet<String>,
     /// Longest unpunctuated run before a credit that ends its line taken as the
     /// captions of a gallery (`captions.gallery_max_words`; 0: no gallery rule).
     pub gallery_max_words: usize,
@@ -509,6 +521,7 @@ impl Rules {
             credit_re,
             credit_complete_re,
             name_words: f.credits.name_words.iter().map(|s| s.to_lowercase()).collect(),
+            name_stops: f.credits.name_stops.iter().map(|s| s.trim().to_string()).collect(),
             lead_re: compile_alternation("lead.prefixes", &origin, &f.lead.prefixes)?,
             exclaimed_title_next_words: f.lead.exclaimed_title_next_words.unwrap_or(0),
             end_marks: f.tail.end_marks,
@@ -529,6 +542,7 @@ impl Rules {
             )?,
             uncredited_words,
             name_starters: f.captions.name_starters.iter().map(|s| s.trim().to_string()).collect(),
+            continuing_words: f.captions.continuing_words.iter().map(|s| s.trim().to_lowercase()).collect(),
             gallery_max_words: f.captions.gallery_max_words.unwrap_or(0),
             lead_caption_max_words: f.captions.lead_caption_max_words.unwrap_or(0),
             echo_max_words: f.captions.echo_max_words.unwrap_or(0),

@@ -420,6 +420,7 @@ pub fn split_glued_each(s: &str, mut emit: impl FnMut(&str)) -> usize {
             if (prev.is_lowercase() || prev.is_ascii_digit() || matches!(prev, '"' | '”' | ')'))
                 && next.is_uppercase()
                 && next2.is_lowercase()
+                && !glued_initial(s, pos, end)
             {
                 let url = match token {
                     Some((a, b, url)) if a <= pos && pos < b => url,
@@ -447,6 +448,30 @@ pub fn split_glued_each(s: &str, mut emit: impl FnMut(&str)) -> usize {
         emit(piece);
     }
     n
+}
+
+/// Whether the single full stop at `pos` (its run ending at `end`) closes an initial
+/// of a byline glued to the name ("Nh.Thạch", "Th.Hà"): a capitalised word of at most
+/// three letters with no vowel is an abbreviation ([`is_abbreviation`]), not the end
+/// of a sentence, so the name is not cut in two there.
+/// Only the last four chars before the stop are read (a long token without spaces
+/// stays linear).
+fn glued_initial(s: &str, pos: usize, end: usize) -> bool {
+    if end != pos + 1 || !s[pos..].starts_with('.') {
+        return false;
+    }
+    // The word before the stop: at most three chars, after a space or the start.
+    let mut start = pos;
+    for (k, (i, c)) in s[..pos].char_indices().rev().enumerate() {
+        if c == ' ' {
+            break;
+        }
+        if k == 3 {
+            return false;
+        }
+        start = i;
+    }
+    start < pos && is_abbreviation(&s[start..end])
 }
 
 /// Byte range of the space-delimited token containing byte `pos`.
@@ -519,6 +544,7 @@ mod tests {
                     if (prev.is_lowercase() || prev.is_ascii_digit() || matches!(prev, '"' | '”' | ')'))
                         && next.is_uppercase()
                         && next2.is_lowercase()
+                        && !glued_initial(s, chars[i].0, chars[j].0)
                         && !in_url(s, chars[i].0)
                     {
                         let cut = chars[j].0;
@@ -539,6 +565,16 @@ mod tests {
             out.push(piece.to_string());
         }
         out
+    }
+
+    /// vn-mds 12236552: "Nh.Thạch (AFP)" is one byline, not two sentences.
+    #[test]
+    fn a_glued_initial_is_not_a_sentence_end() {
+        assert_eq!(
+            split_glued("trên toàn thế giới. Nh.Thạch (AFP)"),
+            vec!["trên toàn thế giới. Nh.Thạch (AFP)"]
+        );
+        assert_eq!(split_glued("Lễ đón.Phát biểu"), vec!["Lễ đón.", "Phát biểu"]);
     }
 
     #[test]
