@@ -520,8 +520,6 @@ impl Daemon<'_> {
         Ok(Reload { config, settings, applied, ignored })
     }
 
-    /// Sleeps, unless a signal comes first (then returns true: nothing is in
-    /// flight, so the daemon can exit at once).
     /// Gives up this process's claims on files of a shared store once its pipeline
     /// has drained: nothing is in flight, and another worker should not wait out
     /// the lease for a file this one will not read (a batch rolled back, a stop).
@@ -535,6 +533,8 @@ impl Daemon<'_> {
         }
     }
 
+    /// Sleeps, unless a signal comes first (then returns true: nothing is in
+    /// flight, so the daemon can exit at once).
     async fn pause(&self, d: Duration, signals: &mut Signals) -> bool {
         tokio::select! {
             _ = tokio::time::sleep(d) => false,

@@ -732,8 +732,8 @@ impl WriteStore for PgStore {
         // member to `from` holds a key-share lock on it until it commits, so this
         // waits for it and then moves its rows too (the statements below see its
         // commit), instead of the delete cascading over them. A writer that comes
-        // after waits here and then finds `from` gone (a foreign-key error: its
-        // batch is rolled back and read again).
+        // after waits for this commit and then finds `from` gone (a foreign-key
+        // error: its batch is rolled back and read again).
         let live: i64 = self
             .query_opt(
                 "SELECT count(*) FROM (SELECT id FROM articles WHERE id = ANY($1) AND $2 ORDER BY id FOR UPDATE) AS a",
