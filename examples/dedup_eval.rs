@@ -1,6 +1,6 @@
 //! Evaluation of near-duplicate detection on the shared corpora.
 //!
-//! `cargo run --release --example dedup_eval [-- CORPUS_DIR] [--clean] [--bands B --rows R] [--lead N:BxR | --lead 0] [--no-merge] [--seed N]`
+//! `cargo run --release --example dedup_eval [-- CORPUS_DIR] [--clean] [--bands B --rows R] [--lead N:BxR | --lead 0] [--no-merge] [--no-glued] [--seed N]`
 //! (`--seed N`: other samples, perturbations and orders than the default set the
 //! rules were tuned on: an out-of-sample check)
 //! (CORPUS_DIR: default `$NEWS_INGEST_CORPUS_ROOT`, else `../shared/corpus`; `--clean`
@@ -478,6 +478,7 @@ fn main() {
             "--bands" => cfg.bands = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.bands),
             "--rows" => cfg.rows = args.next().and_then(|v| v.parse().ok()).unwrap_or(cfg.rows),
             "--no-merge" => cfg.merge_articles = false,
+            "--no-glued" => cfg.glued_min_share = 0.0,
             "--lead" => {
                 // --lead SHINGLES:BANDSxROWS, or --lead 0 for no lead bands.
                 let v = args.next().unwrap_or_default();

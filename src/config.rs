@@ -163,6 +163,12 @@ pub struct DedupConfig {
     pub member_confirm: f64,
     /// At most this many members of a candidate article are verified (newest first).
     pub max_members: usize,
+    /// A text inside an article's text is not a copy of it when a member of the
+    /// article shares less than `glued_max_overlap` of the shorter text with it and
+    /// both hold at least `glued_min_share` of the article's text (two stories glued
+    /// into one page). `glued_min_share = 0` turns the check off.
+    pub glued_min_share: f64,
+    pub glued_max_overlap: f64,
     /// A text that is a near copy of two articles whose texts share `member_confirm`
     /// makes them one (one story that arrived as two, e.g. two copies edited apart
     /// before the text that contains both).
@@ -306,6 +312,7 @@ impl Config {
             ("dedup.gap_min_containment", d.gap_min_containment),
             ("dedup.long_run_containment", d.long_run_containment),
             ("dedup.member_confirm", d.member_confirm),
+            ("dedup.glued_max_overlap", d.glued_max_overlap),
             ("dedup.number_containment", d.number_containment),
         ] {
             if !(0.0..=1.0).contains(&v) || v == 0.0 {
@@ -317,6 +324,9 @@ impl Config {
                 "dedup.prefilter_margin must be between -1 and 1 (negative: off), got {}",
                 d.prefilter_margin
             );
+        }
+        if !(0.0..0.5).contains(&d.glued_min_share) {
+            bail!("dedup.glued_min_share must be in [0, 0.5) (0: off), got {}", d.glued_min_share);
         }
         if !(0.0..=10.0).contains(&d.fullest_min_gain) {
             bail!("dedup.fullest_min_gain must be between 0 and 10, got {}", d.fullest_min_gain);

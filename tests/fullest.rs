@@ -379,3 +379,82 @@ fn a_text_of_two_stories_glued_together_merges_nothing() {
         assert!(!from.ends_with("c_glued.txt"), "an article took the glued text: {line}");
     }
 }
+
+/// The glued text arriving *between* the two stories: it contains the first story's
+/// text and is longer, so it becomes that article's text while the second story is
+/// unknown. The second story, arriving next, lies wholly inside that text, but it
+/// shares (almost) nothing with the first story's own text, kept as a member of the
+/// article: it is a story of its own, not a copy. Both orders of the two stories.
+/// With the check off (`dedup.glued_min_share = 0`) the second story is merged into
+/// the first story's article: two distinct stories in one article.
+#[test]
+fn a_story_arriving_after_a_glued_text_that_holds_it_is_not_merged_into_the_first() {
+    let one = paragraphs();
+    let other = std::fs::read_to_string(seeds().join("001_8f2e266a74151002.txt")).unwrap();
+    let other: Vec<String> =
+        other.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+    let mut glued: Vec<String> = one[..9].to_vec();
+    glued.extend(other.iter().cloned());
+    for (first, last) in
+        [(one[..9].join("\n\n"), other.join("\n\n")), (other.join("\n\n"), one[..9].join("\n\n"))]
+    {
+        for check_on in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let input = dir.path().join("in");
+            std::fs::create_dir_all(&input).unwrap();
+            std::fs::write(input.join("a_first.txt"), &first).unwrap();
+            std::fs::write(input.join("b_glued.txt"), glued.join("\n\n")).unwrap();
+            std::fs::write(input.join("c_last.txt"), &last).unwrap();
+            let cfg = dir.path().join("c.toml");
+            let share = if check_on { "0.25" } else { "0" };
+            std::fs::write(&cfg, format!("[dedup]\nglued_min_share = {share}\n")).unwrap();
+            let db = dir.path().join("t.db");
+            let run = run_with_config(&db, &cfg, &input);
+            // The files are read in name order: first, glued, last.
+            let export = bin().arg("--db").arg(&db).arg("export").output().unwrap();
+            let lines: Vec<serde_json::Value> = export
+                .stdout
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| serde_json::from_slice(l).unwrap())
+                .collect();
+            let with_last = lines
+                .iter()
+                .find(|l| {
+                    l["sources"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|s| s["path"].as_str().unwrap().ends_with("c_last.txt"))
+                })
+                .unwrap();
+            let paths: Vec<&str> = with_last["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["path"].as_str().unwrap())
+                .collect();
+            let alone = paths.iter().all(|p| !p.ends_with("a_first.txt"));
+            assert_eq!(
+                alone, check_on,
+                "check on: {check_on}; run {run}; the last story's article: {paths:?}"
+            );
+            if check_on {
+                assert_eq!(lines.len(), 2, "{run}");
+                assert_eq!(run["merged"].as_u64(), Some(0), "{run}");
+                // And the first story's article, whose text the glued page had taken,
+                // has its own text back (the glued page stays one of its files).
+                let with_first = lines.iter().find(|l| !std::ptr::eq(*l, with_last)).unwrap();
+                let from = with_first["text_source"].as_str().unwrap();
+                assert!(from.ends_with("a_first.txt"), "the first story's text is from {from}: {with_first}");
+                let files: Vec<&str> = with_first["sources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["path"].as_str().unwrap())
+                    .collect();
+                assert!(files.iter().any(|p| p.ends_with("b_glued.txt")), "{files:?}");
+            }
+        }
+    }
+}

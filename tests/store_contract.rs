@@ -284,6 +284,78 @@ pub fn fuller_text_replaces_and_keeps_history(f: Fresh) {
     assert_eq!(revs[0].replaced_by.as_deref(), Some("/in/full.txt"));
 }
 
+/// A text that replaced an article's text as the fuller copy and then turned out to
+/// hold two stories gives the earlier text back: title, body, text source and
+/// signature are the earlier text's again, the revision leaves the history, and the
+/// glued text stays a member under its file. An article whose text replaced none
+/// (its first-seen file's) has nothing to restore.
+pub fn restoring_the_text_a_glued_page_replaced(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let first = doc("Câu chuyện một", &[P1, P2]);
+    let id = t.store(w.as_mut(), "/in/one.txt", &first).article_id.unwrap();
+    let other = t.store(w.as_mut(), "/in/other.txt", &doc("Khác", &[P3])).article_id.unwrap();
+    let nothing = w.restore_previous_text(id, &mut |_| panic!("no revision to index")).unwrap();
+    assert!(!nothing, "the first-seen text replaced nothing");
+    let glued = doc("Câu chuyện một và hai", &[P1, P2, P3]);
+    let fp = t.near.fingerprint(&glued.body);
+    let (persisted, sig, keys) =
+        (t.near.persisted_form(&fp), t.near.signature_bytes(&fp), t.near.band_keys(&fp));
+    let text = NewText {
+        keys: &keys,
+        doc: &glued,
+        content_sha256: &fp.content_sha256,
+        fingerprint: &persisted,
+        shingles: fp.shingles.len(),
+        signature: &sig,
+    };
+    let evidence = NearEvidence { jaccard: 0.7, containment: 1.0, shared_shingles: 40 };
+    let fate =
+        Fate::Replaced { article_id: id, status: Status::NearDuplicate, evidence, text, reason: "fullest" };
+    w.record(&key("/in/glued.txt", 130), Some(&"9".repeat(64)), fate).unwrap();
+    w.commit().unwrap();
+    w.begin().unwrap();
+    let restored_fp = t.near.fingerprint(&first.body);
+    let mut seen = Vec::new();
+    let done = w
+        .restore_previous_text(id, &mut |body| {
+            seen = body.to_vec();
+            let keys = t.near.band_keys(&restored_fp);
+            store::IndexForm {
+                fingerprint: t.near.persisted_form(&restored_fp),
+                keys,
+                shingles: restored_fp.shingles.len(),
+                signature: t.near.signature_bytes(&restored_fp),
+            }
+        })
+        .unwrap();
+    assert!(done);
+    assert_eq!(seen, first.body, "the earlier text is what gets indexed");
+    // Inside the batch the catalog answers with the restored text at once.
+    assert_eq!(w.as_catalog().article_by_content(&restored_fp.content_sha256).unwrap(), Some(id));
+    assert_eq!(w.as_catalog().article_by_content(&fp.content_sha256).unwrap(), None);
+    assert_eq!(
+        w.as_catalog().signature(id).unwrap().map(|s| s.1),
+        Some(t.near.signature_bytes(&restored_fp))
+    );
+    assert!(w.as_catalog().member_paragraphs(id, 10).unwrap().contains(&glued.body));
+    w.commit().unwrap();
+    let rd = reader(&f);
+    let a = rd.article(id).unwrap().unwrap();
+    assert_eq!((a.title.as_deref(), &a.body), (Some("Câu chuyện một"), &first.body));
+    assert_eq!(a.text_source.as_deref(), Some("/in/one.txt"));
+    assert!(rd.revisions(id).unwrap().is_empty(), "the restored text left the history");
+    // The glued page is still one of the article's files; the other article is untouched.
+    let files: Vec<String> = rd.sources_of(id).unwrap().into_iter().map(|s| s.path).collect();
+    assert!(files.iter().any(|p| p == "/in/glued.txt"), "{files:?}");
+    assert_eq!(rd.article(other).unwrap().unwrap().title.as_deref(), Some("Khác"));
+    // Restored once: the text now replaced nothing.
+    w.begin().unwrap();
+    assert!(!w.restore_previous_text(id, &mut |_| panic!("nothing left to restore")).unwrap());
+    w.commit().unwrap();
+}
+
 pub fn ledger_lookups_and_corrections(f: Fresh) {
     let t = Texts::new();
     let mut w = writer(&f);
@@ -516,6 +588,7 @@ macro_rules! store_contract_suite {
             case!(catalog_sees_the_open_batch);
             case!(duplicates_members_and_clusters);
             case!(fuller_text_replaces_and_keeps_history);
+            case!(restoring_the_text_a_glued_page_replaced);
             case!(ledger_lookups_and_corrections);
             case!(meta_and_search);
             case!(rebanding_rewrites_every_index_entry);

@@ -29,9 +29,14 @@ pub enum Decision {
         fuller: bool,
         via_member: bool,
         merges: Vec<(i64, Similarity)>,
+        /// Articles whose text holds this text beside another story: see `New`.
+        two_stories: Vec<i64>,
     },
-    /// A story not seen before.
-    New,
+    /// A story not seen before. `two_stories`: articles whose text holds this story
+    /// beside the article's own (a page with the next story glued on, which replaced
+    /// the first story's text while this one was unknown): each gets the text it had
+    /// before back ([`NearDupIndex::best_match_noting`]).
+    New { two_stories: Vec<i64> },
 }
 
 /// Work counters of the decision (progress logs, benches).
@@ -76,7 +81,8 @@ pub fn decide(
         }
     }
     let max_members = near.config().max_members;
-    let matched = near.best_match(
+    let mut two_stories = Vec::new();
+    let matched = near.best_match_noting(
         fp,
         |id| {
             // The stored signature first: most candidates that fail are dropped here,
@@ -97,6 +103,7 @@ pub fn decide(
             let bodies = catalog.member_paragraphs(id, max_members).unwrap_or_default();
             bodies.iter().map(|b| near.shingled(b)).collect()
         },
+        &mut two_stories,
     );
     Ok(match matched {
         Some(m) => {
@@ -110,9 +117,10 @@ pub fn decide(
                 fuller: near.replaces_text(&m, &merges),
                 via_member: m.via_member,
                 merges,
+                two_stories,
             }
         }
-        None => Decision::New,
+        None => Decision::New { two_stories },
     })
 }
 
@@ -188,7 +196,10 @@ mod tests {
         let body = story(1, 6);
         let fp = near.fingerprint(&body);
         let mut st = DecideStats::default();
-        assert_eq!(decide(&cat, &near, b"a", "sha-a", &fp, &mut st).unwrap(), Decision::New);
+        assert_eq!(
+            decide(&cat, &near, b"a", "sha-a", &fp, &mut st).unwrap(),
+            Decision::New { two_stories: vec![] }
+        );
         cat.bytes.insert("sha-a".into(), (Some(7), None));
         assert_eq!(
             decide(&cat, &near, b"b", "sha-a", &fp, &mut st).unwrap(),
@@ -241,7 +252,10 @@ mod tests {
         cat.texts.insert(1, a.clone());
         let other = near.fingerprint(&story(4, 8));
         let mut st = DecideStats::default();
-        assert_eq!(decide(&cat, &near, b"x", "sha-x", &other, &mut st).unwrap(), Decision::New);
+        assert_eq!(
+            decide(&cat, &near, b"x", "sha-x", &other, &mut st).unwrap(),
+            Decision::New { two_stories: vec![] }
+        );
         let mut extended = a.clone();
         extended.push(story(5, 1).remove(0));
         let fp_e = near.fingerprint(&extended);

@@ -538,11 +538,29 @@ impl NearDupIndex {
     /// least `member_confirm` of the shorter text with the article's own text. A
     /// bridge text (one story plus another) is close to both, but the second story
     /// shares little with the first story's text, so two stories are never chained.
+    ///
+    /// # Two stories in one article's text
+    /// A candidate whose text holds this text beside another story (see
+    /// `second_story`) is no match; [`Self::best_match_noting`] also says which.
     pub fn best_match(
+        &self,
+        fp: &Fingerprint,
+        canonical: impl FnMut(i64) -> Option<Shingled>,
+        members: impl FnMut(i64) -> Vec<Shingled>,
+    ) -> Option<Match> {
+        self.best_match_noting(fp, canonical, members, &mut Vec::new())
+    }
+
+    /// [`Self::best_match`], and the candidate articles whose text was found to hold
+    /// this text beside another story pushed to `two_stories` (their text is a page
+    /// with two stories glued together, which replaced the first story's own text:
+    /// the writer gives them that text back).
+    pub fn best_match_noting(
         &self,
         fp: &Fingerprint,
         mut canonical: impl FnMut(i64) -> Option<Shingled>,
         mut members: impl FnMut(i64) -> Vec<Shingled>,
+        two_stories: &mut Vec<i64>,
     ) -> Option<Match> {
         if fp.shingles.len() < self.cfg.min_shingles {
             return None;
@@ -552,6 +570,11 @@ impl NearDupIndex {
         for id in self.candidates(fp) {
             let Some(other) = canonical(id) else { continue };
             let (s, dup) = self.judge_fp(fp, &other);
+            if dup && self.second_story(fp, &s, || members(id)) {
+                // The article's text holds this story beside another one: not a copy.
+                two_stories.push(id);
+                continue;
+            }
             if dup {
                 direct.push(id);
             }
@@ -585,6 +608,34 @@ impl NearDupIndex {
             b.also = direct.into_iter().filter(|id| *id != b.id).collect();
         }
         best
+    }
+
+    /// Whether an article's text holds the new text beside another story, so the new
+    /// text is not a copy of the article though it lies inside the article's text.
+    /// `s` is the new text against the article's text. A page with the next article
+    /// glued on replaces the first story's text (it contains it and is longer) when the
+    /// second story is not yet known; when the second story then arrives, it lies inside
+    /// that text too. What gives it away is a member of the article (the first story's
+    /// own text, kept when the glued text replaced it) that shares (almost) nothing with
+    /// the new text while both are a sizeable part of the article's text: copies of one
+    /// story overlap (truncations keep the beginning), two stories do not.
+    /// `dedup.glued_min_share` and `dedup.glued_max_overlap`; members are read only for
+    /// a new text that is markedly shorter than the article's.
+    fn second_story(
+        &self,
+        fp: &Fingerprint,
+        s: &Similarity,
+        members: impl FnOnce() -> Vec<Shingled>,
+    ) -> bool {
+        let (share, overlap) = (self.cfg.glued_min_share, self.cfg.glued_max_overlap);
+        let (new, text) = (s.len_a as f64, s.len_b as f64);
+        if share <= 0.0 || new < text * share || new > text * (1.0 - share) {
+            return false;
+        }
+        members().iter().any(|m| {
+            let (apart, _) = self.judge_fp(fp, m);
+            apart.len_b as f64 >= text * share && apart.containment < overlap
+        })
     }
 
     fn judge_fp(&self, fp: &Fingerprint, other: &Shingled) -> (Similarity, bool) {

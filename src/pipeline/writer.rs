@@ -16,7 +16,7 @@ use super::summary::Summary;
 use crate::dedup::decide::{decide, DecideStats, Decision};
 use crate::dedup::{NearDupIndex, Similarity};
 use crate::source::Candidate;
-use crate::store::{Fate, KeyLocks, NearEvidence, NewText, Status, WriteStore};
+use crate::store::{Fate, IndexForm, KeyLocks, NearEvidence, NewText, Status, WriteStore};
 
 /// What the transform stage hands the writer for one file.
 #[derive(Debug)]
@@ -279,7 +279,7 @@ impl Writer {
                 debug!(path = %c.path.display(), article = article_id, "updated");
                 r
             }
-            Decision::Near { article_id, evidence, fuller, via_member, merges } => {
+            Decision::Near { article_id, evidence, fuller, via_member, merges, two_stories } => {
                 // The fullest text wins (dedup.canonical): later copies are compared
                 // with it, so the outcome does not hang on which copy came first.
                 // Otherwise the copy becomes a member, so copies of it find the
@@ -313,6 +313,7 @@ impl Writer {
                 };
                 debug!(path = %c.path.display(), article = article_id, jaccard = evidence.jaccard, containment = evidence.containment, via_member, "near duplicate");
                 if !r.recorded_elsewhere {
+                    self.restore_texts(c, &two_stories)?;
                     for (from, s) in merges {
                         if self.store.merge_articles(article_id, from, near_evidence(&s))? {
                             info!(path = %c.path.display(), into = article_id, from, jaccard = s.jaccard, containment = s.containment, "one story in two articles: merged");
@@ -323,16 +324,45 @@ impl Writer {
                 }
                 r
             }
-            Decision::New => {
+            Decision::New { two_stories } => {
                 let r = self.store.record(&c.key, sha, Fate::Stored { text })?;
                 if let (Status::Stored, Some(id), false) = (r.status, r.article_id, r.recorded_elsewhere) {
                     self.index(id, fp)?;
+                }
+                if !r.recorded_elsewhere {
+                    self.restore_texts(c, &two_stories)?;
                 }
                 debug!(path = %c.path.display(), article = ?r.article_id, "stored");
                 r
             }
         };
         Ok((!recorded.recorded_elsewhere).then_some(recorded.status))
+    }
+
+    /// Gives each article whose text was found to hold this file's story beside its
+    /// own (a page with two stories glued together) the text it had before.
+    fn restore_texts(&mut self, c: &Candidate, ids: &[i64]) -> Result<()> {
+        for &id in ids {
+            let near = &self.near;
+            let mut restored = None;
+            let done = self.store.restore_previous_text(id, &mut |body| {
+                let fp = near.fingerprint(body);
+                let keys = near.band_keys(&fp);
+                let form = IndexForm {
+                    fingerprint: near.persisted_from_keys(&keys),
+                    keys,
+                    shingles: fp.shingles.len(),
+                    signature: near.signature_bytes(&fp),
+                };
+                restored = Some(fp);
+                form
+            })?;
+            if let (true, Some(fp)) = (done, restored) {
+                self.index(id, &fp)?;
+                info!(path = %c.path.display(), article = id, "the article's text held this story beside its own (two stories glued together): its earlier text is back");
+            }
+        }
+        Ok(())
     }
 
     /// Adds a text of article `id` to the in-memory index.

@@ -110,6 +110,16 @@ pub struct NewText<'a> {
     pub signature: &'a [u8],
 }
 
+/// A text's near-duplicate index entry and verification signature, as in
+/// [`NewText`] (for a text the store already holds).
+#[derive(Debug, Clone, Default)]
+pub struct IndexForm {
+    pub fingerprint: Vec<u8>,
+    pub keys: Vec<u32>,
+    pub shingles: usize,
+    pub signature: Vec<u8>,
+}
+
 /// One input file's fate, with everything that commits with it.
 #[derive(Debug, Clone, Copy)]
 pub enum Fate<'a> {
@@ -224,6 +234,22 @@ pub trait WriteStore: Catalog + Send {
     /// of `into` with `evidence`; then `from` is deleted (its search rows with it).
     /// `Ok(false)` when either article is gone (nothing changed).
     fn merge_articles(&mut self, into: i64, from: i64, evidence: NearEvidence) -> Result<bool>;
+
+    /// Gives article `id` back the text it had before its current text replaced it
+    /// as the fuller copy, in the open batch: that text turned out to hold two stories
+    /// (a page with the next article glued on; `dedup.glued_min_share`). The revision
+    /// the current text's file replaced becomes the article's text again (title,
+    /// dates, byline, body, captions, text source) and leaves the history; the current
+    /// text becomes a member under its file (still indexed: copies of the page still
+    /// find the article). `index(paragraphs)` gives the restored text's index entry
+    /// and signature. `Ok(false)`, nothing changed: the current text replaced none
+    /// (it is the first-seen file's, or came as an update of its own path), or another
+    /// article has the restored text's body.
+    fn restore_previous_text(
+        &mut self,
+        id: i64,
+        index: &mut dyn FnMut(&[String]) -> IndexForm,
+    ) -> Result<bool>;
 
     // ---- corrections (`forget`, `delete`, `reindex`) ----
     /// Forgets the ledger rows of a path: (removed, kept because they hold an article).

@@ -25,8 +25,8 @@ pub mod sqlite;
 use serde::Serialize;
 
 pub use contract::{
-    migrate, open_reader, open_writer, Catalog, Fate, KeyLocks, NewText, ReadStore, Recorded, Target,
-    WriteStore,
+    migrate, open_reader, open_writer, Catalog, Fate, IndexForm, KeyLocks, NewText, ReadStore, Recorded,
+    Target, WriteStore,
 };
 pub use migrate::Moved;
 pub use query::{fold, snippet, ParsedQuery, Segment};

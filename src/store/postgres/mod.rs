@@ -772,6 +772,48 @@ impl WriteStore for PgStore {
         Ok(true)
     }
 
+    fn restore_previous_text(
+        &mut self,
+        id: i64,
+        index: &mut dyn FnMut(&[String]) -> crate::store::IndexForm,
+    ) -> Result<bool> {
+        // The revision the current text's file replaced, unless another article now
+        // has its body (the restored text must stay unique). The article row is
+        // locked first, as by a merge.
+        let Some(row) = self.query_opt(
+            "SELECT r.id, r.body FROM article_revisions r
+             JOIN (SELECT id, text_source_id FROM articles WHERE id = $1 FOR UPDATE) a ON a.id = r.article_id
+             WHERE r.replaced_by_source_id = a.text_source_id AND r.reason = 'fullest'
+               AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.content_sha256 = r.content_sha256 AND o.id <> a.id)
+             ORDER BY r.id DESC LIMIT 1",
+            &[&id],
+        )?
+        else {
+            return Ok(false);
+        };
+        let (revision, body): (i64, String) = (row.get(0), row.get(1));
+        let form = index(&paragraphs(&body));
+        // The current text stays findable, as a member under its file (its index
+        // entry stays, as when it replaced the text it now gives back).
+        self.execute(
+            "INSERT INTO article_members(article_id, source_id, body, fingerprint)
+             SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
+             JOIN fingerprints f ON f.article_id = a.id WHERE a.id = $1",
+            &[&id],
+        )?;
+        self.execute(
+            "UPDATE articles SET title = r.title, published = r.published, author = r.author,
+                 body = r.body, captions = r.captions, content_sha256 = r.content_sha256,
+                 text_source_id = r.text_source_id
+             FROM article_revisions r WHERE r.id = $2 AND articles.id = $1",
+            &[&id, &revision],
+        )?;
+        self.update_fingerprint(id, &form.fingerprint, form.shingles, &form.signature)?;
+        self.insert_entry(id, None, &form.fingerprint, &form.keys)?;
+        self.execute("DELETE FROM article_revisions WHERE id = $1", &[&revision])?;
+        Ok(true)
+    }
+
     fn set_member_fingerprint(&self, member_id: i64, data: &[u8], keys: &[u32]) -> Result<()> {
         let Some(row) = self.query_opt(
             "UPDATE article_members SET fingerprint = $2 WHERE id = $1 RETURNING article_id",

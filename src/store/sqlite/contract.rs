@@ -190,6 +190,14 @@ impl WriteStore for SqliteStore {
         SqliteStore::set_member_fingerprint(self, member_id, data)
     }
 
+    fn restore_previous_text(
+        &mut self,
+        id: i64,
+        index: &mut dyn FnMut(&[String]) -> crate::store::IndexForm,
+    ) -> Result<bool> {
+        SqliteStore::restore_previous_text(self, id, index)
+    }
+
     fn forget_path(&self, path: &str) -> Result<(u64, u64)> {
         SqliteStore::forget_path(self, path)
     }

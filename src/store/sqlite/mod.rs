@@ -708,6 +708,49 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// [`crate::store::WriteStore::restore_previous_text`], in the caller's
+    /// transaction.
+    pub fn restore_previous_text(
+        &self,
+        id: i64,
+        index: &mut dyn FnMut(&[String]) -> crate::store::IndexForm,
+    ) -> Result<bool> {
+        // The revision the current text's file replaced, unless another article now
+        // has its body (the restored text must stay unique).
+        let revision: Option<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT r.id, r.body FROM article_revisions r JOIN articles a ON a.id = r.article_id
+                 WHERE a.id = ?1 AND r.replaced_by_source_id = a.text_source_id AND r.reason = 'fullest'
+                   AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.content_sha256 = r.content_sha256
+                                   AND o.id <> a.id)
+                 ORDER BY r.id DESC LIMIT 1",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((revision, body)) = revision else { return Ok(false) };
+        let form = index(&crate::store::paragraphs(&body));
+        // The current text stays findable, as a member under its file.
+        self.conn
+            .prepare_cached(
+                "INSERT INTO article_members(article_id, source_id, body, fingerprint)
+                 SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
+                 JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?1",
+            )?
+            .execute([id])?;
+        self.conn
+            .prepare_cached(
+                "UPDATE articles SET title = r.title, published = r.published, author = r.author,
+                     body = r.body, captions = r.captions, content_sha256 = r.content_sha256,
+                     text_source_id = r.text_source_id
+                 FROM article_revisions r WHERE r.id = ?2 AND articles.id = ?1",
+            )?
+            .execute(params![id, revision])?;
+        self.update_fingerprint(id, &form.fingerprint, form.shingles, &form.signature)?;
+        self.conn.prepare_cached("DELETE FROM article_revisions WHERE id = ?1")?.execute([revision])?;
+        Ok(true)
+    }
+
     /// Earlier texts of an article, oldest first: (title, body, reason, replaced_at).
     pub fn revisions(&self, id: i64) -> Result<Vec<crate::store::Revision>> {
         let mut stmt = self.conn.prepare_cached(
