@@ -37,6 +37,17 @@ fn json(db: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `export`: one JSON object per article.
+fn export_lines(db: &Path) -> Vec<serde_json::Value> {
+    let export = bin().arg("--db").arg(db).arg("export").output().unwrap();
+    export
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect()
+}
+
 /// `run --json DIR` with a config file: the run's summary.
 fn run_with_config(db: &Path, cfg: &Path, dir: &Path) -> serde_json::Value {
     let out =
@@ -366,13 +377,7 @@ fn a_text_of_two_stories_glued_together_merges_nothing() {
     assert_eq!(stats(&db)["articles"].as_u64(), Some(2));
     // Though longer than either and containing both, the glued text becomes neither
     // article's text: each keeps its own file's text.
-    let export = bin().arg("--db").arg(&db).arg("export").output().unwrap();
-    let lines: Vec<serde_json::Value> = export
-        .stdout
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect();
+    let lines = export_lines(&db);
     assert_eq!(lines.len(), 2);
     for line in &lines {
         let from = line["text_source"].as_str().unwrap();
@@ -411,13 +416,7 @@ fn a_story_arriving_after_a_glued_text_that_holds_it_is_not_merged_into_the_firs
             let db = dir.path().join("t.db");
             let run = run_with_config(&db, &cfg, &input);
             // The files are read in name order: first, glued, last.
-            let export = bin().arg("--db").arg(&db).arg("export").output().unwrap();
-            let lines: Vec<serde_json::Value> = export
-                .stdout
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(|l| serde_json::from_slice(l).unwrap())
-                .collect();
+            let lines = export_lines(&db);
             let with_last = lines
                 .iter()
                 .find(|l| {
