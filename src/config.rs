@@ -103,6 +103,11 @@ pub struct HtmlConfig {
 pub struct CleanConfig {
     /// A user rules file that extends the compiled-in rules; empty for none.
     pub rules: PathBuf,
+    /// Typographic quotes (‘ ’ ‚ ‛ “ ” „ ‟) as ASCII `'` and `"` in every text field,
+    /// as ftfy's `uncurl_quotes` does. Off by default: the stored text keeps the page's
+    /// characters (the gold results do); on for datasets that want one quote style.
+    #[serde(default)]
+    pub fold_quotes: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -258,3 +258,45 @@ fn clean_reads_stdin_and_many_files() {
         assert!(!line["body"].as_array().unwrap().is_empty());
     }
 }
+
+/// `clean.fold_quotes`: off by default, the page's own quotes are kept (the gold
+/// results have them); on, every text field holds ASCII quotes, for text dumps and
+/// HTML pages alike.
+#[test]
+fn typographic_quotes_are_kept_unless_folding_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = seeds().join("004_3ba78a584712174e.txt");
+    let page = dir.path().join("page.html");
+    std::fs::write(
+        &page,
+        "<html><head><title>“Quoted” title</title></head><body><article><h1>“Quoted” title</h1>\
+         <p>The minister said the plan ‘would work’ and that “nothing” was left to chance in the region.</p>\
+         <p>Another paragraph of the story follows here, long enough to be the article’s text block.</p>\
+         </article></body></html>",
+    )
+    .unwrap();
+    let curly = |v: &serde_json::Value| v.to_string().contains(['“', '”', '‘', '’']);
+    let json = |cmd: &mut assert_cmd::Command| -> Vec<serde_json::Value> {
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let kept = json(bin().args(["clean", "--json"]).arg(&seed).arg(&page));
+    assert_eq!(kept.len(), 2);
+    assert!(kept.iter().all(|d| curly(&d["body"])), "{kept:?}");
+    assert!(curly(&kept[1]["title"]), "{:?}", kept[1]["title"]);
+
+    let cfg = dir.path().join("fold.toml");
+    std::fs::write(&cfg, "[clean]\nfold_quotes = true\n").unwrap();
+    let folded = json(bin().arg("--config").arg(&cfg).args(["clean", "--json"]).arg(&seed).arg(&page));
+    assert_eq!(folded.len(), 2);
+    for (f, k) in folded.iter().zip(&kept) {
+        for field in ["title", "body", "captions", "author"] {
+            assert!(!curly(&f[field]), "{field}: {:?}", f[field]);
+        }
+        // Nothing else changes: the same paragraphs, quotes aside.
+        let fold = |s: String| s.replace(['“', '”'], "\\\"").replace(['‘', '’'], "'");
+        assert_eq!(f["body"].to_string(), fold(k["body"].to_string()));
+    }
+    assert!(folded[1]["body"].to_string().contains("'would work'"), "{:?}", folded[1]["body"]);
+}

@@ -74,6 +74,21 @@ pub fn normalize(text: &str) -> Cow<'_, str> {
 
 pub use crate::nfc::unify_line_ends;
 
+/// Typographic quotes as ASCII: ‘ ’ ‚ ‛ as `'`, “ ” „ ‟ as `"` (`clean.fold_quotes`).
+/// Borrowed when there is none (each is three bytes from 0xE2 0x80, so one byte scan
+/// finds the candidates).
+pub fn fold_quotes(s: &str) -> Cow<'_, str> {
+    let fold = |c: char| match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => Some('\''),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' => Some('"'),
+        _ => None,
+    };
+    if !s.contains(|c| fold(c).is_some()) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.chars().map(|c| fold(c).unwrap_or(c)).collect())
+}
+
 fn is_odd_space(c: char) -> bool {
     c == '\t' || (c != '\n' && c != '\r' && c != ' ' && c.is_whitespace())
 }

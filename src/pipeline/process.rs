@@ -33,6 +33,8 @@ pub struct Reader {
     html: Arc<HtmlRules>,
     max_inflated: u64,
     max_depth: usize,
+    /// `clean.fold_quotes`: typographic quotes as ASCII in every text field.
+    fold_quotes: bool,
 }
 
 impl Reader {
@@ -40,11 +42,18 @@ impl Reader {
     pub fn from_config(config: &Config) -> Result<Reader> {
         let cleaner = Cleaner::from_config(&config.clean)?;
         let html = HtmlRules::load(Some(&config.html.rules))?;
-        Ok(Reader::new(cleaner, html, config.html.max_decompressed_size, config.html.max_depth))
+        let reader = Reader::new(cleaner, html, config.html.max_decompressed_size, config.html.max_depth);
+        Ok(reader.folding_quotes(config.clean.fold_quotes))
     }
 
     pub fn new(cleaner: Cleaner, html: HtmlRules, max_inflated: u64, max_depth: usize) -> Reader {
-        Reader { cleaner, html: Arc::new(html), max_inflated, max_depth }
+        Reader { cleaner, html: Arc::new(html), max_inflated, max_depth, fold_quotes: false }
+    }
+
+    /// The same reader, folding typographic quotes to ASCII or not (`clean.fold_quotes`).
+    pub fn folding_quotes(mut self, on: bool) -> Reader {
+        self.fold_quotes = on;
+        self
     }
 
     pub fn cleaner(&self) -> &Cleaner {
@@ -63,11 +72,14 @@ impl Reader {
             bytes
         };
         let (decoded, is_html) = decode::decode_page(bytes).map_err(|r| r.to_string())?;
-        let doc = match is_html {
+        let mut doc = match is_html {
             Some(_) => self.html_document(&decoded.text)?,
             None if gz => return Err("binary file (gzip archive) holding no HTML page".to_string()),
             None => self.cleaner.clean(&decoded.text),
         };
+        if self.fold_quotes {
+            fold_document_quotes(&mut doc);
+        }
         // Text with no letter or digit at all (only punctuation or symbols) is no article either.
         if doc.is_empty() || !doc.body.iter().any(|p| p.chars().any(char::is_alphanumeric)) {
             return Err("no article text".to_string());
@@ -134,6 +146,19 @@ impl Reader {
         doc.lang = page.lang.clone();
         Ok(doc)
     }
+}
+
+/// Every text field with its typographic quotes as ASCII (after cleaning, so the
+/// rules see the page's own characters whatever the setting).
+fn fold_document_quotes(doc: &mut Document) {
+    use crate::clean::text::fold_quotes;
+    let fold = |s: &mut String| {
+        if let std::borrow::Cow::Owned(f) = fold_quotes(s) {
+            *s = f;
+        }
+    };
+    doc.title.iter_mut().chain(doc.author.iter_mut()).chain(doc.site_name.iter_mut()).for_each(fold);
+    doc.body.iter_mut().chain(doc.captions.iter_mut()).for_each(fold);
 }
 
 /// Decodes, cleans and fingerprints one file's bytes; `Err` is the rejection reason.
