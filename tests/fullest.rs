@@ -178,10 +178,12 @@ fn an_older_database_is_migrated_with_its_rows() {
     {
         let c = rusqlite::Connection::open(&db).unwrap();
         let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-        // Two migrations come after this one (issue 15's indexes and triggers, issue
-        // 14's source_access): undone first, so the schema is the one before it.
+        // Three migrations come after this one (issue 15's indexes and triggers, issue
+        // 14's source_access, the merge redirects): undone first, so the schema is
+        // the one before it.
         c.execute_batch(
-            "DROP TABLE source_access; DELETE FROM meta WHERE key = 'legacy_relative_paths';
+            "DROP TRIGGER articles_merge_id_reused; DROP TABLE article_merges;
+             DROP TABLE source_access; DELETE FROM meta WHERE key = 'legacy_relative_paths';
              DROP TRIGGER articles_index_insert; DROP TRIGGER articles_index_update;
              DROP TRIGGER articles_delete_dependents; DROP TRIGGER articles_published_day;
              DROP TRIGGER articles_published_day_update; DROP VIEW clusters;
@@ -192,11 +194,13 @@ fn an_older_database_is_migrated_with_its_rows() {
              ALTER TABLE articles DROP COLUMN text_source_id;",
         )
         .unwrap();
-        c.pragma_update(None, "user_version", v - 3).unwrap();
+        c.pragma_update(None, "user_version", v - 4).unwrap();
     }
     // Readers do not migrate: `show` and `export` still work on it.
     let a = json(&db, &["show", "1", "--json"]);
     assert!(a["text_source"].as_str().is_some(), "{a}");
+    let o = bin().arg("--db").arg(&db).args(["show", "999"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no article with id 999"), "{o:?}");
     // The writer migrates: every row kept, and `updated` accepted.
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).unwrap();

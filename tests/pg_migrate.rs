@@ -50,17 +50,35 @@ fn migrated_database_answers_as_the_sqlite_one() {
     }
     let sqlite = tmp.path().join("a.db");
     out(bin().arg("--db").arg(&sqlite).args(["-q", "run"]).arg(&dir));
+    // A redirect of a merged article (as a merge leaves it): `show` of the merged id
+    // answers the same after the move.
+    let kept: i64 = {
+        let c = rusqlite::Connection::open(&sqlite).unwrap();
+        let id: i64 = c.query_row("SELECT min(id) FROM articles", [], |r| r.get(0)).unwrap();
+        c.execute("INSERT INTO article_merges VALUES (900001, ?1, '2026-01-01T00:00:00.000Z')", [id])
+            .unwrap();
+        id
+    };
     let moved: serde_json::Value = serde_json::from_str(&out(bin()
         .arg("--db")
         .arg(&sqlite)
         .args(["migrate", "--json", "--to", &db.url])))
     .unwrap();
     assert!(moved["articles"].as_u64().unwrap() >= 20, "{moved}");
-    for cmd in [&["export"][..], &["sources", "--json"][..], &["dupes", "--json"][..]] {
+    assert_eq!(moved["merges"], 1, "{moved}");
+    for cmd in [
+        &["export"][..],
+        &["sources", "--json"][..],
+        &["dupes", "--json"][..],
+        &["show", "--json", "900001"][..],
+    ] {
         let a = without_times(&out(bin().arg("--db").arg(&sqlite).args(cmd)));
         let b = without_times(&out(bin().args(["--db", &db.url]).args(cmd)));
         assert_eq!(a, b, "`{}` differs after migrate", cmd.join(" "));
     }
+    let shown: serde_json::Value =
+        serde_json::from_str(&out(bin().args(["--db", &db.url, "show", "--json", "900001"]))).unwrap();
+    assert_eq!((shown["id"].as_i64(), shown["merged_from"].as_i64()), (Some(kept), Some(900001)));
     let hits = |db: &str| out(bin().args(["--db", db, "search", "--json", "hoi dam"]));
     let ids = |s: String| -> Vec<i64> {
         s.lines()

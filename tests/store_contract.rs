@@ -543,6 +543,78 @@ pub fn merging_articles_moves_everything(f: Fresh) {
     assert_eq!(entries, vec![a; 3]);
 }
 
+/// A file recorded onto an article that a merge removed (another writer merged it
+/// away after this writer's decision) goes to the article it was merged into: a
+/// member there, a duplicate of it, and a text that was to replace the merged one's
+/// becomes a member, the survivor's text kept. Merges chain: a later merge of the
+/// survivor takes the earlier ids along.
+pub fn recording_onto_a_merged_article_follows_the_merge(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let a = t.store(w.as_mut(), "/in/a.txt", &doc("A", &[P1, P2])).article_id.unwrap();
+    let b = t.store(w.as_mut(), "/in/b.txt", &doc("B", &[P2, P3])).article_id.unwrap();
+    let c = t.store(w.as_mut(), "/in/c.txt", &doc("C", &[P3, P1])).article_id.unwrap();
+    let ev = NearEvidence { jaccard: 0.33, containment: 0.5, shared_shingles: 12 };
+    assert!(w.merge_articles(a, b, ev).unwrap());
+    w.commit().unwrap();
+
+    w.begin().unwrap();
+    let r = t.member(w.as_mut(), "/in/b-copy.txt", b, &[P3.to_string()]);
+    assert_eq!((r.status, r.article_id), (Status::NearDuplicate, Some(a)));
+    let r = w
+        .record(&key("/in/b-dup.txt", 80), Some(&"d".repeat(64)), Fate::Duplicate { article_id: Some(b) })
+        .unwrap();
+    assert_eq!((r.status, r.article_id), (Status::Duplicate, Some(a)));
+    let full = doc("B, fuller", &[P2, P3, P1]);
+    let fp = t.near.fingerprint(&full.body);
+    let (persisted, sig, keys) =
+        (t.near.persisted_form(&fp), t.near.signature_bytes(&fp), t.near.band_keys(&fp));
+    let text = NewText {
+        keys: &keys,
+        doc: &full,
+        content_sha256: &fp.content_sha256,
+        fingerprint: &persisted,
+        shingles: fp.shingles.len(),
+        signature: &sig,
+    };
+    let fate = Fate::Replaced {
+        article_id: b,
+        status: Status::NearDuplicate,
+        evidence: ev,
+        text,
+        reason: "fullest",
+    };
+    let r = w.record(&key("/in/b-full.txt", 130), Some(&"e".repeat(64)), fate).unwrap();
+    assert_eq!((r.status, r.article_id), (Status::NearDuplicate, Some(a)));
+    assert!(
+        w.as_catalog().member_paragraphs(a, 10).unwrap().contains(&full.body),
+        "the fuller copy is a member"
+    );
+    w.commit().unwrap();
+    let rd = reader(&f);
+    let got = rd.article(a).unwrap().unwrap();
+    assert_eq!((got.title.as_deref(), got.body.clone()), (Some("A"), vec![P1.to_string(), P2.to_string()]));
+    assert!(rd.revisions(a).unwrap().is_empty(), "nothing replaced a's text");
+    let paths: Vec<String> = rd.sources_of(a).unwrap().into_iter().map(|s| s.path).collect();
+    for p in ["/in/b-copy.txt", "/in/b-dup.txt", "/in/b-full.txt"] {
+        assert!(paths.contains(&p.to_string()), "{p} under a: {paths:?}");
+    }
+    assert_eq!((rd.merged_into(b).unwrap(), rd.merged_into(a).unwrap()), (Some(a), None));
+
+    // The survivor merged in turn: both earlier ids lead to the last survivor.
+    w.begin().unwrap();
+    assert!(w.merge_articles(c, a, ev).unwrap());
+    let r = t.member(w.as_mut(), "/in/b-late.txt", b, &[P2.to_string()]);
+    assert_eq!(r.article_id, Some(c));
+    let r = t.member(w.as_mut(), "/in/a-late.txt", a, &[P1.to_string()]);
+    assert_eq!(r.article_id, Some(c));
+    w.commit().unwrap();
+    let rd = reader(&f);
+    assert_eq!(rd.counts().unwrap().articles, 1);
+    assert_eq!((rd.merged_into(a).unwrap(), rd.merged_into(b).unwrap()), (Some(c), Some(c)));
+}
+
 /// Claims: a shared store refuses a claim on a file recorded with the same size and
 /// mtime, settles a claim with the file's ledger row, and gives every claim of this
 /// process back at once; a store with one writer always grants and holds none.
@@ -593,6 +665,7 @@ macro_rules! store_contract_suite {
             case!(meta_and_search);
             case!(rebanding_rewrites_every_index_entry);
             case!(merging_articles_moves_everything);
+            case!(recording_onto_a_merged_article_follows_the_merge);
             case!(claims_settle_and_release);
         }
     };
@@ -680,4 +753,40 @@ fn postgres_merge_keeps_a_concurrent_writers_member() {
     let paths: Vec<String> = rd.sources_of(a).unwrap().into_iter().map(|s| s.path).collect();
     assert!(paths.contains(&"/in/b-late.txt".to_string()), "the late member's file moved: {paths:?}");
     assert_eq!(rd.counts().unwrap().files, 3, "no ledger row lost");
+}
+
+/// The race behind `recording_onto_a_merged_article_follows_the_merge`, with two
+/// real connections: one writer merges an article away while another, which decided
+/// on that article, records a copy onto it. The copy's ledger row waits for the
+/// merge, then goes to the survivor (before: a foreign-key error rolled the whole
+/// batch back, and `run` ended with it).
+#[test]
+fn postgres_a_copy_recorded_onto_an_article_being_merged_away_follows_the_merge() {
+    let Some(f) = fresh_postgres() else { return };
+    let t = Texts::new();
+    let mut w1 = writer(&f);
+    w1.begin().unwrap();
+    let a = t.store(w1.as_mut(), "/in/a.txt", &doc("A", &[P1, P2])).article_id.unwrap();
+    let b = t.store(w1.as_mut(), "/in/b.txt", &doc("B", &[P2, P3])).article_id.unwrap();
+    w1.commit().unwrap();
+    w1.begin().unwrap();
+    let ev = NearEvidence { jaccard: 0.33, containment: 0.5, shared_shingles: 12 };
+    assert!(w1.merge_articles(a, b, ev).unwrap(), "merged, not yet committed");
+    let target = f.target.clone();
+    let copy = std::thread::spawn(move || {
+        let t = Texts::new();
+        let mut w2 = store::open_writer(&target, &Config::embedded().database).expect("open writer");
+        w2.begin().unwrap();
+        let r = t.member(w2.as_mut(), "/in/b-copy.txt", b, &[P3.to_string()]);
+        w2.commit().unwrap();
+        r
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    w1.commit().unwrap();
+    let r = copy.join().unwrap();
+    assert_eq!((r.status, r.article_id), (Status::NearDuplicate, Some(a)));
+    let rd = reader(&f);
+    let paths: Vec<String> = rd.sources_of(a).unwrap().into_iter().map(|s| s.path).collect();
+    assert!(paths.contains(&"/in/b-copy.txt".to_string()), "{paths:?}");
+    assert_eq!(rd.counts().unwrap().files, 3);
 }

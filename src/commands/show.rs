@@ -14,18 +14,33 @@ pub struct ShowArgs {
     /// Article id (as printed by `search`, `dupes` and `export`).
     pub id: i64,
     /// Print one JSON object: the `clean --json` keys, `id`, `content_sha256`,
-    /// `ingested_at` and `sources`.
+    /// `ingested_at` and `sources` (and `merged_from` when ID was merged into this
+    /// article).
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     let store = ctx.open_reader()?;
-    let Some(article) = store.article(args.id)? else {
+    // An id merged into another article (one story found in two) shows that one.
+    let (found, merged_from) = match store.article(args.id)? {
+        Some(a) => (Some(a), None),
+        None => match store.merged_into(args.id)? {
+            Some(into) => {
+                eprintln!(
+                    "article {} was merged into article {into} (the same story); showing {into}",
+                    args.id
+                );
+                (store.article(into)?, Some(args.id))
+            }
+            None => (None, None),
+        },
+    };
+    let Some(article) = found else {
         bail!("no article with id {} in {}", args.id, ctx.target());
     };
-    let sources = store.sources_of(args.id)?;
-    let revisions = store.revisions(args.id).unwrap_or_default();
+    let sources = store.sources_of(article.id)?;
+    let revisions = store.revisions(article.id).unwrap_or_default();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = (|| -> Result<()> {
@@ -45,6 +60,9 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
                 }))
                 .collect::<Vec<_>>());
             v["revisions"] = serde_json::to_value(&revisions)?;
+            if let Some(from) = merged_from {
+                v["merged_from"] = serde_json::json!(from);
+            }
             writeln!(out, "{v}")?;
         } else {
             let width = output_width();

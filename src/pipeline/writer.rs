@@ -274,7 +274,7 @@ impl Writer {
                 };
                 let r = self.store.record(&c.key, sha, fate)?;
                 if !r.recorded_elsewhere {
-                    self.took_text(article_id, fp)?;
+                    self.took_text_of(article_id, r.article_id, fp)?;
                 }
                 debug!(path = %c.path.display(), article = article_id, "updated");
                 r
@@ -294,7 +294,7 @@ impl Writer {
                     };
                     let r = self.store.record(&c.key, sha, fate)?;
                     if !r.recorded_elsewhere {
-                        self.took_text(article_id, fp)?;
+                        self.took_text_of(article_id, r.article_id, fp)?;
                     }
                     r
                 } else {
@@ -307,10 +307,14 @@ impl Writer {
                     };
                     let r = self.store.record(&c.key, sha, fate)?;
                     if !r.recorded_elsewhere {
-                        self.index(article_id, fp)?;
+                        let into = self.follow_merge(article_id, r.article_id);
+                        self.index(into, fp)?;
                     }
                     r
                 };
+                // The article the file went to: another writer may have merged the
+                // decided one away meanwhile (the store followed the merge).
+                let article_id = r.article_id.unwrap_or(article_id);
                 debug!(path = %c.path.display(), article = article_id, jaccard = evidence.jaccard, containment = evidence.containment, via_member, "near duplicate");
                 if !r.recorded_elsewhere {
                     self.restore_texts(c, &two_stories)?;
@@ -370,11 +374,30 @@ impl Writer {
         self.near.insert(id, fp).map_err(|e| anyhow::anyhow!("near-duplicate index: {e}"))
     }
 
-    /// Article `id` took the text of `fp` (its old text stays indexed as a member).
-    fn took_text(&mut self, id: i64, fp: &crate::dedup::Fingerprint) -> Result<()> {
-        self.index(id, fp)?;
-        self.summary.replaced += 1;
+    /// Article `id` took the text of `fp` (its old text stays indexed as a member),
+    /// unless the store recorded the file on `recorded` instead, the article `id` was
+    /// merged into by another writer meanwhile: then `fp` is a member of that one.
+    fn took_text_of(&mut self, id: i64, recorded: Option<i64>, fp: &crate::dedup::Fingerprint) -> Result<()> {
+        let into = self.follow_merge(id, recorded);
+        self.index(into, fp)?;
+        if into == id {
+            self.summary.replaced += 1;
+        }
         Ok(())
+    }
+
+    /// The article a file decided onto `id` was recorded on (`recorded`): `id`, or
+    /// the article another writer merged `id` into, which the in-memory index then
+    /// learns too.
+    fn follow_merge(&mut self, id: i64, recorded: Option<i64>) -> i64 {
+        match recorded {
+            Some(into) if into != id => {
+                info!(from = id, into, "the article was merged into another by another writer meanwhile; the file went to that one");
+                self.near.merged_into(id, into);
+                into
+            }
+            _ => id,
+        }
     }
 
     fn commit(&mut self) -> Result<()> {

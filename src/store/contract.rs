@@ -145,6 +145,38 @@ pub enum Fate<'a> {
     Replaced { article_id: i64, status: Status, evidence: NearEvidence, text: NewText<'a>, reason: &'a str },
 }
 
+impl<'a> Fate<'a> {
+    /// The existing article this fate adds the file to (`Stored` makes one).
+    pub fn article(&self) -> Option<i64> {
+        match *self {
+            Fate::Duplicate { article_id } => article_id,
+            Fate::Member { article_id, .. } | Fate::Replaced { article_id, .. } => Some(article_id),
+            Fate::Rejected { .. } | Fate::Stored { .. } => None,
+        }
+    }
+
+    /// The same fate on article `id` (the one its article was merged into). A text
+    /// that was to replace the merged article's becomes a member of `id`: it was judged
+    /// fuller than the merged article's text, not than `id`'s, and the fullest text of
+    /// `id` is kept.
+    pub fn onto(self, id: i64) -> Fate<'a> {
+        match self {
+            Fate::Duplicate { .. } => Fate::Duplicate { article_id: Some(id) },
+            Fate::Member { evidence, body, fingerprint, keys, .. } => {
+                Fate::Member { article_id: id, evidence, body, fingerprint, keys }
+            }
+            Fate::Replaced { evidence, text, .. } => Fate::Member {
+                article_id: id,
+                evidence,
+                body: &text.doc.body,
+                fingerprint: text.fingerprint,
+                keys: text.keys,
+            },
+            other => other,
+        }
+    }
+}
+
 /// What [`WriteStore::record`] recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recorded {
@@ -201,6 +233,11 @@ pub trait WriteStore: Catalog + Send {
 
     /// Records one file's fate (`file_sha256`: `None` when it could not be read) in
     /// the open batch, with the article rows, index rows and revisions it implies.
+    ///
+    /// A fate naming an article that a merge has removed (another writer of a shared
+    /// store merged it away after this writer's decision) lands on the article it was
+    /// merged into (`article_merges`), as [`Fate::onto`] says; `Recorded::article_id`
+    /// names that article.
     fn record(&mut self, key: &FileKey, file_sha256: Option<&str>, fate: Fate<'_>) -> Result<Recorded>;
 
     /// Every stored index entry, `(article id, persisted fingerprint)`: articles
@@ -351,6 +388,9 @@ pub trait ReadStore: Send {
     fn article_paragraphs(&self, id: i64) -> Result<Option<Vec<String>>>;
     fn sources_of(&self, article_id: i64) -> Result<Vec<SourceRow>>;
     fn revisions(&self, id: i64) -> Result<Vec<Revision>>;
+    /// The live article that article `id` was merged into (`None`: never merged, or
+    /// the survivor is gone too).
+    fn merged_into(&self, id: i64) -> Result<Option<i64>>;
     /// Clusters of at least `min_size` files, largest first.
     fn for_each_cluster(
         &self,

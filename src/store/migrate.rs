@@ -27,6 +27,8 @@ pub struct Moved {
     pub members: u64,
     pub revisions: u64,
     pub index_entries: u64,
+    /// Where merged articles went (`article_merges`).
+    pub merges: u64,
 }
 
 /// Calls `f` on every row of `sql` (rows with `id > ?1 … LIMIT ?2`, id first), a
@@ -210,6 +212,21 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, cfg: &DatabaseConfig, dedup: &D
                 ],
             )?;
             moved.revisions += 1;
+            Ok(())
+        },
+    )?;
+    // Where merged articles went (a redirect to an article no longer there, left by
+    // a delete without foreign keys, is not carried over).
+    each_chunk(
+        &src,
+        "SELECT from_id, into_id, merged_at FROM article_merges WHERE from_id > ?1 ORDER BY from_id LIMIT ?2",
+        |r| {
+            let n = tx.execute(
+                "INSERT INTO article_merges(from_id, into_id, merged_at)
+                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM articles WHERE id = $2)",
+                &[&int(&r[0]), &int(&r[1]), &text(&r[2])],
+            )?;
+            moved.merges += n;
             Ok(())
         },
     )?;

@@ -383,6 +383,16 @@ fn article_from_row(r: &Row) -> ArticleRow {
 }
 
 impl PgStore {
+    /// The live article that article `id` was merged into, if it was.
+    pub(super) fn merged_into_impl(&self, id: i64) -> Result<Option<i64>> {
+        Ok(self
+            .query_opt(
+                "SELECT m.into_id FROM article_merges m JOIN articles a ON a.id = m.into_id WHERE m.from_id = $1",
+                &[&id],
+            )?
+            .map(|r| r.get(0)))
+    }
+
     /// [`WriteStore::record`] without its savepoint.
     fn record_file(&mut self, key: &FileKey, file_sha256: Option<&str>, fate: Fate<'_>) -> Result<Recorded> {
         let (status, article_id, source_id) = match fate {
@@ -457,6 +467,13 @@ impl PgStore {
         };
         Ok(Recorded { status, article_id, source_id, recorded_elsewhere: false })
     }
+}
+
+/// A foreign-key violation: a row named an article that is not there (any more).
+fn is_missing_article(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<postgres::Error>()
+        .and_then(|e| e.as_db_error())
+        .is_some_and(|d| *d.code() == postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
 }
 
 /// A unique violation of the ledger's (path, bytes) key: the file is recorded.
@@ -590,7 +607,25 @@ impl WriteStore for PgStore {
         // recorded the same file first (its claim ran out on this one), they are
         // undone and the batch goes on.
         self.c().batch_execute("SAVEPOINT news_ingest_file")?;
-        match self.record_file(key, file_sha256, fate) {
+        let mut result = self.record_file(key, file_sha256, fate);
+        if let (Err(e), Some(gone)) = (&result, fate.article()) {
+            // The article was merged away by another writer after this one decided
+            // on it (the foreign key waited for that merge to commit): the file goes
+            // to the article it was merged into.
+            if is_missing_article(e) {
+                self.c().batch_execute("ROLLBACK TO SAVEPOINT news_ingest_file")?;
+                let into = self.merged_into_impl(gone)?;
+                tracing::debug!(path = %key.path, from = gone, into = ?into, "article merged away meanwhile");
+                result = match into {
+                    Some(into) => self.record_file(key, file_sha256, fate.onto(into)),
+                    None => Err(anyhow::anyhow!(
+                        "article {gone} is gone (deleted, not merged) while {} was being recorded onto it",
+                        key.path
+                    )),
+                };
+            }
+        }
+        match result {
             Ok(r) => {
                 self.c().batch_execute("RELEASE SAVEPOINT news_ingest_file")?;
                 Ok(r)
@@ -768,6 +803,16 @@ impl WriteStore for PgStore {
         )?;
         self.execute("UPDATE sources SET article_id = $1 WHERE article_id = $2", &[&into, &from])?;
         self.execute("UPDATE articles SET text_source_id = NULL WHERE id = $1", &[&from])?;
+        // Where `from` went, for writers that decided on it before this commit (see
+        // `record`) and for readers (one hop).
+        self.execute("UPDATE article_merges SET into_id = $1 WHERE into_id = $2", &[&into, &from])?;
+        self.execute(
+            &format!(
+                "INSERT INTO article_merges(from_id, into_id, merged_at) VALUES ($2, $1, {NOW})
+                 ON CONFLICT (from_id) DO UPDATE SET into_id = excluded.into_id, merged_at = excluded.merged_at"
+            ),
+            &[&into, &from],
+        )?;
         self.execute("DELETE FROM articles WHERE id = $1", &[&from])?;
         Ok(true)
     }

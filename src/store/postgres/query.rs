@@ -289,6 +289,10 @@ impl ReadStore for PgStore {
         self.revisions_impl(id)
     }
 
+    fn merged_into(&self, id: i64) -> Result<Option<i64>> {
+        self.merged_into_impl(id)
+    }
+
     fn for_each_cluster(
         &self,
         min_size: u64,

@@ -136,4 +136,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
                s.processed_at
         FROM articles a JOIN sources s ON s.article_id = a.id;
     "#,
+    // 2: where a merged article went. A writer that decided on an article which
+    // another writer then merged away records onto the survivor instead of failing
+    // on the foreign key; `show` of a merged id names the survivor. Kept one hop:
+    // a merge re-points the rows that led to the article it removes.
+    r#"
+    CREATE TABLE article_merges (
+        from_id   BIGINT PRIMARY KEY,
+        into_id   BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        merged_at TEXT NOT NULL
+    );
+    CREATE INDEX article_merges_into ON article_merges(into_id);
+    "#,
 ];

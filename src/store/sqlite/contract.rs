@@ -96,6 +96,16 @@ impl WriteStore for SqliteStore {
     }
 
     fn record(&mut self, key: &FileKey, file_sha256: Option<&str>, fate: Fate<'_>) -> Result<Recorded> {
+        // An article merged away since the decision: the file goes to the survivor.
+        // (One writer holds the database at a time, so this happens only with a
+        // decision made before the merge; the lookup is one primary-key read.)
+        let fate = match fate.article() {
+            Some(id) if !self.article_exists(id)? => match self.merged_into(id)? {
+                Some(into) => fate.onto(into),
+                None => fate,
+            },
+            _ => fate,
+        };
         let source = |status, article_id, evidence: Option<crate::store::NearEvidence>, error| NewSource {
             key,
             file_sha256,
@@ -288,6 +298,14 @@ impl ReadStore for SqliteStore {
 
     fn revisions(&self, id: i64) -> Result<Vec<Revision>> {
         SqliteStore::revisions(self, id)
+    }
+
+    fn merged_into(&self, id: i64) -> Result<Option<i64>> {
+        // Readers do not migrate: a database older than the redirects has none.
+        if !self.has_table("article_merges")? {
+            return Ok(None);
+        }
+        SqliteStore::merged_into(self, id)
     }
 
     fn for_each_cluster(

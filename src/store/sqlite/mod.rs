@@ -274,6 +274,21 @@ const MIGRATIONS: &[&str] = &[
         WHERE true
         ON CONFLICT(key) DO UPDATE SET value = excluded.value;
     "#,
+    // Where a merged article went (as in the PostgreSQL schema): a fate recorded on
+    // a merged id lands on the survivor, and `show` of a merged id names it. An id
+    // SQLite hands out again (the highest id, merged away) is a new article: its
+    // old redirect goes.
+    r#"
+    CREATE TABLE IF NOT EXISTS article_merges (
+        from_id   INTEGER PRIMARY KEY,
+        into_id   INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        merged_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS article_merges_into ON article_merges(into_id);
+    CREATE TRIGGER IF NOT EXISTS articles_merge_id_reused AFTER INSERT ON articles BEGIN
+        DELETE FROM article_merges WHERE from_id = new.id;
+    END;
+    "#,
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -939,10 +954,36 @@ impl SqliteStore {
         self.conn.execute("UPDATE sources SET article_id = ?1 WHERE article_id = ?2", params![into, from])?;
         // The text-source link would point at a ledger row that now belongs to `into`.
         self.conn.execute("UPDATE articles SET text_source_id = NULL WHERE id = ?1", [from])?;
+        // Where `from` went, for writers and readers that still name it (one hop: the
+        // rows that led to `from` lead to `into` now).
+        self.conn
+            .execute("UPDATE article_merges SET into_id = ?1 WHERE into_id = ?2", params![into, from])?;
+        self.conn.execute(
+            &format!(
+                "INSERT OR REPLACE INTO article_merges(from_id, into_id, merged_at) VALUES (?2, ?1, {NOW})"
+            ),
+            params![into, from],
+        )?;
         // The delete trigger removes its search rows, fingerprint and signature (its
         // files, members and revisions were moved above).
         self.conn.execute("DELETE FROM articles WHERE id = ?1", [from])?;
         Ok(true)
+    }
+
+    /// Whether the schema has table `name` (a reader may open an older database).
+    pub fn has_table(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+            .exists([name])?)
+    }
+
+    /// The live article that article `id` was merged into, if it was.
+    pub fn merged_into(&self, id: i64) -> Result<Option<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.into_id FROM article_merges m JOIN articles a ON a.id = m.into_id WHERE m.from_id = ?1",
+        )?;
+        Ok(stmt.query_row([id], |r| r.get(0)).optional()?)
     }
 
     pub fn set_member_fingerprint(&self, member_id: i64, data: &[u8]) -> Result<()> {
