@@ -174,6 +174,11 @@ pub struct DedupConfig {
     /// into one page). `glued_min_share = 0` turns the check off.
     pub glued_min_share: f64,
     pub glued_max_overlap: f64,
+    /// A glued page that came first takes its member that holds its own story as its
+    /// text: the member must hold `glued_lead_share` of the text's first
+    /// `glued_lead_shingles` shingles (the page's own story is the one at its top).
+    pub glued_lead_share: f64,
+    pub glued_lead_shingles: usize,
     /// A text that is a near copy of two articles whose texts share `member_confirm`
     /// makes them one (one story that arrived as two, e.g. two copies edited apart
     /// before the text that contains both).
@@ -318,6 +323,7 @@ impl Config {
             ("dedup.long_run_containment", d.long_run_containment),
             ("dedup.member_confirm", d.member_confirm),
             ("dedup.glued_max_overlap", d.glued_max_overlap),
+            ("dedup.glued_lead_share", d.glued_lead_share),
             ("dedup.number_containment", d.number_containment),
         ] {
             if !(0.0..=1.0).contains(&v) || v == 0.0 {

@@ -461,3 +461,55 @@ fn a_story_arriving_after_a_glued_text_that_holds_it_is_not_merged_into_the_firs
         }
     }
 }
+
+/// The glued page first: story A with story B glued on, then A's own copy (which
+/// joins the glued page's article as a member), then B. B is split off as a story of
+/// its own (above), and the article's text, which held both stories, becomes A's copy:
+/// the glued page has no earlier text to give back, its member holding the story at
+/// its top does. In the other order (B's copy before A's) the member is B's, not the
+/// page's top story, and the glued text stays (the title is A's): nothing is taken.
+#[test]
+fn a_glued_page_that_came_first_gives_way_to_its_own_storys_copy() {
+    let one = paragraphs();
+    let other = std::fs::read_to_string(seeds().join("001_8f2e266a74151002.txt")).unwrap();
+    let other: Vec<String> =
+        other.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+    let mut glued: Vec<String> = one[..9].to_vec();
+    glued.extend(other.iter().cloned());
+    for own_first in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir_all(&input).unwrap();
+        let (b, c) = if own_first { (&one[..9], &other[..]) } else { (&other[..], &one[..9]) };
+        std::fs::write(input.join("a_glued.txt"), glued.join("\n\n")).unwrap();
+        std::fs::write(input.join("b.txt"), b.join("\n\n")).unwrap();
+        std::fs::write(input.join("c.txt"), c.join("\n\n")).unwrap();
+        let db = dir.path().join("t.db");
+        let run = run_json(&db, &[&input]);
+        let lines = export_lines(&db);
+        assert_eq!(lines.len(), 2, "{run}");
+        assert_eq!(run["merged"].as_u64(), Some(0), "{run}");
+        let paths = |l: &serde_json::Value| -> Vec<String> {
+            l["sources"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap().to_string()).collect()
+        };
+        let glued_article =
+            lines.iter().find(|l| paths(l).iter().any(|p| p.ends_with("a_glued.txt"))).unwrap();
+        let body: Vec<&str> =
+            glued_article["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        let holds_other = body.iter().any(|p| other.iter().any(|o| o == p));
+        if own_first {
+            let from = glued_article["text_source"].as_str().unwrap_or("");
+            assert!(from.ends_with("b.txt"), "text from {from}: {glued_article}");
+            assert!(!holds_other, "the glued story left the article's text: {body:?}");
+            let own = bin().args(["clean", "--json"]).arg(input.join("b.txt")).output().unwrap();
+            let own: serde_json::Value = serde_json::from_slice(&own.stdout).unwrap();
+            assert_eq!(glued_article["body"], own["body"], "the article's text is its own story's copy");
+            let files = paths(glued_article);
+            assert!(files.iter().any(|p| p.ends_with("b.txt")), "{files:?}");
+            let alone = lines.iter().find(|l| !std::ptr::eq(*l, glued_article)).unwrap();
+            assert_eq!(paths(alone).len(), 1, "the second story alone: {alone}");
+        } else {
+            assert!(holds_other, "nothing taken in this order: {body:?}");
+        }
+    }
+}

@@ -543,6 +543,52 @@ pub fn merging_articles_moves_everything(f: Fresh) {
     assert_eq!(entries, vec![a; 3]);
 }
 
+/// A glued text that came first has no earlier text to give back: its member holding
+/// the article's own story becomes the text (body, content hash, signature, text
+/// source), title and captions stay, and the glued text becomes a member, still
+/// indexed. A body that is no member, or one another article has, changes nothing.
+pub fn taking_a_members_text(f: Fresh) {
+    let t = Texts::new();
+    let mut w = writer(&f);
+    w.begin().unwrap();
+    let glued = doc("A", &[P1, P2, P3]);
+    let id = t.store(w.as_mut(), "/in/glued.txt", &glued).article_id.unwrap();
+    let own = vec![P1.to_string(), P2.to_string()];
+    t.member(w.as_mut(), "/in/own.txt", id, &own);
+    let other = t.store(w.as_mut(), "/in/other.txt", &doc("B", &[P3])).article_id.unwrap();
+    let form = |body: &[String]| {
+        let fp = t.near.fingerprint(body);
+        let keys = t.near.band_keys(&fp);
+        let form = store::IndexForm {
+            fingerprint: t.near.persisted_from_keys(&keys),
+            keys,
+            shingles: fp.shingles.len(),
+            signature: t.near.signature_bytes(&fp),
+        };
+        (fp.content_sha256, form)
+    };
+    let p3 = vec![P3.to_string()];
+    let (sha3, form3) = form(&p3);
+    assert!(!w.take_member_text(id, &p3, &sha3, &form3).unwrap(), "not a member of the article");
+    let (sha, own_form) = form(&own);
+    assert!(w.take_member_text(id, &own, &sha, &own_form).unwrap());
+    assert_eq!(w.as_catalog().article_by_content(&sha).unwrap(), Some(id));
+    assert_eq!(w.as_catalog().article_paragraphs(id).unwrap(), Some(own.clone()));
+    assert_eq!(w.as_catalog().signature(id).unwrap().map(|s| s.1), Some(own_form.signature.clone()));
+    assert_eq!(w.as_catalog().member_paragraphs(id, 10).unwrap(), vec![glued.body.clone()]);
+    assert!(!w.take_member_text(id, &own, &sha, &own_form).unwrap(), "no longer a member");
+    let mut entries = Vec::new();
+    w.for_each_index_entry(&mut |aid, _| entries.push(aid)).unwrap();
+    entries.sort();
+    assert_eq!(entries, vec![id, id, other], "both texts of the article stay indexed");
+    w.commit().unwrap();
+    let rd = reader(&f);
+    let a = rd.article(id).unwrap().unwrap();
+    assert_eq!((a.title.as_deref(), a.body.clone()), (Some("A"), own));
+    assert_eq!(a.text_source.as_deref(), Some("/in/own.txt"));
+    assert_eq!(rd.sources_of(id).unwrap().len(), 2, "both files stay the article's");
+}
+
 /// A file recorded onto an article that a merge removed (another writer merged it
 /// away after this writer's decision) goes to the article it was merged into: a
 /// member there, a duplicate of it, and a text that was to replace the merged one's
@@ -666,6 +712,7 @@ macro_rules! store_contract_suite {
             case!(rebanding_rewrites_every_index_entry);
             case!(merging_articles_moves_everything);
             case!(recording_onto_a_merged_article_follows_the_merge);
+            case!(taking_a_members_text);
             case!(claims_settle_and_release);
         }
     };

@@ -627,15 +627,42 @@ impl NearDupIndex {
         s: &Similarity,
         members: impl FnOnce() -> Vec<Shingled>,
     ) -> bool {
-        let (share, overlap) = (self.cfg.glued_min_share, self.cfg.glued_max_overlap);
+        let share = self.cfg.glued_min_share;
         let (new, text) = (s.len_a as f64, s.len_b as f64);
         if share <= 0.0 || new < text * share || new > text * (1.0 - share) {
             return false;
         }
-        members().iter().any(|m| {
-            let (apart, _) = self.judge_fp(fp, m);
-            apart.len_b as f64 >= text * share && apart.containment < overlap
-        })
+        members().iter().any(|m| self.apart(fp, m, text))
+    }
+
+    /// Whether member `m` of an article whose text has `text` shingles is another
+    /// story than the new text `fp` ([`Self::second_story`]'s test).
+    fn apart(&self, fp: &Fingerprint, m: &Shingled, text: f64) -> bool {
+        let (share, overlap) = (self.cfg.glued_min_share, self.cfg.glued_max_overlap);
+        let (apart, _) = self.judge_fp(fp, m);
+        apart.len_b as f64 >= text * share && apart.containment < overlap
+    }
+
+    /// The member of an article that holds the article's own story, once a new text
+    /// `fp` was found to be a second story glued into the article's text (`text`):
+    /// the longest member that is apart from `fp`, as [`Self::second_story`] judged.
+    /// For a glued page that came first (it has no earlier text to give back), that
+    /// member, the first story's own copy, becomes the article's text.
+    ///
+    /// The member must also hold `dedup.glued_lead_share` of the text's first
+    /// `glued_lead_shingles` shingles: the page's own story is the one at its top (its
+    /// title, byline and dates stay the article's). When the second story was read
+    /// before the first, it is the member, and it is not at the top: nothing is taken.
+    pub fn first_story(&self, fp: &Fingerprint, text: &Shingled, members: &[Shingled]) -> Option<usize> {
+        let len = text.set.len() as f64;
+        let lead = &text.sequence[..text.sequence.len().min(self.cfg.glued_lead_shingles)];
+        let holds_lead = |m: &Shingled| {
+            let held = lead.iter().filter(|h| m.set.hashes().binary_search(h).is_ok()).count();
+            !lead.is_empty() && held as f64 >= self.cfg.glued_lead_share * lead.len() as f64
+        };
+        (0..members.len())
+            .filter(|&i| self.apart(fp, &members[i], len) && holds_lead(&members[i]))
+            .max_by_key(|&i| (members[i].set.len(), std::cmp::Reverse(i)))
     }
 
     fn judge_fp(&self, fp: &Fingerprint, other: &Shingled) -> (Similarity, bool) {

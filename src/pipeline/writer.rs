@@ -317,7 +317,7 @@ impl Writer {
                 let article_id = r.article_id.unwrap_or(article_id);
                 debug!(path = %c.path.display(), article = article_id, jaccard = evidence.jaccard, containment = evidence.containment, via_member, "near duplicate");
                 if !r.recorded_elsewhere {
-                    self.restore_texts(c, &two_stories)?;
+                    self.restore_texts(c, &two_stories, fp)?;
                     for (from, s) in merges {
                         if self.store.merge_articles(article_id, from, near_evidence(&s))? {
                             info!(path = %c.path.display(), into = article_id, from, jaccard = s.jaccard, containment = s.containment, "one story in two articles: merged");
@@ -334,7 +334,7 @@ impl Writer {
                     self.index(id, fp)?;
                 }
                 if !r.recorded_elsewhere {
-                    self.restore_texts(c, &two_stories)?;
+                    self.restore_texts(c, &two_stories, fp)?;
                 }
                 debug!(path = %c.path.display(), article = ?r.article_id, "stored");
                 r
@@ -345,28 +345,49 @@ impl Writer {
 
     /// Gives each article whose text was found to hold this file's story beside its
     /// own (a page with two stories glued together) the text it had before.
-    fn restore_texts(&mut self, c: &Candidate, ids: &[i64]) -> Result<()> {
+    fn restore_texts(&mut self, c: &Candidate, ids: &[i64], fp: &crate::dedup::Fingerprint) -> Result<()> {
         for &id in ids {
-            let near = &self.near;
-            let mut restored = None;
-            let done = self.store.restore_previous_text(id, &mut |body| {
-                let fp = near.fingerprint(body);
-                let keys = near.band_keys(&fp);
-                let form = IndexForm {
-                    fingerprint: near.persisted_from_keys(&keys),
-                    keys,
-                    shingles: fp.shingles.len(),
-                    signature: near.signature_bytes(&fp),
-                };
-                restored = Some(fp);
-                form
-            })?;
-            if let (true, Some(fp)) = (done, restored) {
-                self.index(id, &fp)?;
-                info!(path = %c.path.display(), article = id, "the article's text held this story beside its own (two stories glued together): its earlier text is back");
+            if !self.restore_text(c, id)? {
+                self.take_first_story(c, id, fp)?;
             }
         }
         Ok(())
+    }
+
+    /// The glued text came first, so it has no earlier text to give back: the
+    /// article's member that holds its own story (the first story's copy, which
+    /// joined it) becomes its text (`NearDupIndex::first_story`). None such: the text
+    /// stays (the second story is its own article anyway).
+    fn take_first_story(&mut self, c: &Candidate, id: i64, fp: &crate::dedup::Fingerprint) -> Result<()> {
+        let catalog = self.store.as_catalog();
+        let Some(text) = catalog.article_paragraphs(id)? else { return Ok(()) };
+        let bodies = catalog.member_paragraphs(id, self.near.config().max_members)?;
+        let shingled: Vec<_> = bodies.iter().map(|b| self.near.shingled(b)).collect();
+        let Some(i) = self.near.first_story(fp, &self.near.shingled(&text), &shingled) else { return Ok(()) };
+        let body = &bodies[i];
+        let mfp = self.near.fingerprint(body);
+        let form = index_form(&self.near, &mfp);
+        if self.store.take_member_text(id, body, &mfp.content_sha256, &form)? {
+            info!(path = %c.path.display(), article = id, "the article's text held this story beside its own (two stories glued together, the glued page first): the copy of its own story is its text now");
+        }
+        Ok(())
+    }
+
+    /// [`WriteStore::restore_previous_text`] for article `id`; whether it was done.
+    fn restore_text(&mut self, c: &Candidate, id: i64) -> Result<bool> {
+        let near = &self.near;
+        let mut restored = None;
+        let done = self.store.restore_previous_text(id, &mut |body| {
+            let fp = near.fingerprint(body);
+            let form = index_form(near, &fp);
+            restored = Some(fp);
+            form
+        })?;
+        if let (true, Some(fp)) = (done, restored) {
+            self.index(id, &fp)?;
+            info!(path = %c.path.display(), article = id, "the article's text held this story beside its own (two stories glued together): its earlier text is back");
+        }
+        Ok(done)
     }
 
     /// Adds a text of article `id` to the in-memory index.
@@ -416,6 +437,17 @@ impl Writer {
         }
         self.pending.clear();
         Ok(())
+    }
+}
+
+/// A stored text's index entry and signature.
+fn index_form(near: &NearDupIndex, fp: &crate::dedup::Fingerprint) -> IndexForm {
+    let keys = near.band_keys(fp);
+    IndexForm {
+        fingerprint: near.persisted_from_keys(&keys),
+        keys,
+        shingles: fp.shingles.len(),
+        signature: near.signature_bytes(fp),
     }
 }
 

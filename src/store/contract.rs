@@ -288,6 +288,23 @@ pub trait WriteStore: Catalog + Send {
         index: &mut dyn FnMut(&[String]) -> IndexForm,
     ) -> Result<bool>;
 
+    /// Makes member `body` of article `id` the article's text, in the open batch: the
+    /// current text turned out to hold two stories and has no earlier text to give back
+    /// (a page with the next article glued on that came before the first story's own
+    /// copy, which became a member; [`WriteStore::restore_previous_text`] found nothing).
+    /// The member's body, `content_sha256`, index entry and signature (`form`) become
+    /// the article's, its file the text source; title, dates, byline and captions stay
+    /// (the glued page's, which are the first story's: the second is the one glued on);
+    /// the current text becomes a member under its file, still indexed. `Ok(false)`,
+    /// nothing changed: the article has no such member, or another article has that body.
+    fn take_member_text(
+        &mut self,
+        id: i64,
+        body: &[String],
+        content_sha256: &str,
+        form: &IndexForm,
+    ) -> Result<bool>;
+
     // ---- corrections (`forget`, `delete`, `reindex`) ----
     /// Forgets the ledger rows of a path: (removed, kept because they hold an article).
     fn forget_path(&self, path: &str) -> Result<(u64, u64)>;

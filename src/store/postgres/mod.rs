@@ -859,6 +859,44 @@ impl WriteStore for PgStore {
         Ok(true)
     }
 
+    fn take_member_text(
+        &mut self,
+        id: i64,
+        body: &[String],
+        content_sha256: &str,
+        form: &crate::store::IndexForm,
+    ) -> Result<bool> {
+        // The article row is locked first, as by a merge.
+        let Some(row) = self.query_opt(
+            "SELECT m.id, m.source_id FROM article_members m
+             JOIN (SELECT id FROM articles WHERE id = $1 FOR UPDATE) a ON a.id = m.article_id
+             WHERE m.body = $2 AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.content_sha256 = $3)
+             ORDER BY m.id DESC LIMIT 1",
+            &[&id, &body.join("\n\n"), &content_sha256],
+        )?
+        else {
+            return Ok(false);
+        };
+        let (member, source): (i64, Option<i64>) = (row.get(0), row.get(1));
+        // The current text stays findable, as a member under its file (its index
+        // entry stays); the member's entry becomes the text's before the member goes.
+        self.execute(
+            "INSERT INTO article_members(article_id, source_id, body, fingerprint)
+             SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
+             JOIN fingerprints f ON f.article_id = a.id WHERE a.id = $1",
+            &[&id],
+        )?;
+        self.execute("UPDATE index_entries SET member_id = NULL WHERE member_id = $1", &[&member])?;
+        self.execute(
+            "UPDATE articles SET body = m.body, content_sha256 = $3, text_source_id = $4
+             FROM article_members m WHERE m.id = $2 AND articles.id = $1",
+            &[&id, &member, &content_sha256, &source],
+        )?;
+        self.update_fingerprint(id, &form.fingerprint, form.shingles, &form.signature)?;
+        self.execute("DELETE FROM article_members WHERE id = $1", &[&member])?;
+        Ok(true)
+    }
+
     fn set_member_fingerprint(&self, member_id: i64, data: &[u8], keys: &[u32]) -> Result<()> {
         let Some(row) = self.query_opt(
             "UPDATE article_members SET fingerprint = $2 WHERE id = $1 RETURNING article_id",

@@ -208,6 +208,16 @@ impl WriteStore for SqliteStore {
         SqliteStore::restore_previous_text(self, id, index)
     }
 
+    fn take_member_text(
+        &mut self,
+        id: i64,
+        body: &[String],
+        content_sha256: &str,
+        form: &crate::store::IndexForm,
+    ) -> Result<bool> {
+        SqliteStore::take_member_text(self, id, body, content_sha256, form)
+    }
+
     fn forget_path(&self, path: &str) -> Result<(u64, u64)> {
         SqliteStore::forget_path(self, path)
     }

@@ -766,6 +766,43 @@ impl SqliteStore {
         Ok(true)
     }
 
+    /// [`crate::store::WriteStore::take_member_text`].
+    pub fn take_member_text(
+        &self,
+        id: i64,
+        body: &[String],
+        content_sha256: &str,
+        form: &crate::store::IndexForm,
+    ) -> Result<bool> {
+        let member: Option<(i64, Option<i64>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT m.id, m.source_id FROM article_members m WHERE m.article_id = ?1 AND m.body = ?2
+                   AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.content_sha256 = ?3)
+                 ORDER BY m.id DESC LIMIT 1",
+            )?
+            .query_row(params![id, body.join("\n\n"), content_sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((member, source)) = member else { return Ok(false) };
+        // The current text stays findable, as a member under its file.
+        self.conn
+            .prepare_cached(
+                "INSERT INTO article_members(article_id, source_id, body, fingerprint)
+                 SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
+                 JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?1",
+            )?
+            .execute([id])?;
+        self.conn
+            .prepare_cached(
+                "UPDATE articles SET body = m.body, content_sha256 = ?3, text_source_id = ?4
+                 FROM article_members m WHERE m.id = ?2 AND articles.id = ?1",
+            )?
+            .execute(params![id, member, content_sha256, source])?;
+        self.update_fingerprint(id, &form.fingerprint, form.shingles, &form.signature)?;
+        self.conn.prepare_cached("DELETE FROM article_members WHERE id = ?1")?.execute([member])?;
+        Ok(true)
+    }
+
     /// Earlier texts of an article, oldest first: (title, body, reason, replaced_at).
     pub fn revisions(&self, id: i64) -> Result<Vec<crate::store::Revision>> {
         let mut stmt = self.conn.prepare_cached(
