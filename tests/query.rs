@@ -209,8 +209,9 @@ fn old_database_gets_its_index_on_next_open() {
     // index): both are refused by `search` with advice, and `reindex` upgrades them.
     // The migrations after schema 4, in order: HTML columns (issue 13), revisions and
     // members (issue 16), the stock-SQLite indexes (issue 15), source_access (issue
-    // 14). Undoing back to 1 or 2 undoes all of them; "previous" is the schema just
-    // before issue 15's (the contentless indexes come back), so 15 and 14 are undone.
+    // 14), the merge redirects. Undoing back to 1 or 2 undoes all of them; "previous"
+    // is the schema just before issue 15's (the contentless indexes come back), so 15,
+    // 14 and the redirects are undone.
     const UNDO_15: &str = "DROP TRIGGER articles_index_insert; DROP TRIGGER articles_index_update;
         DROP TRIGGER articles_delete_dependents; DROP TRIGGER articles_published_day;
         DROP TRIGGER articles_published_day_update; DROP VIEW clusters; DROP INDEX articles_published_day;
@@ -223,9 +224,10 @@ fn old_database_gets_its_index_on_next_open() {
             tokenize='unicode61 remove_diacritics 2');";
     let previous = {
         let (_dir, db) = ingested();
-        count(&db, "PRAGMA user_version") - 2
+        count(&db, "PRAGMA user_version") - 3
     };
-    const UNDO_14: &str = "DROP TABLE source_access; DELETE FROM meta WHERE key = 'legacy_relative_paths';";
+    const UNDO_14: &str = "DROP TRIGGER articles_merge_id_reused; DROP TABLE article_merges;
+        DROP TABLE source_access; DELETE FROM meta WHERE key = 'legacy_relative_paths';";
     const UNDO_16: &str = "DROP TABLE article_members; DROP TABLE article_revisions;
         ALTER TABLE articles DROP COLUMN text_source_id;";
     const UNDO_13: &str = "ALTER TABLE articles DROP COLUMN url; ALTER TABLE articles DROP COLUMN site_name;
