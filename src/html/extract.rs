@@ -196,6 +196,9 @@ struct Frame {
     collapsible: bool,
     /// A table cell (`td`, `th`).
     cell: bool,
+    /// Children that are teaser cards (`Scoring::teaser_min_run`): their block ranges
+    /// and good text, made chrome when the run is long enough.
+    teasers: Vec<(usize, usize, f64)>,
     first_block: usize,
     good: f64,
     bad: f64,
@@ -500,6 +503,30 @@ impl Walk<'_> {
                 }
             }
         }
+        let min_run = self.rules.scoring.teaser_min_run;
+        if min_run > 0 && f.teasers.len() >= min_run {
+            // A list of other stories' cards: chrome, as a related box.
+            let start = f.teasers[0].0;
+            for &(a, b, good) in &f.teasers {
+                for blk in &mut self.blocks[a..b] {
+                    blk.skip = true;
+                }
+                f.good -= good;
+                f.bad += good;
+            }
+            let tail = self.candidates.iter().rposition(|c| c.1 < start).map_or(0, |i| i + 1);
+            let teasers = std::mem::take(&mut f.teasers);
+            let mut k = tail;
+            while k < self.candidates.len() {
+                let c = self.candidates[k];
+                if teasers.iter().any(|&(a, b, _)| c.1 >= a && c.2 <= b) {
+                    self.candidates.remove(k);
+                } else {
+                    k += 1;
+                }
+            }
+        }
+        let teaser = f.block && !f.chrome && !f.skip && self.is_teaser(f.first_block);
         if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
             f.chrome = false;
         }
@@ -530,8 +557,34 @@ impl Walk<'_> {
             parent.bad += f.bad;
             parent.total += f.total;
             parent.anchor |= f.anchor;
+            if teaser && (!f.chrome || f.anchor) {
+                parent.teasers.push((f.first_block, self.blocks.len(), f.good));
+            }
         }
         Some(f)
+    }
+
+    /// Whether the blocks from `first` to the end make a teaser card: a linked
+    /// heading (h2-h6, link text over `max_link_density`) first, then at least one
+    /// more block, a dateline among them (other stories' cards are dated; a listicle's
+    /// items, a linked name and its description, are not), at most `teaser_max_words`
+    /// words in all.
+    fn is_teaser(&self, first: usize) -> bool {
+        let s = &self.rules.scoring;
+        let blocks = &self.blocks[first.min(self.blocks.len())..];
+        let Some(head) = blocks.first() else { return false };
+        if blocks.len() < 2 || !(2..=6).contains(&head.heading) || head.link_density() <= s.max_link_density {
+            return false;
+        }
+        let (mut words, mut dated) = (0usize, false);
+        for b in blocks {
+            words += b.words as usize;
+            dated |= b.date;
+            if words > s.teaser_max_words {
+                return false;
+            }
+        }
+        dated
     }
 }
 

@@ -253,6 +253,47 @@ mod tests {
     }
 
     #[test]
+    fn dated_teaser_cards_are_chrome() {
+        let mut cards = String::new();
+        for (i, topic) in ["harbour dredging", "school meals", "bus lanes"].iter().enumerate() {
+            cards.push_str(&format!(
+                r#"<div class="card"><h3><a href="/story-{i}">Council votes on {topic} plan</a></h3>
+                <span class="date">March {d}, 2024</span><p>Councillors met on {topic} and a short excerpt follows.</p>
+                <a href="/story-{i}">Read more</a></div>"#,
+                d = i + 3
+            ));
+        }
+        let html = format!(
+            r#"<html><body><nav><a href="/">Home</a><a href="/a">About us</a></nav><div class="entry"><h1>Flood defences finished a year early</h1>
+            <p>The river wall along the old town was finished this week, a year before the date the council had set.</p>
+            <p>Engineers said dry weather in the spring let crews pour concrete without the usual delays and stoppages.</p>
+            <p>Residents who were flooded twice in five years said they would believe it when the next storm came.</p>
+            <p>The council will now turn to the pumping station, whose upgrade is planned for the following winter.</p>
+            <p>That work will close the towpath for three months, and the ferry will run a longer timetable while it lasts.</p>
+            <p>Shop owners on the quay asked for a grant to repair cellars damaged in the floods of the last two winters.</p>
+            <p>The mayor said the grant would be discussed at the next meeting, after the budget for the year is known.</p>
+            {cards}</div></body></html>"#
+        );
+        let p = page(&html);
+        let body = p.blocks.join("\n");
+        assert!(body.contains("river wall") && body.contains("pumping station"), "{body}");
+        assert!(!body.contains("Council votes") && !body.contains("short excerpt"), "{body}");
+        let base = rules::DEFAULT_HTML_RULES;
+        let off =
+            HtmlRules::build_on(&base.replace("teaser_min_run = 3", "teaser_min_run = 0"), None).unwrap();
+        assert_eq!(off.scoring.teaser_min_run, 0);
+        let body = read(&html, &off).blocks.join("\n");
+        assert!(body.contains("short excerpt"), "{body}");
+        // Two cards are not a list: they may be the article's own boxes.
+        let two = html
+            .replacen(r#"<div class="card">"#, r#"<div class="other">"#, 1)
+            .replacen("<h3>", "<p>", 1)
+            .replacen("</h3>", "</p>", 1);
+        let body = page(&two).blocks.join("\n");
+        assert!(body.contains("met on bus lanes") && body.contains("pumping station"), "{body}");
+    }
+
+    #[test]
     fn jsonld_person_not_organization() {
         let p = page(
             r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[

@@ -92,6 +92,13 @@ pub struct Scoring {
     /// `short_weight` for short blocks in table cells (data tables: "3.6", "$175,000").
     #[serde(default = "builtin_short_cell_weight")]
     pub short_cell_weight: f64,
+    /// At least this many sibling teaser cards (an element that starts with a linked
+    /// heading and holds at most `teaser_max_words` words) are a list of other stories
+    /// ("Latest news" cards): chrome. 0 turns the rule off.
+    #[serde(default = "builtin_teaser_min_run")]
+    pub teaser_min_run: usize,
+    #[serde(default = "builtin_teaser_max_words")]
+    pub teaser_max_words: usize,
 }
 
 /// One value of the built-in `[scoring]` table (config/html.toml), for user tables
@@ -123,6 +130,14 @@ fn builtin_short_cell_weight() -> f64 {
 
 fn builtin_h1_title_overlap() -> f64 {
     builtin_scoring("h1_title_overlap").unwrap_or(0.3)
+}
+
+fn builtin_teaser_min_run() -> usize {
+    builtin_scoring("teaser_min_run").map_or(3, |v| v.max(0.0) as usize)
+}
+
+fn builtin_teaser_max_words() -> usize {
+    builtin_scoring("teaser_max_words").map_or(80, |v| v.max(0.0) as usize)
 }
 
 fn builtin_wrapper_ratio() -> f64 {
