@@ -218,6 +218,18 @@ impl PgStore {
         Ok(self.c().query_opt(sql, params)?)
     }
 
+    /// Keeps article `id`'s current text findable as a member under its file, before
+    /// another text takes its place.
+    fn keep_text_as_member(&self, id: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO article_members(article_id, source_id, body, fingerprint)
+             SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
+             JOIN fingerprints f ON f.article_id = a.id WHERE a.id = $1",
+            &[&id],
+        )?;
+        Ok(())
+    }
+
     fn execute(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<u64> {
         Ok(self.c().execute(sql, params)?)
     }
@@ -840,12 +852,7 @@ impl WriteStore for PgStore {
         let form = index(&paragraphs(&body));
         // The current text stays findable, as a member under its file (its index
         // entry stays, as when it replaced the text it now gives back).
-        self.execute(
-            "INSERT INTO article_members(article_id, source_id, body, fingerprint)
-             SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
-             JOIN fingerprints f ON f.article_id = a.id WHERE a.id = $1",
-            &[&id],
-        )?;
+        self.keep_text_as_member(id)?;
         self.execute(
             "UPDATE articles SET title = r.title, published = r.published, author = r.author,
                  body = r.body, captions = r.captions, content_sha256 = r.content_sha256,
@@ -880,12 +887,7 @@ impl WriteStore for PgStore {
         let (member, source): (i64, Option<i64>) = (row.get(0), row.get(1));
         // The current text stays findable, as a member under its file (its index
         // entry stays); the member's entry becomes the text's before the member goes.
-        self.execute(
-            "INSERT INTO article_members(article_id, source_id, body, fingerprint)
-             SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
-             JOIN fingerprints f ON f.article_id = a.id WHERE a.id = $1",
-            &[&id],
-        )?;
+        self.keep_text_as_member(id)?;
         self.execute("UPDATE index_entries SET member_id = NULL WHERE member_id = $1", &[&member])?;
         self.execute(
             "UPDATE articles SET body = m.body, content_sha256 = $3, text_source_id = $4

@@ -746,13 +746,7 @@ impl SqliteStore {
         let Some((revision, body)) = revision else { return Ok(false) };
         let form = index(&crate::store::paragraphs(&body));
         // The current text stays findable, as a member under its file.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO article_members(article_id, source_id, body, fingerprint)
-                 SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
-                 JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?1",
-            )?
-            .execute([id])?;
+        self.keep_text_as_member(id)?;
         self.conn
             .prepare_cached(
                 "UPDATE articles SET title = r.title, published = r.published, author = r.author,
@@ -764,6 +758,19 @@ impl SqliteStore {
         self.update_fingerprint(id, &form.fingerprint, form.shingles, &form.signature)?;
         self.conn.prepare_cached("DELETE FROM article_revisions WHERE id = ?1")?.execute([revision])?;
         Ok(true)
+    }
+
+    /// Keeps article `id`'s current text findable as a member under its file, before
+    /// another text takes its place.
+    fn keep_text_as_member(&self, id: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO article_members(article_id, source_id, body, fingerprint)
+                 SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
+                 JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?1",
+            )?
+            .execute([id])?;
+        Ok(())
     }
 
     /// [`crate::store::WriteStore::take_member_text`].
@@ -785,13 +792,7 @@ impl SqliteStore {
             .optional()?;
         let Some((member, source)) = member else { return Ok(false) };
         // The current text stays findable, as a member under its file.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO article_members(article_id, source_id, body, fingerprint)
-                 SELECT a.id, a.text_source_id, a.body, f.data FROM articles a
-                 JOIN fingerprints f ON f.article_id = a.id WHERE a.id = ?1",
-            )?
-            .execute([id])?;
+        self.keep_text_as_member(id)?;
         self.conn
             .prepare_cached(
                 "UPDATE articles SET body = m.body, content_sha256 = ?3, text_source_id = ?4
