@@ -506,7 +506,6 @@ impl Walk<'_> {
         let min_run = self.rules.scoring.teaser_min_run;
         if min_run > 0 && f.teasers.len() >= min_run {
             // A list of other stories' cards: chrome, as a related box.
-            let start = f.teasers[0].0;
             for &(a, b, good) in &f.teasers {
                 for blk in &mut self.blocks[a..b] {
                     blk.skip = true;
@@ -514,17 +513,9 @@ impl Walk<'_> {
                 f.good -= good;
                 f.bad += good;
             }
-            let tail = self.candidates.iter().rposition(|c| c.1 < start).map_or(0, |i| i + 1);
+            // Candidates inside a card go, as those inside a chrome element do.
             let teasers = std::mem::take(&mut f.teasers);
-            let mut k = tail;
-            while k < self.candidates.len() {
-                let c = self.candidates[k];
-                if teasers.iter().any(|&(a, b, _)| c.1 >= a && c.2 <= b) {
-                    self.candidates.remove(k);
-                } else {
-                    k += 1;
-                }
-            }
+            self.candidates.retain(|c| !teasers.iter().any(|&(a, b, _)| c.1 >= a && c.2 <= b));
         }
         let teaser = f.block && !f.chrome && !f.skip && self.is_teaser(f.first_block);
         if f.tag_chrome && f.good > self.rules.scoring.tag_chrome_max_chars as f64 {
@@ -557,7 +548,7 @@ impl Walk<'_> {
             parent.bad += f.bad;
             parent.total += f.total;
             parent.anchor |= f.anchor;
-            if teaser && (!f.chrome || f.anchor) {
+            if teaser {
                 parent.teasers.push((f.first_block, self.blocks.len(), f.good));
             }
         }
