@@ -692,12 +692,13 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
     let max_ld = rules.scoring.max_link_density;
     let title_key = title.map(key);
     let mut body_idx: Vec<usize> = Vec::new();
+    let mut caption_idx: Vec<usize> = Vec::new();
     for (i, b) in blocks.iter().enumerate().take(end).skip(start) {
         if b.skip || b.byline || b.date && b.words <= 20 {
             continue;
         }
         if b.caption {
-            out.captions.push(b.text.clone());
+            caption_idx.push(i);
             continue;
         }
         if b.link_density() > max_ld {
@@ -727,10 +728,47 @@ pub fn extract(doc: &Html, rules: &HtmlRules, forced: Option<NodeId>, title: Opt
             body_idx.remove(pos);
         }
     }
+    if let Some(cut) = end_heading(&blocks, &body_idx, rules) {
+        let at = body_idx[cut];
+        body_idx.truncate(cut);
+        caption_idx.retain(|&i| i < at);
+    }
+    out.captions = caption_idx.into_iter().map(|i| blocks[i].text.clone()).collect();
     trim_edges(&blocks, &mut body_idx, rules);
     out.body = body_idx.into_iter().map(|i| blocks[i].text.clone()).collect();
     out
 }
+
+/// Where the article ends inside its container: the first heading (an `h2`-`h6`, or a
+/// short block of at most `END_HEADING_MAX_WORDS` words with no full stop) that names
+/// what sites print after a story, `[sections] end_headings` ("Related articles",
+/// "Read this next", "More from the blog", "About the author"), once at least
+/// `end_min_words` words of body come before it and at most `end_max_share` of the
+/// body's words from it on (a "Read next" link between two paragraphs, or an
+/// intertitle such as "More on HBS:", sits early in a long article). Density scoring keeps such a section
+/// when its excerpts are prose; its heading says what it is. A position in `body`.
+fn end_heading(blocks: &[Block], body: &[usize], rules: &HtmlRules) -> Option<usize> {
+    let re = rules.end_heading.as_ref()?;
+    let total: usize = body.iter().map(|&i| blocks[i].words as usize).sum();
+    let mut words = 0usize;
+    for (pos, &i) in body.iter().enumerate() {
+        let b = &blocks[i];
+        if words >= rules.end_min_words
+            && (total - words) as f64 <= rules.end_max_share * total as f64
+            && (b.heading > 1 || b.words as usize <= END_HEADING_MAX_WORDS && !b.text.contains(". "))
+        {
+            let t = b.text.trim().trim_end_matches([':', '.', '…', ' ', '\u{a0}', '!']).trim();
+            if t.len() <= 80 && re.is_match(t) {
+                return Some(pos);
+            }
+        }
+        words += b.words as usize;
+    }
+    None
+}
+
+/// Longest non-heading block read as a section heading by [`end_heading`].
+const END_HEADING_MAX_WORDS: usize = 8;
 
 /// Drops the short bits at the edges of the body, as jusText does with "short"
 /// paragraphs whose neighbours are boilerplate: the container chosen by density often

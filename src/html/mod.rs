@@ -294,6 +294,41 @@ mod tests {
     }
 
     #[test]
+    fn a_related_stories_heading_ends_the_article() {
+        let story = r#"<p>The river wall along the old town was finished this week, a year before the date the council had set.</p>
+            <p>Engineers said dry weather in the spring let crews pour concrete without the usual delays and stoppages.</p>
+            <p>Residents who were flooded twice in five years said they would believe it when the next storm came.</p>
+            <p>The council will now turn to the pumping station, whose upgrade is planned for the following winter.</p>
+            <p>That work will close the towpath for three months, and the ferry will run a longer timetable while it lasts.</p>"#;
+        let related = r#"<h2>Related articles</h2>
+            <p>Harbour dredging is to start in May, and the council says the channel will be deeper than before.</p>
+            <figure><img src="a.jpg"><figcaption>The harbour at low tide</figcaption></figure>
+            <p>School meals will cost less from the autumn term, after a vote that split the ruling group.</p>"#;
+        let html = format!(
+            r#"<html><body><div class="entry"><h1>Flood defences finished a year early</h1>
+            <figure><img src="w.jpg"><figcaption>The new wall</figcaption></figure>{story}{related}</div></body></html>"#
+        );
+        let p = page(&html);
+        let body = p.blocks.join("\n");
+        assert!(body.contains("river wall") && body.contains("ferry will run"), "{body}");
+        assert!(!body.contains("Harbour dredging") && !body.contains("School meals"), "{body}");
+        assert_eq!(p.captions, vec!["The new wall".to_string()]);
+        // With the rule off, density scoring keeps the excerpts: they are prose.
+        let base = rules::DEFAULT_HTML_RULES;
+        let off = HtmlRules::build_on(&base.replace("'related (?:articles|", "'no such (?:articles|"), None)
+            .unwrap();
+        let body = read(&html, &off).blocks.join("\n");
+        assert!(body.contains("Harbour dredging"), "{body}");
+        // Early in a long article the same heading is an inline box: the story goes on.
+        let early = format!(
+            r#"<html><body><div class="entry"><h1>Flood defences finished a year early</h1>{}{related}{story}{story}</div></body></html>"#,
+            story.replacen("<p>", "<p>First. ", 1)
+        );
+        let body = page(&early).blocks.join("\n");
+        assert!(body.contains("School meals") && body.matches("ferry will run").count() == 3, "{body}");
+    }
+
+    #[test]
     fn jsonld_person_not_organization() {
         let p = page(
             r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[

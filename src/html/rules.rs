@@ -23,6 +23,20 @@ struct RulesFile {
     scoring: Option<Scoring>,
     #[serde(default)]
     sites: BTreeMap<String, SiteFile>,
+    #[serde(default)]
+    sections: SectionsFile,
+}
+
+/// `[sections]`: headings that end the article inside its container.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionsFile {
+    #[serde(default)]
+    end_headings: Vec<String>,
+    #[serde(default)]
+    end_min_words: Option<usize>,
+    #[serde(default)]
+    end_max_share: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,6 +208,12 @@ pub struct HtmlRules {
     pub byline_sources: Vec<String>,
     pub scoring: Scoring,
     pub sites: Vec<SiteRule>,
+    /// A heading matching this (case-insensitive, whole text, trailing ":" and spaces
+    /// trimmed) after at least `end_min_words` words of body ends the article: "Related
+    /// articles", "Read this next", "About the author" (`[sections]` in config/html.toml).
+    pub end_heading: Option<regex::Regex>,
+    pub end_min_words: usize,
+    pub end_max_share: f64,
     /// Every hint of every list in one automaton (one pass over a class/id string
     /// instead of a search per hint), with the lists each pattern belongs to.
     hints_ac: aho_corasick::AhoCorasick,
@@ -257,6 +277,13 @@ impl HtmlRules {
                 f.scoring = u.scoring;
             }
             f.sites.extend(u.sites);
+            f.sections.end_headings.extend(u.sections.end_headings);
+            if u.sections.end_min_words.is_some() {
+                f.sections.end_min_words = u.sections.end_min_words;
+            }
+            if u.sections.end_max_share.is_some() {
+                f.sections.end_max_share = u.sections.end_max_share;
+            }
             origin = format!("HTML rules file {o}");
         }
         let Some(scoring) = f.scoring else {
@@ -315,7 +342,31 @@ impl HtmlRules {
         let (patterns, hint_bits): (Vec<String>, Vec<u16>) = bits.into_iter().unzip();
         let hints_ac = aho_corasick::AhoCorasick::new(&patterns)
             .with_context(|| format!("{origin}: cannot compile the class/id hints"))?;
+        let end_max_share = f.sections.end_max_share.unwrap_or(1.0);
+        if !(0.0..=1.0).contains(&end_max_share) {
+            bail!("{origin}: sections.end_max_share must be between 0 and 1");
+        }
+        let end_heading = if f.sections.end_headings.is_empty() {
+            None
+        } else {
+            for h in &f.sections.end_headings {
+                regex::Regex::new(h).map_err(|e| {
+                    anyhow::anyhow!("{origin}: sections.end_headings entry {h:?} is not a regex: {e}")
+                })?;
+            }
+            let alt =
+                f.sections.end_headings.iter().map(|h| format!("(?:{h})")).collect::<Vec<_>>().join("|");
+            Some(
+                regex::RegexBuilder::new(&format!("^(?:{alt})$"))
+                    .case_insensitive(true)
+                    .build()
+                    .with_context(|| format!("{origin}: cannot compile sections.end_headings"))?,
+            )
+        };
         Ok(HtmlRules {
+            end_heading,
+            end_min_words: f.sections.end_min_words.unwrap_or(0),
+            end_max_share,
             boilerplate,
             soft_boilerplate,
             comments,
